@@ -1,0 +1,3 @@
+"""minehunt: find, stop and prevent cryptojacking."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""python -m minehunt"""
+
+from minehunt.cli import main
+
+main()

@@ -1,0 +1,316 @@
+"""Command-line wiring only: no detection logic lives here."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from minehunt import __version__
+from minehunt import intel as intel_mod
+from minehunt.formats import OutputFormat, render
+from minehunt.model import Finding, Report, Severity
+from minehunt.report import Collector
+
+# Exit codes (docs/ARCHITECTURE.md)
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+log = logging.getLogger("minehunt")
+err = Console(stderr=True, highlight=False)
+
+app = typer.Typer(
+    name="minehunt",
+    help="Find, stop and prevent cryptojacking. 'minehunt scan' checks this host.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+scan_app = typer.Typer(help="Scan something for mining. Without a subcommand: this host.")
+watch_app = typer.Typer(help="Scan continuously and report new or changed findings.")
+intel_app = typer.Typer(help="Show or extend the threat intel minehunt matches against.")
+app.add_typer(scan_app, name="scan")
+app.add_typer(watch_app, name="watch")
+app.add_typer(intel_app, name="intel")
+
+FormatOpt = Annotated[
+    Optional[OutputFormat],  # noqa: UP045 - typer needs Optional at runtime on 3.11
+    typer.Option("--format", "-f", help="Output format [default: table on a terminal, else json]"),
+]
+OutputOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--output", "-o", help="Write the report to this file instead of stdout."),
+]
+FailOnOpt = Annotated[
+    Severity, typer.Option("--fail-on", help="Exit 1 if a finding is at or above this severity.")
+]
+MinSevOpt = Annotated[
+    Severity, typer.Option("--min-severity", help="Leave out findings below this severity.")
+]
+StrictOpt = Annotated[
+    bool, typer.Option("--strict", help="Exit 3 if some input could not be scanned.")
+]
+RootOpt = Annotated[
+    Path,
+    typer.Option("--root", help="Filesystem root to audit (a mounted disk); '/' is this host."),
+]
+CpuWindowOpt = Annotated[
+    float, typer.Option("--cpu-window", min=0.0, max=60.0, help="Seconds of CPU sampling.")
+]
+IntelOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option("--intel", help="Extra intel directory (pools.txt, intel.toml)."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"minehunt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logging.")] = 0,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")
+    ] = False,
+) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(level)
+
+
+def _load_intel(extra: Path | None) -> intel_mod.Intel:
+    try:
+        if extra is None:
+            return intel_mod.default()
+        return intel_mod.load(extra)
+    except intel_mod.IntelError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(EXIT_USAGE) from e
+
+
+def _emit(
+    report: Report,
+    fmt: OutputFormat | None,
+    output: Path | None,
+    fail_on: Severity,
+    min_severity: Severity,
+    strict: bool,
+) -> None:
+    """Write the report, print a summary on stderr, and exit with the documented code."""
+    shown = Report(
+        findings=tuple(f for f in report.findings if f.severity >= min_severity),
+        skipped=report.skipped,
+        counters=report.counters,
+        command=report.command,
+        started=report.started,
+        tool_version=report.tool_version,
+    )
+    to_tty = output is None and sys.stdout.isatty()
+    fmt = fmt or (OutputFormat.TABLE if to_tty else OutputFormat.JSON)
+    width = os.get_terminal_size().columns if to_tty else 120
+    text = render(shown, fmt, color=to_tty, width=max(width, 80))
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")  # opened only now, when writing
+        except OSError as e:
+            err.print(f"[red]error:[/] cannot write {output}: {e.strerror or e}")
+            raise typer.Exit(EXIT_USAGE) from e
+    failing = report.at_or_above(fail_on)
+    hidden = len(report.findings) - len(shown.findings)
+    secs = report.counters.get("seconds", 0)
+    summary = f"{len(shown.findings)} finding(s)"
+    if hidden:
+        summary += f" (+{hidden} below {min_severity.value})"
+    summary += f", {len(failing)} at or above {fail_on.value}"
+    if report.skipped:
+        summary += f", {len(report.skipped)} input(s) skipped"
+    err.print(f"minehunt {report.command}: {summary} in {secs:.2f}s", markup=False)
+    if failing:
+        raise typer.Exit(EXIT_FINDINGS)
+    if strict and report.skipped:
+        raise typer.Exit(EXIT_INCOMPLETE)
+    raise typer.Exit(EXIT_CLEAN)
+
+
+def _run(command: str, scan: Callable[[Collector], Iterable[Finding]]) -> Report:
+    col = Collector(command)
+    findings: list[Finding] = []
+    with err.status(f"minehunt {command} …", spinner="dots") if err.is_terminal else _Null():
+        findings.extend(scan(col))
+    return col.report(findings)
+
+
+class _Null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _host_scan(
+    root: Path, cpu_window: float, intel_dir: Path | None
+) -> Callable[[Collector], Iterable[Finding]]:
+    from minehunt.host import HostScanOptions, scan_host
+
+    if not root.is_dir():
+        err.print(f"[red]error:[/] --root {root} is not a directory")
+        raise typer.Exit(EXIT_USAGE)
+    intel = _load_intel(intel_dir)
+    opts = HostScanOptions(root=root, cpu_window=cpu_window)
+    return lambda col: scan_host(intel, opts, col)
+
+
+@scan_app.callback(invoke_without_command=True)
+def scan_default(
+    ctx: typer.Context,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = Severity.MEDIUM,
+    min_severity: MinSevOpt = Severity.LOW,
+    strict: StrictOpt = False,
+    cpu_window: CpuWindowOpt = 0.5,
+    intel_dir: IntelOpt = None,
+) -> None:
+    """Scan this host (processes, sockets, tampering, persistence, drop directories)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    report = _run("scan", _host_scan(Path("/"), cpu_window, intel_dir))
+    _emit(report, fmt, output, fail_on, min_severity, strict)
+
+
+@scan_app.command("host")
+def scan_host_cmd(
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = Severity.MEDIUM,
+    min_severity: MinSevOpt = Severity.LOW,
+    strict: StrictOpt = False,
+    root: RootOpt = Path("/"),
+    cpu_window: CpuWindowOpt = 0.5,
+    intel_dir: IntelOpt = None,
+) -> None:
+    """Scan this host, or with --root the system of a mounted disk (files only)."""
+    report = _run("scan host", _host_scan(root, cpu_window, intel_dir))
+    _emit(report, fmt, output, fail_on, min_severity, strict)
+
+
+@watch_app.command("host")
+def watch_host_cmd(
+    interval: Annotated[float, typer.Option(min=1.0, help="Seconds between scans.")] = 10.0,
+    output: OutputOpt = None,
+    min_severity: MinSevOpt = Severity.LOW,
+    root: RootOpt = Path("/"),
+    iterations: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(min=1, help="Stop after this many scans [default: run until stopped]."),
+    ] = None,
+    intel_dir: IntelOpt = None,
+) -> None:
+    """Scan this host every INTERVAL seconds; print new or changed findings as JSON lines."""
+    from minehunt.host import HostScanOptions
+    from minehunt.watch import as_line, changes
+
+    intel = _load_intel(intel_dir)
+    # The CPU window of each scan is short: sustained load shows over repeated scans anyway.
+    opts = HostScanOptions(root=root, cpu_window=min(1.0, interval / 10))
+    sink = open(output, "a", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
+    try:
+        for change, finding in changes(
+            intel, opts, interval=interval, min_severity=min_severity, iterations=iterations
+        ):
+            sink.write(as_line(change, finding) + "\n")
+            sink.flush()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if output:
+            sink.close()
+
+
+@intel_app.command("show")
+def intel_show(
+    section: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(help="pools | miners | ports | wallets | campaigns | schemes"),
+    ] = None,
+    intel_dir: IntelOpt = None,
+) -> None:
+    """Show what the intel holds: counts, or the entries of one section."""
+    i = _load_intel(intel_dir)
+    sections: dict[str, list[str]] = {
+        "pools": sorted(i.pool_domains),
+        "miners": sorted(i.miner_names | i.disguised_names),
+        "legit": sorted(i.legit_names),
+        "ports": [str(p) for p in sorted(i.mining_ports)]
+        + [f"{p} (tls)" for p in sorted(i.tls_ports)],
+        "options": sorted(i.options | i.algo_options),
+        "algorithms": sorted(i.algorithms),
+        "schemes": sorted(i.schemes),
+        "wallets": [f"{w.name} ({w.coin}, {w.confidence}): {w.regex.pattern}" for w in i.wallets],
+        "campaigns": [c.name for c in i.campaigns],
+    }
+    if section is None:
+        typer.echo(f"sources: {', '.join(i.sources)}")
+        for name, entries in sections.items():
+            typer.echo(f"{name:12} {len(entries)}")
+        return
+    if section not in sections:
+        err.print(f"[red]error:[/] unknown section {section!r}; one of {', '.join(sections)}")
+        raise typer.Exit(EXIT_USAGE)
+    for entry in sections[section]:
+        typer.echo(entry)
+
+
+@intel_app.command("update")
+def intel_update(
+    source: Annotated[
+        list[Path],
+        typer.Option("--from", help="A local list: hosts file, plain domains or adblock ||d^."),
+    ],
+) -> None:
+    """Merge local pool lists into the user intel directory (no network is used)."""
+    target = intel_mod.user_dir()
+    existing = set()
+    pools_file = target / "pools.txt"
+    if pools_file.is_file():
+        existing = set(intel_mod.read_domain_list(pools_file.read_text("utf-8")))
+    bundled = intel_mod.load(use_user_dir=False).pool_domains
+    added: set[str] = set()
+    for path in source:
+        try:
+            text = path.read_text("utf-8", "replace")
+        except OSError as e:
+            err.print(f"[red]error:[/] cannot read {path}: {e.strerror or e}")
+            raise typer.Exit(EXIT_USAGE) from e
+        domains = intel_mod.read_domain_list(text)
+        if not domains:
+            err.print(f"[red]error:[/] {path}: no domains found (hosts, plain or adblock list)")
+            raise typer.Exit(EXIT_USAGE)
+        added.update(d for d in domains if d not in existing and d not in bundled)
+    target.mkdir(parents=True, exist_ok=True)
+    merged = sorted(existing | added)
+    pools_file.write_text("".join(d + "\n" for d in merged), encoding="utf-8")
+    typer.echo(f"added {len(added)} domain(s); {len(merged)} local entries in {pools_file}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

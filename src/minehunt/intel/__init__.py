@@ -1,0 +1,311 @@
+"""Threat intel: the one knowledge base every check matches against.
+
+The bundled data (``data/pools.txt``, ``data/intel.toml``) works offline. A user intel
+directory (``$MINEHUNT_INTEL_DIR``, default ``~/.local/share/minehunt/intel``) extends it:
+``pools.txt`` there adds domains, ``intel.toml`` there adds list entries.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Campaign", "Intel", "IntelError", "WalletPattern", "load", "user_dir"]
+
+
+class IntelError(Exception):
+    """Intel data could not be read or is malformed."""
+
+
+@dataclass(frozen=True)
+class WalletPattern:
+    name: str
+    coin: str
+    regex: re.Pattern[str]
+    confidence: str = "medium"
+
+
+@dataclass(frozen=True)
+class Campaign:
+    name: str
+    aliases: tuple[str, ...] = ()
+    files: frozenset[str] = frozenset()
+    paths: frozenset[str] = frozenset()
+    services: frozenset[str] = frozenset()
+    ssh_key_comments: tuple[str, ...] = ()
+    processes: frozenset[str] = frozenset()
+    references: tuple[str, ...] = ()
+
+
+_HOST_RE = re.compile(
+    r"(?<![\w.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24})(?![\w-])"
+)
+
+
+@dataclass(frozen=True)
+class Intel:
+    """Indicators, loaded once; all look-ups are local (nothing is ever resolved)."""
+
+    pool_domains: frozenset[str]
+    miner_names: frozenset[str]
+    disguised_names: frozenset[str]
+    legit_names: frozenset[str]
+    options: frozenset[str]
+    algo_options: frozenset[str]
+    algorithms: frozenset[str]
+    schemes: frozenset[str]
+    mining_ports: frozenset[int]
+    tls_ports: frozenset[int]
+    wallets: tuple[WalletPattern, ...]
+    scripts: Mapping[str, tuple[re.Pattern[str], ...]]
+    campaigns: tuple[Campaign, ...]
+    allow_processes: frozenset[str] = frozenset()
+    allow_memfd: frozenset[str] = frozenset()
+    allow_domains: frozenset[str] = frozenset()
+    sources: tuple[str, ...] = ()
+    _stratum_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        schemes = "|".join(re.escape(s) for s in sorted(self.schemes, key=len, reverse=True))
+        object.__setattr__(
+            self,
+            "_stratum_re",
+            re.compile(rf"(?i)\b(?:{schemes})://[^\s'\"<>;|&]+"),
+        )
+
+    # -- domains --------------------------------------------------------------------------
+    def pool_domain(self, host: str) -> str | None:
+        """The pool-list entry ``host`` falls under (equal or subdomain), else None."""
+        host = host.lower().rstrip(".")
+        labels = host.split(".")
+        for i in range(len(labels) - 1):
+            suffix = ".".join(labels[i:])
+            if suffix in self.allow_domains:
+                return None
+            if suffix in self.pool_domains:
+                return suffix
+        return None
+
+    def find_pool_domains(self, text: str) -> list[str]:
+        """Host names in ``text`` that are pool domains, in order, without repeats."""
+        out: list[str] = []
+        for m in _HOST_RE.finditer(text.lower()):
+            host = m.group(1)
+            if self.pool_domain(host) and host not in out:
+                out.append(host)
+        return out
+
+    # -- urls, wallets ----------------------------------------------------------------------
+    def find_stratum_urls(self, text: str) -> list[str]:
+        return list(dict.fromkeys(m.group(0) for m in self._stratum_re.finditer(text)))
+
+    def find_wallets(self, text: str) -> list[tuple[WalletPattern, str]]:
+        out: list[tuple[WalletPattern, str]] = []
+        seen: set[str] = set()
+        for pat in self.wallets:
+            for m in pat.regex.finditer(text):
+                if m.group(0) not in seen:
+                    seen.add(m.group(0))
+                    out.append((pat, m.group(0)))
+        return out
+
+    # -- names ------------------------------------------------------------------------------
+    def miner_name(self, name: str) -> str | None:
+        """The miner (or campaign binary) ``name`` is, ignoring case and an extension."""
+        n = _normalise_program(name)
+        if n in self.miner_names or n in self.disguised_names:
+            return n
+        return None
+
+    def legit_miner(self, name: str) -> str | None:
+        n = _normalise_program(name)
+        return n if n in self.legit_names else None
+
+    def campaign_for_file(self, path: str) -> Campaign | None:
+        base = os.path.basename(path)
+        for c in self.campaigns:
+            if path in c.paths or base in c.files:
+                return c
+        return None
+
+    def script_hits(self, line: str) -> Iterator[tuple[str, re.Pattern[str]]]:
+        """(kind, pattern) for every script pattern matching ``line``."""
+        for kind, pats in self.scripts.items():
+            for p in pats:
+                if p.search(line):
+                    yield kind, p
+                    break
+
+
+def _normalise_program(name: str) -> str:
+    n = os.path.basename(name.strip()).lower()
+    for ext in (".exe", ".bin", ".elf", ".sh", ".py"):
+        if n.endswith(ext):
+            n = n[: -len(ext)]
+    return n
+
+
+def user_dir() -> Path:
+    """Where ``minehunt intel update`` keeps local additions."""
+    env = os.environ.get("MINEHUNT_INTEL_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "minehunt" / "intel"
+
+
+def read_domain_list(text: str) -> list[str]:
+    """Domains from a plain list, a hosts file or adblock ``||domain^`` lines."""
+    out: list[str] = []
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line or line.startswith("!") or line.startswith("["):
+            continue
+        if line.startswith("||"):
+            line = line[2:].split("^", 1)[0].split("/", 1)[0]
+        else:
+            parts = line.split()
+            # hosts file: "0.0.0.0 pool.example" (possibly several names per line)
+            if len(parts) > 1 and re.fullmatch(r"[0-9a-fA-F:.]+", parts[0]):
+                out.extend(p.lower() for p in parts[1:] if "." in p)
+                continue
+            line = parts[0]
+        line = line.lower().lstrip("*.").rstrip(".")
+        if _HOST_RE.fullmatch(line):
+            out.append(line)
+    return out
+
+
+def _list(d: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    v = d.get(key, [])
+    if not isinstance(v, list):
+        raise IntelError(f"{where}: '{key}' must be a list")
+    return v
+
+
+def _compile(rx: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(rx, re.IGNORECASE)
+    except re.error as e:
+        raise IntelError(f"{where}: bad regex {rx!r}: {e}") from e
+
+
+def _parse(docs: Iterable[tuple[str, Mapping[str, Any]]], domains: set[str]) -> dict[str, Any]:
+    acc: dict[str, Any] = {
+        "miner_names": set(),
+        "disguised_names": set(),
+        "legit_names": set(),
+        "options": set(),
+        "algo_options": set(),
+        "algorithms": set(),
+        "schemes": set(),
+        "mining_ports": set(),
+        "tls_ports": set(),
+        "wallets": [],
+        "scripts": {},
+        "campaigns": [],
+        "allow_processes": set(),
+        "allow_memfd": set(),
+        "allow_domains": set(),
+    }
+    for where, doc in docs:
+        miners = doc.get("miners", {})
+        acc["miner_names"].update(n.lower() for n in _list(miners, "names", where))
+        acc["disguised_names"].update(n.lower() for n in _list(miners, "disguised", where))
+        acc["legit_names"].update(n.lower() for n in _list(miners, "legit", where))
+        cmd = doc.get("cmdline", {})
+        acc["options"].update(_list(cmd, "options", where))
+        acc["algo_options"].update(_list(cmd, "algo_options", where))
+        acc["algorithms"].update(a.lower() for a in _list(cmd, "algorithms", where))
+        acc["schemes"].update(s.lower() for s in _list(doc.get("stratum", {}), "schemes", where))
+        ports = doc.get("ports", {})
+        acc["mining_ports"].update(int(p) for p in _list(ports, "mining", where))
+        acc["tls_ports"].update(int(p) for p in _list(ports, "tls", where))
+        for w in _list(doc, "wallets", where):
+            acc["wallets"].append(
+                WalletPattern(
+                    w["name"],
+                    w.get("coin", ""),
+                    re.compile(w["regex"]),
+                    w.get("confidence", "medium"),
+                )
+            )
+        for kind, pats in doc.get("scripts", {}).items():
+            acc["scripts"].setdefault(kind, []).extend(
+                _compile(p, f"{where} [scripts].{kind}") for p in pats
+            )
+        for c in _list(doc, "campaigns", where):
+            acc["campaigns"].append(
+                Campaign(
+                    name=c["name"],
+                    aliases=tuple(c.get("aliases", ())),
+                    files=frozenset(c.get("files", ())),
+                    paths=frozenset(c.get("paths", ())),
+                    services=frozenset(c.get("services", ())),
+                    ssh_key_comments=tuple(c.get("ssh_key_comments", ())),
+                    processes=frozenset(c.get("processes", ())),
+                    references=tuple(c.get("references", ())),
+                )
+            )
+        allow = doc.get("allowlist", {})
+        acc["allow_processes"].update(_list(allow, "processes", where))
+        acc["allow_memfd"].update(_list(allow, "memfd", where))
+        acc["allow_domains"].update(d.lower() for d in _list(allow, "domains", where))
+    acc["pool_domains"] = domains - acc["allow_domains"]
+    return acc
+
+
+def load(extra: Path | None = None, *, use_user_dir: bool = True) -> Intel:
+    """Bundled intel, plus the user intel directory, plus ``extra`` (a directory)."""
+    data = resources.files("minehunt.intel") / "data"
+    docs: list[tuple[str, Mapping[str, Any]]] = []
+    sources = ["bundled"]
+    domains: set[str] = set(read_domain_list((data / "pools.txt").read_text("utf-8")))
+    docs.append(("bundled intel.toml", tomllib.loads((data / "intel.toml").read_text("utf-8"))))
+    dirs = [d for d in ((user_dir() if use_user_dir else None), extra) if d is not None]
+    for d in dirs:
+        try:
+            if (d / "pools.txt").is_file():
+                domains.update(read_domain_list((d / "pools.txt").read_text("utf-8")))
+                sources.append(str(d / "pools.txt"))
+            if (d / "intel.toml").is_file():
+                docs.append((str(d / "intel.toml"), tomllib.loads((d / "intel.toml").read_text())))
+                sources.append(str(d / "intel.toml"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise IntelError(f"cannot read intel in {d}: {e}") from e
+    try:
+        acc = _parse(docs, domains)
+    except (KeyError, TypeError, ValueError, re.error) as e:
+        raise IntelError(f"malformed intel: {e}") from e
+    return Intel(
+        pool_domains=frozenset(acc["pool_domains"]),
+        miner_names=frozenset(acc["miner_names"]),
+        disguised_names=frozenset(acc["disguised_names"]),
+        legit_names=frozenset(acc["legit_names"]),
+        options=frozenset(acc["options"]),
+        algo_options=frozenset(acc["algo_options"]),
+        algorithms=frozenset(acc["algorithms"]),
+        schemes=frozenset(acc["schemes"]),
+        mining_ports=frozenset(acc["mining_ports"]),
+        tls_ports=frozenset(acc["tls_ports"]),
+        wallets=tuple(acc["wallets"]),
+        scripts={k: tuple(v) for k, v in acc["scripts"].items()},
+        campaigns=tuple(acc["campaigns"]),
+        allow_processes=frozenset(acc["allow_processes"]),
+        allow_memfd=frozenset(acc["allow_memfd"]),
+        allow_domains=frozenset(acc["allow_domains"]),
+        sources=tuple(sources),
+    )
+
+
+@cache
+def default() -> Intel:
+    """The intel every scan uses unless told otherwise (loaded once per process)."""
+    return load()

@@ -1,0 +1,272 @@
+"""The one result model shared by every source, format, sink and the server."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any, NewType
+
+CheckId = NewType("CheckId", str)
+"""A stable check identifier such as ``MH-PROC-002``; see docs/detections.md."""
+
+Scalar = str | int | float | bool | None
+
+
+class Severity(enum.StrEnum):
+    """How bad a finding is if true, ordered from info to critical."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank < other.rank
+
+
+_SEVERITY_ORDER = list(Severity)
+
+
+class Confidence(enum.StrEnum):
+    """How sure minehunt is that the finding is real mining."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return list(Confidence).index(self)
+
+
+class TargetKind(enum.StrEnum):
+    """What a finding or a skipped input is about."""
+
+    PROCESS = "process"
+    FILE = "file"
+    HOST = "host"
+    SOCKET = "socket"
+    URL = "url"
+    FLOW = "flow"
+    LOG = "log"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a finding came from; only the fields that apply are set."""
+
+    kind: TargetKind
+    """What sort of thing this is."""
+    name: str | None = None
+    """Process name (comm), file name, host name or URL: the short label for tables."""
+    pid: int | None = None
+    """Process id."""
+    ppid: int | None = None
+    """Parent process id."""
+    started: float | None = None
+    """Process start time (epoch seconds); with pid, identifies one process instance."""
+    exe: str | None = None
+    """Resolved executable path, as /proc/PID/exe shows it (may end in ' (deleted)')."""
+    cmdline: tuple[str, ...] | None = None
+    """The process's argv as the kernel shows it."""
+    user: str | None = None
+    """Owning user name (or uid)."""
+    path: str | None = None
+    """File path."""
+    line: int | None = None
+    """1-based line within path."""
+    offset: int | None = None
+    """Byte offset within path or a memory region."""
+    url: str | None = None
+    """URL of a page, script or endpoint."""
+    laddr: str | None = None
+    """Local socket address as ip:port."""
+    raddr: str | None = None
+    """Remote socket address as ip:port."""
+
+    @property
+    def key(self) -> str:
+        """A stable identity for de-duplicating findings across scans."""
+        if self.kind is TargetKind.PROCESS:
+            return f"process:{self.pid}:{self.started}"
+        if self.path is not None:
+            return f"{self.kind.value}:{self.path}"
+        return f"{self.kind.value}:{self.url or self.raddr or self.name}"
+
+    def label(self) -> str:
+        """A one-line human description of the target."""
+        if self.kind is TargetKind.PROCESS:
+            return f"pid {self.pid} {self.name or '?'}" + (f" ({self.exe})" if self.exe else "")
+        if self.path is not None:
+            return self.path + (f":{self.line}" if self.line else "")
+        return self.url or self.raddr or self.name or self.kind.value
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One observation that supports a finding."""
+
+    check_id: CheckId
+    """The check that produced this observation."""
+    summary: str
+    """One line saying what was seen."""
+    source: str | None = None
+    """Where it was read: 'cmdline', '/proc/123/exe', 'socket', a file path ..."""
+    line: int | None = None
+    """1-based line in source, for file evidence."""
+    attributes: Mapping[str, Scalar] = field(default_factory=dict)
+    """Extracted indicators (pool, wallet, port, cpu_percent ...), machine-readable."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A conclusion: this target shows mining (or its preparation), with the evidence."""
+
+    check_id: CheckId
+    """The check of the strongest evidence; names the finding's rule in SARIF."""
+    title: str
+    """The check's title."""
+    severity: Severity
+    """Severity after correlating all evidence."""
+    confidence: Confidence
+    """Confidence after correlating all evidence."""
+    target: Target
+    """What the finding is about."""
+    summary: str
+    """One line for a human: what and why."""
+    evidence: tuple[Evidence, ...] = ()
+    """Every observation behind the finding, strongest first."""
+    attack: tuple[str, ...] = ("T1496",)
+    """MITRE ATT&CK technique ids."""
+    observed: str = field(default_factory=lambda: now_iso())
+    """When the finding was made (UTC, ISO 8601)."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Identity of the finding across repeated scans (watch mode)."""
+        return f"{self.target.key}"
+
+    @property
+    def state(self) -> tuple[str, str, tuple[str, ...]]:
+        """What must change for watch mode to report this finding again."""
+        return (
+            self.severity.value,
+            self.check_id,
+            tuple(sorted({e.check_id for e in self.evidence})),
+        )
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input that could not be scanned, and why: a result, never silence."""
+
+    target: str
+    """What was not scanned: 'pid 1234', a path, a URL."""
+    reason: str
+    """Why, in words a user can act on."""
+    source: str
+    """Which scanner skipped it ('host.processes', 'files' ...)."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one scan produced."""
+
+    findings: tuple[Finding, ...]
+    """The findings, most severe first."""
+    skipped: tuple[Skipped, ...] = ()
+    """Inputs that could not be scanned."""
+    counters: Mapping[str, int | float] = field(default_factory=dict)
+    """What was looked at and how long it took."""
+    command: str = ""
+    """The scan that produced this report ('scan host' ...)."""
+    started: str = field(default_factory=lambda: now_iso())
+    """When the scan started (UTC, ISO 8601)."""
+    tool_version: str = ""
+    """minehunt version that produced the report."""
+
+    def at_or_above(self, severity: Severity) -> list[Finding]:
+        return [f for f in self.findings if f.severity >= severity]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; ``Report.from_dict`` reverses it."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Report:
+        """Rebuild a report from ``to_dict`` output (e.g. parsed JSON)."""
+        return cls(
+            findings=tuple(finding_from_dict(f) for f in data.get("findings", ())),
+            skipped=tuple(Skipped(**s) for s in data.get("skipped", ())),
+            counters=dict(data.get("counters", {})),
+            command=str(data.get("command", "")),
+            started=str(data.get("started", "")),
+            tool_version=str(data.get("tool_version", "")),
+        )
+
+
+def finding_from_dict(data: Mapping[str, Any]) -> Finding:
+    """Rebuild a Finding from its ``asdict`` form."""
+    t = dict(data["target"])
+    t["kind"] = TargetKind(t["kind"])
+    if t.get("cmdline") is not None:
+        t["cmdline"] = tuple(t["cmdline"])
+    target_fields = {f.name for f in fields(Target)}
+    return Finding(
+        check_id=CheckId(data["check_id"]),
+        title=data["title"],
+        severity=Severity(data["severity"]),
+        confidence=Confidence(data["confidence"]),
+        target=Target(**{k: v for k, v in t.items() if k in target_fields}),
+        summary=data["summary"],
+        evidence=tuple(
+            Evidence(
+                check_id=CheckId(e["check_id"]),
+                summary=e["summary"],
+                source=e.get("source"),
+                line=e.get("line"),
+                attributes=dict(e.get("attributes", {})),
+            )
+            for e in data.get("evidence", ())
+        ),
+        attack=tuple(data.get("attack", ("T1496",))),
+        observed=data.get("observed", ""),
+    )
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Most severe and most confident first, then by target for stable output."""
+    return tuple(
+        sorted(
+            findings,
+            key=lambda f: (-f.severity.rank, -f.confidence.rank, f.check_id, f.target.label()),
+        )
+    )

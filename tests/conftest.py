@@ -1,0 +1,56 @@
+"""Shared test helpers: run the real CLI, read its JSON report."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from minehunt.model import Finding, Report
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def report(self) -> Report:
+        return Report.from_dict(json.loads(self.stdout))
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120, **kw: Any
+) -> CliResult:
+    """Run ``python -m minehunt ARGS`` as a real subprocess."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "minehunt", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        **kw,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def findings_for_pid(report: Report, pid: int) -> list[Finding]:
+    return [f for f in report.findings if f.target.pid == pid]
+
+
+def evidence_ids(finding: Finding) -> set[str]:
+    return {e.check_id for e in finding.evidence}
+
+
+@pytest.fixture
+def cli() -> Any:
+    return run_cli
