@@ -98,12 +98,12 @@ CHECKS: dict[str, Check] = {
         ),
         _c(
             "MH-PROC-004",
-            "Wallet address in command line",
+            "Wallet address in command line or configuration",
             S.MEDIUM,
             C.MEDIUM,
             K.CMDLINE,
             _T1496,
-            "The command line carries a cryptocurrency wallet address (Monero, Bitcoin, "
+            "The command line or configuration carries a cryptocurrency wallet address (Monero, Bitcoin, "
             "Ethereum ...), the usual pool login.",
         ),
         _c(
@@ -321,6 +321,12 @@ CHECKS: dict[str, Check] = {
             "A regular file or directory inside "
             "/tmp/.X11-unix or /tmp/.ICE-unix, which hold only sockets; a known hiding place.",
         ),
+        # -- files and memory (MH-FILE-*, MH-MEM-*) ---------------------------------------------
+        # -- end files and memory --
+        # -- network: captures, live traffic, logs (MH-NET-1xx) ---------------------------------
+        # -- end network --
+        # -- websites (MH-WEB-*) ---------------------------------------------------------------
+        # -- end websites --
     )
 }
 
