@@ -208,6 +208,14 @@ def scan_host_cmd(
     _emit(report, fmt, output, fail_on, min_severity, strict)
 
 
+# -- scan subcommands: files and memory --
+# -- end files and memory --
+# -- scan/watch subcommands: network --
+# -- end network --
+# -- scan subcommands: websites --
+# -- end websites --
+
+
 @watch_app.command("host")
 def watch_host_cmd(
     interval: Annotated[float, typer.Option(min=1.0, help="Seconds between scans.")] = 10.0,
