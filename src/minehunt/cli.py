@@ -230,11 +230,13 @@ def watch_host_cmd(
 ) -> None:
     """Scan this host every INTERVAL seconds; print new or changed findings as JSON lines."""
     from minehunt.host import HostScanOptions
+    from minehunt.host.processes import CpuHistory
     from minehunt.watch import as_line, changes
 
     intel = _load_intel(intel_dir)
-    # The CPU window of each scan is short: sustained load shows over repeated scans anyway.
-    opts = HostScanOptions(root=root, cpu_window=min(1.0, interval / 10))
+    # Only a process's first scan uses a short window; after that CPU is measured over the
+    # whole interval from the readings the previous scan kept.
+    opts = HostScanOptions(root=root, cpu_window=min(0.5, interval / 10), history=CpuHistory())
     sink = open(output, "a", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
     try:
         for change, finding in changes(

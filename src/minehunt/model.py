@@ -171,13 +171,10 @@ class Finding:
         return f"{self.target.key}"
 
     @property
-    def state(self) -> tuple[str, str, tuple[str, ...]]:
-        """What must change for watch mode to report this finding again."""
-        return (
-            self.severity.value,
-            self.check_id,
-            tuple(sorted({e.check_id for e in self.evidence})),
-        )
+    def state(self) -> tuple[str, str]:
+        """What must change for watch mode to report this finding again: its severity or
+        its strongest check. New supporting evidence alone does not re-report it."""
+        return (self.severity.value, self.check_id)
 
 
 @dataclass(frozen=True)

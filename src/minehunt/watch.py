@@ -23,7 +23,7 @@ def changes(
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[tuple[str, Finding]]:
     """Yield ('new'|'changed', finding) as scans every ``interval`` seconds discover them."""
-    known: dict[str, tuple[str, str, tuple[str, ...]]] = {}
+    known: dict[str, tuple[str, str]] = {}
     n = 0
     while iterations is None or n < iterations:
         started = time.monotonic()

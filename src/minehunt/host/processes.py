@@ -120,27 +120,54 @@ class CpuSample:
     """Percent of one core the process wanted (ran or waited to run) over the window."""
 
 
+Reading = tuple[float, float | None, float]
+"""(CPU seconds, schedstat seconds, monotonic time of the reading)."""
+
+
+class CpuHistory:
+    """Readings kept from one scan to the next (watch mode), so CPU is measured over the
+    whole interval between scans instead of a short window."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, tuple[float, Reading]] = {}
+
+    def earlier(self, p: ProcessInfo) -> Reading | None:
+        hit = self._last.get(p.pid)
+        return hit[1] if hit and hit[0] == p.started else None
+
+    def record(self, procs: dict[int, ProcessInfo], readings: dict[int, Reading]) -> None:
+        self._last = {pid: (procs[pid].started, r) for pid, r in readings.items() if pid in procs}
+
+
 def sample_cpu(
     before: dict[int, ProcessInfo],
     t0: float,
     after: dict[int, tuple[float, float | None]],
     t1: float,
+    history: CpuHistory | None = None,
 ) -> dict[int, CpuSample]:
-    """CPU usage between two readings, and over each process's lifetime."""
-    dt = max(t1 - t0, 1e-3)
+    """CPU usage since the earliest reading we have of each process, and over its lifetime."""
     now = time.time()
     out = {}
+    readings: dict[int, Reading] = {}
     for pid, (secs, sched) in after.items():
         p = before.get(pid)
         if p is None:
             continue
+        readings[pid] = (secs, sched, t1)
+        start: Reading = (p.cpu_seconds, p.sched_seconds, t0)
+        if history is not None:
+            start = history.earlier(p) or start
+        dt = max(t1 - start[2], 1e-3)
         age = max(now - p.started, dt)
         demand = None
-        if sched is not None and p.sched_seconds is not None:
-            demand = 100.0 * max(sched - p.sched_seconds, 0.0) / dt
+        if sched is not None and start[1] is not None:
+            demand = 100.0 * max(sched - start[1], 0.0) / dt
         out[pid] = CpuSample(
-            window_percent=100.0 * max(secs - p.cpu_seconds, 0.0) / dt,
+            window_percent=100.0 * max(secs - start[0], 0.0) / dt,
             lifetime_percent=100.0 * secs / age,
             demand_percent=demand,
         )
+    if history is not None:
+        history.record(before, readings)
     return out

@@ -14,7 +14,7 @@ from minehunt.model import Finding, Target
 from minehunt.report import Collector
 
 from . import dropdirs, persistence, proc_checks, sockets, tampering
-from .processes import ProcessInfo, cpu_seconds, sample_cpu, snapshot
+from .processes import CpuHistory, ProcessInfo, cpu_seconds, sample_cpu, snapshot
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class HostScanOptions:
     tampering: bool = True
     dropdirs: bool = True
     exclude_pids: frozenset[int] = field(default_factory=lambda: frozenset({os.getpid()}))
+    history: CpuHistory | None = None
+    """CPU readings carried between repeated scans (watch mode)."""
 
     @property
     def live(self) -> bool:
@@ -90,7 +92,7 @@ def _process_signals(
     if left > 0:
         time.sleep(left)
     now = cpu_seconds(procs)
-    cpu = sample_cpu(procs, t0, now, time.monotonic())
+    cpu = sample_cpu(procs, t0, now, time.monotonic(), opts.history)
 
     for p, t, sigs, refs in pending:
         sigs.extend(proc_checks.cpu(p, t, cpu.get(p.pid)))
