@@ -103,8 +103,8 @@ CHECKS: dict[str, Check] = {
             C.MEDIUM,
             K.CMDLINE,
             _T1496,
-            "The command line or configuration carries a cryptocurrency wallet address (Monero, Bitcoin, "
-            "Ethereum ...), the usual pool login.",
+            "The command line or configuration carries a cryptocurrency wallet address "
+            "(Monero, Bitcoin, Ethereum ...), the usual pool login.",
         ),
         _c(
             "MH-PROC-005",
