@@ -126,13 +126,26 @@ def location(intel: Intel, p: ProcessInfo, t: Target) -> Iterator[Signal]:
         yield Signal(t, _ev("MH-PROC-007", f"executable {path} was deleted", "exe"))
 
 
+def _known_option(intel: Intel, opt: str) -> str | None:
+    """The intel option ``opt`` names, also as an unambiguous getopt_long abbreviation
+    (XMRig and cpuminer accept ``--donate-l 1`` for ``--donate-level 1``)."""
+    if opt in intel.options:
+        return opt
+    if opt.startswith("--") and len(opt) >= 8:
+        full = [o for o in intel.options if o.startswith(opt)]
+        if len(full) == 1:
+            return full[0]
+    return None
+
+
 def _option_hits(intel: Intel, args: tuple[str, ...] | list[str]) -> list[str]:
     hits: list[str] = []
     for i, a in enumerate(args):
         opt, eq, val = a.partition("=")
-        if opt in intel.options and opt not in hits:
-            hits.append(a if len(a) < 40 else opt)
-        if opt in intel.algo_options:
+        known = _known_option(intel, opt)
+        if known and known not in intel.algo_options and known not in hits:
+            hits.append(known if known == opt else f"{opt} (= {known})")
+        if (known or opt) in intel.algo_options:
             value = val if eq else (args[i + 1] if i + 1 < len(args) else "")
             if value.lower() in intel.algorithms:
                 hits.append(f"{opt} {value}")
