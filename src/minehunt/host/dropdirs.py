@@ -29,7 +29,12 @@ def _is_elf(path: str) -> bool:
 
 
 def _walk(top: str, skip: Skip, budget: list[int]) -> Iterator[tuple[str, os.stat_result, bool]]:
-    """(path, lstat, hidden) for entries below top; no symlinks followed, depth-bounded."""
+    """(path, lstat, hidden) for entries below top; no symlinks followed, depth-bounded.
+
+    Hidden means a dot name, or a dot directory right below the drop directory
+    (/tmp/.x/miner, /dev/shm/.rsync/c): where droppers hide. Dot directories deeper down
+    (/tmp/project/.venv/bin) are ordinary development trees.
+    """
     stack = [(top, 0, False)]
     while stack:
         d, depth, hidden_parent = stack.pop()
@@ -48,10 +53,10 @@ def _walk(top: str, skip: Skip, budget: list[int]) -> Iterator[tuple[str, os.sta
                 st = e.stat(follow_symlinks=False)
             except OSError:
                 continue
-            hidden = hidden_parent or e.name.startswith(".")
+            hidden = e.name.startswith(".") or hidden_parent
             if stat.S_ISDIR(st.st_mode):
                 if depth + 1 < MAX_DEPTH:
-                    stack.append((e.path, depth + 1, hidden))
+                    stack.append((e.path, depth + 1, hidden_parent or (depth == 0 and hidden)))
             else:
                 yield e.path, st, hidden
 
