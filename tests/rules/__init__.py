@@ -1,0 +1,1 @@
+"""Tests of the YARA rule set in src/minehunt/intel/rules."""
