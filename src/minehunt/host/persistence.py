@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -64,13 +65,26 @@ Skip = Callable[[str, str], None]
 
 
 def start_up_files(root: Path) -> Iterator[tuple[str, Path, str]]:
-    """(kind, path, technique) of every start-up file present below root, each once."""
-    seen: set[Path] = set()
+    """(kind, path, technique) of every start-up file present below root, each once.
+
+    /lib is often a link to /usr/lib: files are told apart by device and inode, not by
+    path. Below another root, a path whose links lead out of that root (an absolute
+    'lib -> /usr/lib' on a mounted disk) would read this host's files and is left out.
+    """
+    seen: set[tuple[int, int]] = set()
+    contained = str(root.resolve()) != "/"
+    real_root = root.resolve()
     for kind, pattern, technique in LOCATIONS:
         for path in sorted(root.glob(pattern)):
-            if path in seen or path.is_symlink() or not path.is_file():
+            try:
+                st = path.lstat()
+            except OSError:
                 continue
-            seen.add(path)
+            if not stat.S_ISREG(st.st_mode) or (st.st_dev, st.st_ino) in seen:
+                continue
+            if contained and not path.resolve().is_relative_to(real_root):
+                continue
+            seen.add((st.st_dev, st.st_ino))
             yield kind, path, technique
 
 
@@ -134,71 +148,86 @@ def _line_signals(
             ]
             enc = " (base64-encoded)" if text is not stripped else ""
             yield ev("MH-PERS-002", f"line {no} names {what}{enc}: {snippet}", indicator=what)
-    for c in intel.campaigns:
-        for artefact in (*c.paths, *c.files, *c.ssh_key_comments):
-            if _mentions(stripped, artefact):
-                yield ev(
-                    "MH-PERS-003",
-                    f"line {no} carries the {c.name} artefact '{artefact}'",
-                    campaign=c.name,
-                    artefact=artefact,
-                )
-                break
+    for c, artefact in intel.campaign_artefacts(stripped):
+        yield ev(
+            "MH-PERS-003",
+            f"line {no} carries the {c.name} artefact '{artefact}'",
+            campaign=c.name,
+            artefact=artefact,
+        )
 
 
-def _mentions(line: str, artefact: str) -> bool:
-    """Whole-word mention (so 'dbused' does not match 'dbusedaemon')."""
-    i = line.find(artefact)
-    while i >= 0:
-        before = line[i - 1] if i else " "
-        j = i + len(artefact)
-        after = line[j] if j < len(line) else " "
-        if not (before.isalnum() or before in "_-") and not (after.isalnum() or after in "_-"):
-            return True
-        i = line.find(artefact, i + 1)
-    return False
+class FileCache:
+    """Signals of start-up files, kept between repeated scans (watch mode): a file whose
+    inode, size, mtime and ctime are unchanged is not read again."""
+
+    def __init__(self) -> None:
+        self._entries: dict[Path, tuple[tuple[int, int, int, int], list[Signal]]] = {}
+
+    def get(self, path: Path, key: tuple[int, int, int, int]) -> list[Signal] | None:
+        hit = self._entries.get(path)
+        return hit[1] if hit and hit[0] == key else None
+
+    def put(self, path: Path, key: tuple[int, int, int, int], signals: list[Signal]) -> None:
+        self._entries[path] = (key, signals)
 
 
-def scan(intel: Intel, root: Path, skip: Skip) -> Iterator[Signal]:
+def scan(intel: Intel, root: Path, skip: Skip, cache: FileCache | None = None) -> Iterator[Signal]:
     """Signals for every start-up file below ``root``."""
     for kind, path, technique in start_up_files(root):
-        shown = _shown(root, path)
-        t = Target(kind=TargetKind.FILE, name=kind, path=shown)
         try:
-            with open(path, "rb") as fh:
-                data = fh.read(MAX_FILE_BYTES + 1)
-        except OSError as e:
-            skip(shown, f"cannot read: {e.strerror or e}")
+            st = path.stat()
+        except OSError:
             continue
-        if len(data) > MAX_FILE_BYTES:
-            skip(shown, f"larger than {MAX_FILE_BYTES} bytes; first MiB scanned")
-            data = data[:MAX_FILE_BYTES]
-        if b"\0" in data[:4096]:
-            continue  # binary file in a start-up directory: the files scanner's job
-        text = data.decode("utf-8", "replace")
-        for no, line in enumerate(text.splitlines(), 1):
-            for sig in _line_signals(intel, kind, line, no, shown, t):
-                yield _with_technique(sig, technique)
-        unit = path.name
-        for c in intel.campaigns:
-            if unit in c.services or path.name in c.files:
-                yield _with_technique(
-                    Signal(
-                        t,
-                        Evidence(
-                            CheckId("MH-PERS-003"),
-                            f"{kind} entry '{unit}' is a {c.name} artefact",
-                            source=shown,
-                            attributes={"campaign": c.name},
-                        ),
+        key = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        cached = cache.get(path, key) if cache is not None else None
+        if cached is None:
+            cached = list(_file_signals(intel, root, kind, path, technique, skip))
+            if cache is not None:
+                cache.put(path, key, cached)
+        yield from cached
+
+
+def _file_signals(
+    intel: Intel, root: Path, kind: str, path: Path, technique: str, skip: Skip
+) -> Iterator[Signal]:
+    shown = _shown(root, path)
+    t = Target(kind=TargetKind.FILE, name=kind, path=shown)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        skip(shown, f"cannot read: {e.strerror or e}")
+        return
+    if len(data) > MAX_FILE_BYTES:
+        skip(shown, f"larger than {MAX_FILE_BYTES} bytes; first MiB scanned")
+        data = data[:MAX_FILE_BYTES]
+    if b"\0" in data[:4096]:
+        return  # binary file in a start-up directory: the files scanner's job
+    text = data.decode("utf-8", "replace")
+    for no, line in enumerate(text.splitlines(), 1):
+        for sig in _line_signals(intel, kind, line, no, shown, t):
+            yield _with_technique(sig, technique)
+    unit = path.name
+    for c in intel.campaigns:
+        if unit in c.services or path.name in c.files:
+            yield _with_technique(
+                Signal(
+                    t,
+                    Evidence(
+                        CheckId("MH-PERS-003"),
+                        f"{kind} entry '{unit}' is a {c.name} artefact",
+                        source=shown,
+                        attributes={"campaign": c.name},
                     ),
-                    technique,
-                )
-        if kind == "ssh" and _is_immutable(path):
-            yield Signal(
-                t,
-                Evidence(CheckId("MH-PERS-004"), f"{shown} is immutable (chattr +i)", source=shown),
+                ),
+                technique,
             )
+    if kind == "ssh" and _is_immutable(path):
+        yield Signal(
+            t,
+            Evidence(CheckId("MH-PERS-004"), f"{shown} is immutable (chattr +i)", source=shown),
+        )
 
 
 def _with_technique(sig: Signal, technique: str) -> Signal:

@@ -71,6 +71,8 @@ class Intel:
     allow_domains: frozenset[str] = frozenset()
     sources: tuple[str, ...] = ()
     _stratum_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _artefact_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _artefacts: dict[str, Campaign] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         schemes = "|".join(re.escape(s) for s in sorted(self.schemes, key=len, reverse=True))
@@ -79,6 +81,15 @@ class Intel:
             "_stratum_re",
             re.compile(rf"(?i)\b(?:{schemes})://[^\s'\"<>;|&]+"),
         )
+        artefacts: dict[str, Campaign] = {}
+        for c in self.campaigns:
+            for a in (*c.paths, *c.files, *c.ssh_key_comments):
+                artefacts.setdefault(a, c)
+        alternatives = "|".join(re.escape(a) for a in sorted(artefacts, key=len, reverse=True))
+        # Whole-word mentions only, so 'dbused' does not match 'dbusedaemon'.
+        rx = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])") if artefacts else None
+        object.__setattr__(self, "_artefact_re", rx)
+        object.__setattr__(self, "_artefacts", artefacts)
 
     # -- domains --------------------------------------------------------------------------
     def pool_domain(self, host: str) -> str | None:
@@ -134,6 +145,13 @@ class Intel:
             if path in c.paths or base in c.files:
                 return c
         return None
+
+    def campaign_artefacts(self, text: str) -> list[tuple[Campaign, str]]:
+        """(campaign, artefact) for every campaign file, path or key comment ``text`` names."""
+        if self._artefact_re is None:
+            return []
+        found = dict.fromkeys(m.group(0) for m in self._artefact_re.finditer(text))
+        return [(self._artefacts[a], a) for a in found]
 
     def script_hits(self, line: str) -> Iterator[tuple[str, re.Pattern[str]]]:
         """(kind, pattern) for every script pattern matching ``line``."""
