@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from minehunt import rules
 from minehunt.model import CheckId, Confidence, Severity
 
 
@@ -322,6 +323,35 @@ CHECKS: dict[str, Check] = {
             "/tmp/.X11-unix or /tmp/.ICE-unix, which hold only sockets; a known hiding place.",
         ),
         # -- files and memory (MH-FILE-*, MH-MEM-*) ---------------------------------------------
+        _c(
+            "MH-FILE-001",
+            "External YARA rule matched",
+            S.MEDIUM,
+            C.MEDIUM,
+            K.CONTENT,
+            _T1496,
+            "A rule from a rule file given with --rules matched. Its severity and confidence "
+            "come from the rule's metadata (severity, confidence), else medium; the rule's "
+            "name and file are in the evidence.",
+        ),
+        _c(
+            "MH-MEM-001",
+            "Mining code in memory not backed by a file",
+            S.HIGH,
+            C.HIGH,
+            K.MEMORY,
+            ("T1496", "T1620"),
+            "A miner-family or mining-algorithm rule matched process memory that no file on "
+            "disk holds: an anonymous mapping, a memfd or a deleted file. Fileless droppers "
+            "load miners this way so that no file scan can find them.",
+        ),
+        # MH-YARA-*: one check per bundled YARA rule, from the rule's metadata (rules.catalog
+        # reads it from the .yar text without compiling). Titles and rows in detections.md
+        # are generated: python -m minehunt.files.docgen
+        *(
+            _c(r.id, r.title, r.severity, r.confidence, K(r.category), r.attack, r.description)
+            for r in rules.catalog()
+        ),
         # -- end files and memory --
         # -- network: captures, live traffic, logs (MH-NET-1xx) ---------------------------------
         # -- end network --

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -162,7 +162,7 @@ class _Null:
 
 
 def _host_scan(
-    root: Path, cpu_window: float, intel_dir: Path | None
+    root: Path, cpu_window: float, intel_dir: Path | None, memory: MemoryOptions | None = None
 ) -> Callable[[Collector], Iterable[Finding]]:
     from minehunt.host import HostScanOptions, scan_host
 
@@ -170,7 +170,7 @@ def _host_scan(
         err.print(f"[red]error:[/] --root {root} is not a directory")
         raise typer.Exit(EXIT_USAGE)
     intel = _load_intel(intel_dir)
-    opts = HostScanOptions(root=root, cpu_window=cpu_window)
+    opts = HostScanOptions(root=root, cpu_window=cpu_window, memory=memory)
     return lambda col: scan_host(intel, opts, col)
 
 
@@ -184,11 +184,13 @@ def scan_default(
     strict: StrictOpt = False,
     cpu_window: CpuWindowOpt = 0.5,
     intel_dir: IntelOpt = None,
+    memory: MemoryOpt = False,
 ) -> None:
     """Scan this host (processes, sockets, tampering, persistence, drop directories)."""
     if ctx.invoked_subcommand is not None:
         return
-    report = _run("scan", _host_scan(Path("/"), cpu_window, intel_dir))
+    mem = _memory_options(memory, None, None, None)
+    report = _run("scan", _host_scan(Path("/"), cpu_window, intel_dir, mem))
     _emit(report, fmt, output, fail_on, min_severity, strict)
 
 
@@ -202,13 +204,125 @@ def scan_host_cmd(
     root: RootOpt = Path("/"),
     cpu_window: CpuWindowOpt = 0.5,
     intel_dir: IntelOpt = None,
+    memory: MemoryOpt = False,
+    memory_pid: MemoryPidOpt = None,
+    memory_max_mb: MemoryMaxOpt = None,
+    memory_seconds: MemorySecondsOpt = None,
 ) -> None:
     """Scan this host, or with --root the system of a mounted disk (files only)."""
-    report = _run("scan host", _host_scan(root, cpu_window, intel_dir))
+    mem = _memory_options(memory, memory_pid, memory_max_mb, memory_seconds)
+    report = _run("scan host", _host_scan(root, cpu_window, intel_dir, mem))
     _emit(report, fmt, output, fail_on, min_severity, strict)
 
 
 # -- scan subcommands: files and memory --
+if TYPE_CHECKING:
+    from minehunt.host.memory import MemoryOptions
+
+RulesOpt = Annotated[
+    Optional[list[Path]],  # noqa: UP045
+    typer.Option("--rules", help="Extra YARA rule file or directory of .yar/.yara files."),
+]
+MaxSizeOpt = Annotated[
+    str,
+    typer.Option("--max-file-size", help="Skip files (and archive members) larger than this."),
+]
+JobsOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option("--jobs", "-j", min=1, help="Scanner processes [default: one per core]."),
+]
+FollowOpt = Annotated[
+    bool,
+    typer.Option("--follow-symlinks", help="Follow symlinks, also out of the scanned trees."),
+]
+MemoryOpt = Annotated[
+    bool, typer.Option("--memory", help="Also scan process memory with the YARA rules.")
+]
+MemoryPidOpt = Annotated[
+    Optional[list[int]],  # noqa: UP045
+    typer.Option("--memory-pid", help="Scan the memory of only this process (repeatable)."),
+]
+MemoryMaxOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--memory-max", help="Bytes of memory read per process [default: 4G]."),
+]
+MemorySecondsOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option("--memory-seconds", min=0.1, help="Seconds per process [default: 20]."),
+]
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def _size(text: str, option: str) -> int:
+    """'256M', '1g', '4096' -> bytes; a usage error otherwise."""
+    t = text.strip().lower().removesuffix("b").removesuffix("i")
+    unit = t[-1:] if t[-1:] in _UNITS else ""
+    try:
+        value = float(t[: len(t) - len(unit)]) * _UNITS[unit]
+    except ValueError:
+        value = -1
+    if value <= 0:
+        err.print(f"[red]error:[/] {option} {text!r}: expected a size such as 256M or 2G")
+        raise typer.Exit(EXIT_USAGE)
+    return int(value)
+
+
+def _memory_options(
+    memory: bool, pids: list[int] | None, max_bytes: str | None, seconds: float | None
+) -> MemoryOptions | None:
+    from dataclasses import replace
+
+    from minehunt.host.memory import MemoryOptions
+
+    if not (memory or pids):
+        return None
+    opts = MemoryOptions(pids=frozenset(pids) if pids else None)
+    if max_bytes is not None:
+        opts = replace(opts, max_bytes=_size(max_bytes, "--memory-max"))
+    if seconds is not None:
+        opts = replace(opts, max_seconds=seconds)
+    return opts
+
+
+@scan_app.command("files")
+def scan_files_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Files and directories to scan.")],
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = Severity.MEDIUM,
+    min_severity: MinSevOpt = Severity.LOW,
+    strict: StrictOpt = False,
+    rules_dirs: RulesOpt = None,
+    max_file_size: MaxSizeOpt = "256M",
+    jobs: JobsOpt = None,
+    follow_symlinks: FollowOpt = False,
+) -> None:
+    """Scan files, directory trees and the archives in them with the YARA rules."""
+    from dataclasses import replace
+
+    from minehunt import rules
+    from minehunt.files import FileScanOptions, scan_files
+
+    for p in paths:
+        if not os.path.lexists(p):
+            err.print(f"[red]error:[/] {p}: no such file or directory")
+            raise typer.Exit(EXIT_USAGE)
+    try:
+        ruleset = rules.load(rules_dirs or ()) if rules_dirs else rules.bundled()
+    except rules.RulesError as e:
+        sys.stderr.write(f"error: {e}\n")  # as is: yara-x's caret diagnostics need no wrapping
+        raise typer.Exit(EXIT_USAGE) from e
+    opts = FileScanOptions(
+        max_file_size=_size(max_file_size, "--max-file-size"),
+        follow_symlinks=follow_symlinks,
+    )
+    if jobs is not None:
+        opts = replace(opts, jobs=jobs)
+    roots = [str(p) for p in paths]
+    report = _run("scan files", lambda col: scan_files(ruleset, roots, opts, col))
+    _emit(report, fmt, output, fail_on, min_severity, strict)
+
+
 # -- end files and memory --
 # -- scan/watch subcommands: network --
 # -- end network --
@@ -230,13 +344,19 @@ def watch_host_cmd(
 ) -> None:
     """Scan this host every INTERVAL seconds; print new or changed findings as JSON lines."""
     from minehunt.host import HostScanOptions
+    from minehunt.host.persistence import FileCache
     from minehunt.host.processes import CpuHistory
     from minehunt.watch import as_line, changes
 
     intel = _load_intel(intel_dir)
     # Only a process's first scan uses a short window; after that CPU is measured over the
     # whole interval from the readings the previous scan kept.
-    opts = HostScanOptions(root=root, cpu_window=min(0.5, interval / 10), history=CpuHistory())
+    opts = HostScanOptions(
+        root=root,
+        cpu_window=min(0.5, interval / 10),
+        history=CpuHistory(),
+        file_cache=FileCache(),
+    )
     sink = open(output, "a", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
     try:
         for change, finding in changes(

@@ -221,7 +221,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--coin")
     p.add_argument("--protocol", choices=[p.value for p in Protocol])
     p.add_argument("--user-agent")
-    p.add_argument("--duration", type=float, help="stop after this many seconds")
+    # A bound even when no one asks for one: a test that dies must not leave a miner behind.
+    p.add_argument(
+        "--duration", type=float, default=600.0, help="stop after this many seconds (600)"
+    )
     p.add_argument("--retry-pause", type=float)
     return p
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from minehunt.correlate import Signal, group
 from minehunt.intel import Intel
@@ -14,7 +15,11 @@ from minehunt.model import Finding, Target
 from minehunt.report import Collector
 
 from . import dropdirs, persistence, proc_checks, sockets, tampering
+from .persistence import FileCache
 from .processes import CpuHistory, ProcessInfo, cpu_seconds, sample_cpu, snapshot
+
+if TYPE_CHECKING:
+    from .memory import MemoryOptions
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,10 @@ class HostScanOptions:
     exclude_pids: frozenset[int] = field(default_factory=lambda: frozenset({os.getpid()}))
     history: CpuHistory | None = None
     """CPU readings carried between repeated scans (watch mode)."""
+    file_cache: FileCache | None = None
+    """Start-up file results carried between repeated scans (watch mode)."""
+    memory: MemoryOptions | None = None
+    """Also scan process memory with the YARA rules (host/memory.py), within these bounds."""
 
     @property
     def live(self) -> bool:
@@ -100,6 +109,10 @@ def _process_signals(
         if sigs and p.exe_path:
             exe_targets[p.exe_path] = t
         yield from sigs
+    if opts.memory is not None:
+        from .memory import memory_signals
+
+        yield from memory_signals([(p, t) for p, t, _, _ in pending], opts.memory, col)
     if opts.tampering:
         yield from tampering.hidden_processes({p.ppid for p in procs.values()})
 
@@ -108,7 +121,8 @@ def _file_signals(intel: Intel, opts: HostScanOptions, col: Collector) -> Iterat
     if opts.tampering:
         yield from tampering.config_signals(opts.root, col.skipper("host.tampering"))
     if opts.persistence:
-        yield from persistence.scan(intel, opts.root, col.skipper("host.persistence"))
+        skip = col.skipper("host.persistence")
+        yield from persistence.scan(intel, opts.root, skip, opts.file_cache)
     if opts.dropdirs:
         yield from dropdirs.scan(intel, opts.root, col.skipper("host.dropdirs"))
 

@@ -1,0 +1,109 @@
+"""``minehunt scan files``: walk, scan on every core, stream one finding per file."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+from minehunt.correlate import correlate
+from minehunt.model import Finding, Target, TargetKind
+from minehunt.report import Collector
+from minehunt.rules import RuleSet
+
+from .archives import ArchiveLimits
+from .evidence import Hit, signals
+from .pool import RulePool
+from .walker import Walker
+from .worker import Batch, FileJob, FileResult, Settings, scan_batch
+
+BATCH_FILES = 64
+"""Files per task sent to a worker: amortises inter-process overhead over small files."""
+BATCH_BYTES = 32 << 20
+INLINE_FILES = 32
+"""A scan of at most this many files (and INLINE_BYTES) runs without worker processes."""
+INLINE_BYTES = 64 << 20
+
+
+@dataclass(frozen=True)
+class FileScanOptions:
+    """Limits and parallelism of a file scan."""
+
+    max_file_size: int = 256 << 20
+    """Files (and archive members) larger than this are skipped."""
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    """Worker processes; 1 scans in the calling process."""
+    follow_symlinks: bool = False
+    timeout: int = 60
+    """Seconds one file may take to scan."""
+    archives: ArchiveLimits = field(default_factory=ArchiveLimits)
+    """Depth and expansion limits; its max_member_size follows max_file_size."""
+
+    def settings(self) -> Settings:
+        limits = replace(self.archives, max_member_size=self.max_file_size)
+        return Settings(self.max_file_size, self.timeout, limits)
+
+
+def _batches(jobs: Iterable[FileJob], settings: Settings) -> Iterator[Batch]:
+    batch: list[FileJob] = []
+    size = 0
+    for job in jobs:
+        batch.append(job)
+        size += job.size
+        if len(batch) >= BATCH_FILES or size >= BATCH_BYTES:
+            yield Batch(tuple(batch), settings)
+            batch, size = [], 0
+    if batch:
+        yield Batch(tuple(batch), settings)
+
+
+def _crashed(batch: Batch, error: BaseException) -> list[FileResult]:
+    reason = f"scanner process died ({error}); not scanned"
+    return [FileResult(j.display, skips=[(j.display, reason)]) for j in batch.jobs]
+
+
+def finding(hit: Hit) -> Finding:
+    """The one finding about a scanned file or archive member."""
+    target = Target(
+        kind=TargetKind.FILE,
+        name=posixpath.basename(hit.where.rsplit("!", 1)[-1]) or hit.where,
+        path=hit.where,
+        line=next((line for line in hit.lines if line), None),
+        offset=next((m.offsets[0] for m in hit.matches if m.offsets), None),
+    )
+    return correlate(signals(target, hit, source=hit.where))
+
+
+def scan_files(
+    ruleset: RuleSet, paths: Sequence[str], opts: FileScanOptions, col: Collector
+) -> Iterator[Finding]:
+    """Findings about the files under ``paths``, streamed as workers finish batches."""
+    skip = col.skipper("files")
+    walker = Walker(paths, skip, col.count, follow_symlinks=opts.follow_symlinks)
+    settings = opts.settings()
+    jobs = iter(walker)
+    # Look ahead: a small scan is faster inline than with worker processes to start.
+    first: list[FileJob] = []
+    for job in jobs:
+        first.append(job)
+        if len(first) > INLINE_FILES or sum(j.size for j in first) > INLINE_BYTES:
+            break
+    small = len(first) <= INLINE_FILES and sum(j.size for j in first) <= INLINE_BYTES
+    workers = 1 if small else max(1, opts.jobs)
+    col.count("workers", workers)
+    with RulePool(ruleset, scan_batch, workers, _crashed) as pool:
+        batches = _batches(_chain(first, jobs), settings)
+        for results in pool.imap(batches):
+            for result in results:
+                for target, reason in result.skips:
+                    skip(target, reason)
+                col.count("bytes_scanned", result.scanned_bytes)
+                col.count("archive_members", result.members)
+                for hit in result.hits:
+                    yield finding(hit)
+
+
+def _chain(first: list[FileJob], rest: Iterator[FileJob]) -> Iterator[FileJob]:
+    yield from first
+    yield from rest

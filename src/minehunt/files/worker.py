@@ -1,0 +1,168 @@
+"""Scanning one batch of files: runs in a pool worker (or inline) and returns plain data."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO
+
+import yara_x
+
+from minehunt.rules import RuleMatch
+
+from . import pool
+from .archives import ArchiveLimits, Budget, Member, members
+from .evidence import Hit
+from .sniff import HEAD_BYTES, FileType, elf_truncation, sniff
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a worker needs to know besides the rules."""
+
+    max_file_size: int
+    timeout: int
+    archives: ArchiveLimits
+
+
+@dataclass(frozen=True)
+class FileJob:
+    path: str
+    """The path to open (a symlink's target when following symlinks)."""
+    display: str
+    """The path as the user sees it."""
+    size: int
+
+
+@dataclass(frozen=True)
+class Batch:
+    jobs: tuple[FileJob, ...]
+    settings: Settings
+
+
+@dataclass
+class FileResult:
+    """What scanning one file on disk produced (its archive members included)."""
+
+    display: str
+    hits: list[Hit] = field(default_factory=list)
+    skips: list[tuple[str, str]] = field(default_factory=list)
+    scanned_bytes: int = 0
+    members: int = 0
+    archives: int = 0
+
+
+def scan_batch(batch: Batch) -> list[FileResult]:
+    """Scan every file of ``batch`` with this process's rules."""
+    return [_File(job, batch.settings).scan() for job in batch.jobs]
+
+
+def _lines(data: bytes, matches: Sequence[RuleMatch]) -> tuple[int | None, ...]:
+    return tuple(data.count(b"\n", 0, m.offsets[0]) + 1 if m.offsets else None for m in matches)
+
+
+_TEXTUAL = (FileType.TEXT, FileType.SCRIPT)
+
+
+class _File:
+    def __init__(self, job: FileJob, settings: Settings) -> None:
+        self.job = job
+        self.settings = settings
+        self.result = FileResult(job.display)
+
+    def skip(self, target: str, reason: str) -> FileResult:
+        self.result.skips.append((target, reason))
+        return self.result
+
+    def scan(self) -> FileResult:
+        job = self.job
+        try:
+            # O_NONBLOCK: a FIFO swapped in after the walk must not block the worker.
+            fd = os.open(job.path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        except OSError as e:
+            return self.skip(job.display, _oserror(e))
+        with os.fdopen(fd, "rb") as fh:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                return self.skip(job.display, "not a regular file any more")
+            if st.st_size > self.settings.max_file_size:
+                return self.skip(job.display, too_large(st, self.settings.max_file_size))
+            if st.st_size == 0:
+                return self.result
+            try:
+                head = fh.read(HEAD_BYTES)
+            except OSError as e:
+                return self.skip(job.display, _oserror(e))
+            ftype = sniff(head)
+            try:
+                matches = pool.rules().scan_file(job.path, timeout=self.settings.timeout)
+            except yara_x.TimeoutError:
+                return self.skip(job.display, f"scan timed out after {self.settings.timeout} s")
+            except yara_x.ScanError as e:
+                return self.skip(job.display, f"cannot scan: {e}")
+            self.result.scanned_bytes += st.st_size
+            if matches:
+                lines: tuple[int | None, ...] = ()
+                if ftype in _TEXTUAL:
+                    fh.seek(0)
+                    lines = _lines(
+                        fh.read(max((m.offsets[0] for m in matches if m.offsets), default=0)),
+                        matches,
+                    )
+                self.result.hits.append(Hit(job.display, ftype.value, tuple(matches), lines))
+            if ftype is FileType.ELF and (why := elf_truncation(head, st.st_size)):
+                self.skip(job.display, f"{why}; only its raw bytes were scanned")
+            if ftype.is_archive and self.settings.archives.max_depth > 0:
+                fh.seek(0)
+                self.expand(fh, ftype, job.display, 1, Budget())
+        return self.result
+
+    def expand(
+        self, fh: IO[bytes], ftype: FileType, display: str, depth: int, budget: Budget
+    ) -> None:
+        """Scan the members of an archive, and of archives inside it down to max_depth."""
+        limits = self.settings.archives
+        self.result.archives += 1
+        for item in members(fh, ftype, display, limits, budget):
+            if not isinstance(item, Member):
+                self.skip(item.target, item.reason)
+                continue
+            self.result.members += 1
+            sub = sniff(item.data[:HEAD_BYTES])
+            try:
+                matches = pool.rules().scan(item.data, timeout=self.settings.timeout)
+            except yara_x.TimeoutError:
+                self.skip(item.display, f"scan timed out after {self.settings.timeout} s")
+                continue
+            except yara_x.ScanError as e:
+                self.skip(item.display, f"cannot scan: {e}")
+                continue
+            self.result.scanned_bytes += len(item.data)
+            if matches:
+                lines = _lines(item.data, matches) if sub in _TEXTUAL else ()
+                self.result.hits.append(Hit(item.display, sub.value, tuple(matches), lines))
+            if sub.is_archive:
+                if depth >= limits.max_depth:
+                    self.skip(
+                        item.display,
+                        f"archive nested deeper than {limits.max_depth} levels; not opened",
+                    )
+                else:
+                    self.expand(io.BytesIO(item.data), sub, item.display, depth + 1, budget)
+
+
+def too_large(st: os.stat_result, limit: int) -> str:
+    on_disk = st.st_blocks * 512
+    sparse = f" (sparse: {on_disk} bytes on disk)" if on_disk < st.st_size // 2 else ""
+    return f"{st.st_size} bytes{sparse}, larger than --max-file-size {limit}"
+
+
+def _oserror(e: OSError) -> str:
+    if isinstance(e, PermissionError):
+        return "permission denied"
+    if isinstance(e, FileNotFoundError):
+        return "vanished during the scan"
+    return e.strerror or str(e)
