@@ -270,12 +270,12 @@ def _size(text: str, option: str) -> int:
 def _memory_options(
     memory: bool, pids: list[int] | None, max_bytes: str | None, seconds: float | None
 ) -> MemoryOptions | None:
+    if not (memory or pids):
+        return None
     from dataclasses import replace
 
     from minehunt.host.memory import MemoryOptions
 
-    if not (memory or pids):
-        return None
     opts = MemoryOptions(pids=frozenset(pids) if pids else None)
     if max_bytes is not None:
         opts = replace(opts, max_bytes=_size(max_bytes, "--memory-max"))
