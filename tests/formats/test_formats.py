@@ -70,7 +70,9 @@ def test_table_names_every_finding(report: Report) -> None:
     assert "could not be scanned" in text
 
 
-@pytest.mark.skipif(not SARIF_SCHEMA.exists(), reason="npm test packages not installed (run scripts/test)")
+@pytest.mark.skipif(
+    not SARIF_SCHEMA.exists(), reason="npm test packages not installed (run scripts/test)"
+)
 def test_sarif_validates_and_lists_each_rule_once(report: Report) -> None:
     doc = json.loads(render(report, OutputFormat.SARIF))
     schema = json.loads(SARIF_SCHEMA.read_text())
