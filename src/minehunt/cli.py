@@ -325,8 +325,180 @@ def scan_files_cmd(
 
 # -- end files and memory --
 # -- scan/watch subcommands: network --
+logs_app = typer.Typer(help="Scan IDS logs (Zeek, Suricata) for mining traffic.")
+scan_app.add_typer(logs_app, name="logs")
+FramesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--frames/--no-frames", help="Second pass that numbers the frames behind findings."
+    ),
+]
+
+
+@scan_app.command("pcap")
+def scan_pcap_cmd(
+    files: Annotated[list[Path], typer.Argument(help="pcap or pcapng files (.gz too).")],
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = Severity.MEDIUM,
+    min_severity: MinSevOpt = Severity.LOW,
+    strict: StrictOpt = False,
+    frames: FramesOpt = True,
+    intel_dir: IntelOpt = None,
+) -> None:
+    """Scan capture files: mining protocols, pool DNS/TLS names, encrypted mining."""
+    from minehunt.net.scan import scan_pcaps
+
+    intel = _load_intel(intel_dir)
+    report = _run("scan pcap", lambda col: scan_pcaps(files, intel, col, frames=frames))
+    _emit(report, fmt, output, fail_on, min_severity, strict)
+
+
+@logs_app.command("zeek")
+def scan_zeek_cmd(
+    directory: Annotated[Path, typer.Argument(help="Zeek log directory (conn, dns, ssl, http).")],
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = Severity.MEDIUM,
+    min_severity: MinSevOpt = Severity.LOW,
+    strict: StrictOpt = False,
+    intel_dir: IntelOpt = None,
+) -> None:
+    """Scan Zeek logs (TSV or JSON, gzipped and rotated files too)."""
+    from minehunt.net.zeek import scan_zeek
+
+    if not directory.is_dir():
+        err.print(f"[red]error:[/] {directory} is not a directory")
+        raise typer.Exit(EXIT_USAGE)
+    intel = _load_intel(intel_dir)
+    report = _run("scan logs zeek", lambda col: scan_zeek(directory, intel, col))
+    _emit(report, fmt, output, fail_on, min_severity, strict)
+
+
+@logs_app.command("suricata")
+def scan_suricata_cmd(
+    eve: Annotated[list[Path], typer.Argument(help="Suricata EVE JSON files (.gz too).")],
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = Severity.MEDIUM,
+    min_severity: MinSevOpt = Severity.LOW,
+    strict: StrictOpt = False,
+    intel_dir: IntelOpt = None,
+) -> None:
+    """Scan Suricata EVE logs (dns, tls, flow, http and alert events)."""
+    from minehunt.net.suricata import scan_eve
+
+    intel = _load_intel(intel_dir)
+    report = _run("scan logs suricata", lambda col: scan_eve(eve, intel, col))
+    _emit(report, fmt, output, fail_on, min_severity, strict)
+
+
+@watch_app.command("iface")
+def watch_iface_cmd(
+    iface: Annotated[str, typer.Argument(help="Network interface to capture on (needs root).")],
+    output: OutputOpt = None,
+    min_severity: MinSevOpt = Severity.LOW,
+    duration: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(min=0.1, help="Stop after this many seconds [default: until stopped]."),
+    ] = None,
+    count: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(min=1, help="Stop after this many captured packets."),
+    ] = None,
+    intel_dir: IntelOpt = None,
+) -> None:
+    """Capture live traffic; print new or changed findings as JSON lines."""
+    from minehunt.net.live import CaptureDenied, watch_interface
+    from minehunt.watch import as_line
+
+    intel = _load_intel(intel_dir)
+    sink = open(output, "a", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
+    try:
+        for change, finding in watch_interface(
+            iface, intel, min_severity=min_severity, duration=duration, count=count
+        ):
+            sink.write(as_line(change, finding) + "\n")
+            sink.flush()
+    except CaptureDenied as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(EXIT_USAGE) from e
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if output:
+            sink.close()
+
+
 # -- end network --
 # -- scan subcommands: websites --
+@scan_app.command("url")
+def scan_url_cmd(
+    urls: Annotated[list[str], typer.Argument(help="http:// or https:// page URLs to scan.")],
+    browser: Annotated[
+        bool, typer.Option("--browser", help="Also run each page in headless Chromium.")
+    ] = False,
+    depth: Annotated[int, typer.Option(min=0, max=10, help="Link levels to follow.")] = 0,
+    max_pages: Annotated[int, typer.Option(min=1, help="Pages to scan at most.")] = 50,
+    window: Annotated[
+        float, typer.Option(min=1.0, max=120.0, help="Seconds each page runs (--browser).")
+    ] = 10.0,
+    respect_robots: Annotated[
+        bool, typer.Option("--respect-robots", help="Skip pages robots.txt disallows.")
+    ] = False,
+    allow_host: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--allow-host", help="Also fetch from this host (repeatable)."),
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Parallel fetches.")] = 8,
+    timeout: Annotated[
+        float, typer.Option(min=1.0, max=120.0, help="Seconds per fetched resource.")
+    ] = 10.0,
+    max_bytes: Annotated[
+        int, typer.Option(min=1, max=1024, help="MiB read of one resource at most.")
+    ] = 5,
+    chromium: Annotated[
+        str, typer.Option("--chromium", help="Chromium executable for --browser.")
+    ] = "/usr/bin/chromium",
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = Severity.MEDIUM,
+    min_severity: MinSevOpt = Severity.LOW,
+    strict: StrictOpt = False,
+    intel_dir: IntelOpt = None,
+) -> None:
+    """Scan web pages for browser miners (static; with --browser also in Chromium)."""
+    from minehunt.web.browser import BrowserError, BrowserOptions
+    from minehunt.web.crawl import CrawlOptions
+    from minehunt.web.fetch import FetchLimits, UrlError, check_url
+    from minehunt.web.scan import WebScanOptions, scan_urls
+
+    for u in urls:
+        try:
+            check_url(u)
+        except UrlError as e:
+            err.print(f"[red]error:[/] {e}")
+            raise typer.Exit(EXIT_USAGE) from e
+    intel = _load_intel(intel_dir)
+    options = WebScanOptions(
+        crawl=CrawlOptions(
+            depth=depth,
+            max_pages=max_pages,
+            concurrency=concurrency,
+            respect_robots=respect_robots,
+        ),
+        limits=FetchLimits(max_bytes=max_bytes * 1024 * 1024, timeout=timeout),
+        browser=BrowserOptions(window=window, executable=chromium) if browser else None,
+        allow_hosts=tuple(allow_host or ()),
+    )
+    try:
+        report = _run("scan url", lambda col: scan_urls(urls, options, intel, col))
+    except BrowserError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(EXIT_USAGE) from e
+    _emit(report, fmt, output, fail_on, min_severity, strict)
+
+
 # -- end websites --
 
 

@@ -11,7 +11,9 @@ import re
 from typing import Any
 
 _STRUCT = re.compile(rb'[{}"]')
-_IN_STRING = re.compile(rb'["\\]')
+# A raw newline cannot occur inside a JSON string: seeing one there means the object was
+# broken (a truncated or corrupt line), so the splitter drops it and resynchronises.
+_IN_STRING = re.compile(rb'["\\\n]')
 
 
 def loads(raw: bytes) -> Any:
@@ -69,6 +71,11 @@ class JsonSplitter:
                 if m is None:
                     i = n
                     break
+                if m.group() == b"\n":
+                    self.garbage += m.end() - self._start
+                    self._in_string, self._depth, self._start = False, 0, -1
+                    i = m.end()
+                    continue
                 if m.group() == b"\\":
                     if m.end() >= n:
                         i = m.start()  # resume at the backslash once its escapee arrives

@@ -1,0 +1,266 @@
+"""Benchmark `minehunt scan pcap` against tcpdump and tshark, and Zeek log scanning.
+
+    sudo .venv/bin/python benchmarks/net_pcap.py [--gb 1.0] [--work DIR]
+
+1. Captures real flows inside a private network namespace whose loopback has a 1500-byte
+   MTU (so segments look like Ethernet traffic): bulk HTTP downloads, small HTTP requests,
+   DNS queries to dnsmasq, TLS sessions, and a Stratum session of the test miner.
+2. Replicates those flows with rewritten IPv4 addresses and ports into a >= 1 GB pcap
+   (mostly ordinary traffic; one mining flow per 2,000 ordinary ones), and a 100 MB one.
+3. Times, in one run: `tcpdump -r F -w /dev/null` (the read limit), `tshark -r F` with a
+   display filter doing comparable work, and minehunt (with and without the frame-number
+   pass), reporting MB/s, packets/s, ratios and peak RSS.
+4. Writes a 10 M-row Zeek conn.log and times `minehunt scan logs zeek`.
+"""
+
+from __future__ import annotations
+
+# ruff: noqa: E501  (the result table lines read best unwrapped)
+import argparse
+import os
+import platform
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+NS = "mhbench"
+_REC = struct.Struct("<IIII")
+
+
+def sh(cmd: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, shell=True, check=True, text=True, **kw)  # type: ignore[call-overload, no-any-return]
+
+
+def capture_base(work: Path) -> Path:
+    """Real traffic in a namespace: HTTP bulk + small, DNS, TLS, one Stratum session."""
+    out = work / "base.pcap"
+    script = work / "traffic.py"
+    script.write_text(
+        f"""
+import http.server, threading, socketserver, urllib.request, ssl, socket, subprocess, sys, time
+sys.path.insert(0, {str(REPO)!r})
+from tests.net import peers
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        n = 2_000_000 if self.path == '/big' else 2000
+        self.send_response(200); self.send_header('Content-Length', str(n)); self.end_headers()
+        self.wfile.write(b'x' * n)
+    def log_message(self, *a): pass
+srv = socketserver.ThreadingTCPServer(('127.0.0.1', 8080), H)
+threading.Thread(target=srv.serve_forever, daemon=True).start()
+for i in range(20):
+    urllib.request.urlopen('http://127.0.0.1:8080/big').read()
+for i in range(200):
+    urllib.request.urlopen('http://127.0.0.1:8080/small').read()
+sctx, cctx = peers.tls_contexts(__import__('pathlib').Path({str(work)!r}))
+for i in range(20):
+    peers.tls_ordinary('127.0.0.1', sctx, cctx)
+with peers.dnsmasq('127.0.0.1', {{'www.example.org': '127.0.0.9', 'pool.supportxmr.com': '127.0.0.10'}}, __import__('pathlib').Path({str(work)!r})):
+    for i in range(100):
+        peers.dns_query('127.0.0.1', 'www.example.org', i)
+    peers.dns_query('127.0.0.1', 'pool.supportxmr.com', 999)
+peers.nicehash_ethstratum('127.0.0.1')
+peers.malformed_then_xmrig('127.0.0.1')
+"""
+    )
+    sh(f"ip netns del {NS} 2>/dev/null || true; ip netns add {NS}")
+    try:
+        sh(
+            f"ip netns exec {NS} sh -c 'ip link set lo mtu 1500 gso_max_size 1500 gso_max_segs 1 up; "
+            f"tcpdump -i lo -U -w {out} 2>/dev/null & P=$!; sleep 1; "
+            f"{sys.executable} {script}; sleep 1; kill $P; wait $P'"
+        )
+    finally:
+        sh(f"ip netns del {NS}")
+    return out
+
+
+def read_pcap(path: Path) -> tuple[bytes, list[tuple[int, int, bytes]]]:
+    data = path.read_bytes()
+    header, pos, out = data[:24], 24, []
+    while pos + 16 <= len(data):
+        sec, usec, caplen, _wire = _REC.unpack_from(data, pos)
+        out.append((sec, usec, data[pos + 16 : pos + 16 + caplen]))
+        pos += 16 + caplen
+    return header, out
+
+
+def replicate(base: Path, out: Path, size: int) -> int:
+    """Copies of the base flows with rewritten addresses/ports until ``size`` bytes."""
+    header, packets = read_pcap(base)
+    mining = [p for p in packets if b"mining." in p[2] or b'"login"' in p[2]]
+    del mining  # the base holds a few mining flows; copies keep the same proportion
+    written, n, copy = 24, 0, 0
+    t0 = packets[0][0]
+    with open(out, "wb") as fh:
+        fh.write(header)
+        while written < size:
+            a, b = 10 + copy % 200, copy // 200 % 250
+            src = bytes([10, a, b, 1])
+            dst = bytes([172, 16, b, a])
+            shift = copy * 7 % 20000
+            for sec, usec, frame in packets:
+                f = bytearray(frame)
+                if len(f) >= 34 and f[12:14] == b"\x08\x00":
+                    # 127.0.0.x -> client/server addresses of this copy; ports moved too
+                    s_ip, d_ip = f[26:30], f[30:34]
+                    f[26:30] = src if s_ip[3] == 1 and d_ip[3] != 1 else dst
+                    f[30:34] = dst if f[26:30] == src else src
+                    ihl = (f[14] & 0x0F) * 4
+                    if f[23] in (6, 17) and len(f) >= 14 + ihl + 4:
+                        sp, dp = struct.unpack_from("!HH", f, 14 + ihl)
+                        sp = sp if sp < 10000 else 10000 + (sp + shift) % 50000
+                        dp = dp if dp < 10000 else 10000 + (dp + shift) % 50000
+                        struct.pack_into("!HH", f, 14 + ihl, sp, dp)
+                rec = _REC.pack(sec - t0 + 1_700_000_000 + copy, usec, len(f), len(f)) + f
+                fh.write(rec)
+                written += len(rec)
+                n += 1
+            copy += 1
+    return n
+
+
+def run(cmd: list[str]) -> tuple[float, int]:
+    """(wall seconds, peak RSS KiB) of one child process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        raise RuntimeError(f"{cmd} failed")
+    return time.perf_counter() - t0, usage.ru_maxrss
+
+
+def zeek_rows(work: Path, rows: int) -> Path:
+    import duckdb
+
+    d = work / "zeek"
+    d.mkdir(exist_ok=True)
+    fields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "service",
+              "duration", "orig_bytes", "resp_bytes", "conn_state", "orig_pkts", "resp_pkts"]  # fmt: skip
+    body = work / "body.tsv"
+    duckdb.sql(
+        f"""COPY (SELECT 1.7e9 + i * 0.001, 'C' || i, '10.0.' || (i % 250) || '.' || (i % 200),
+                  10000 + i % 50000, '172.16.' || (i % 97) || '.' || (i % 251),
+                  CASE WHEN i % 100000 = 0 THEN 3333 ELSE 443 END, 'tcp', 'ssl', 1.5, 500, 4000,
+                  'SF', 10, 12 FROM range({rows}) t(i))
+            TO '{body}' (DELIMITER '\t', HEADER false)"""
+    )
+    head = "#separator \\x09\n#path\tconn\n#fields\t" + "\t".join(fields) + "\n"
+    (work / "head.tsv").write_text(head)
+    sh(f"cat {work / 'head.tsv'} {body} > {d / 'conn.log'}; rm {body}")
+    return d
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gb", type=float, default=1.0)
+    ap.add_argument("--work", type=Path, default=None)
+    ap.add_argument("--zeek-rows", type=int, default=10_000_000)
+    args = ap.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="mh-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+          f"{platform.platform()}, Python {platform.python_version()}")  # fmt: skip
+    base = capture_base(work)
+    print(f"base capture: {base.stat().st_size / 1e6:.1f} MB real traffic")
+    py = sys.executable
+    tshark_filter = (
+        "tcp.flags.syn==1 or dns or tls.handshake.type==1 or json or "
+        "tcp.port in {3333,4444,5555,7777,14444}"
+    )
+    results = {}
+    for label, size in (("100MB", 100 * 10**6), ("1GB", int(args.gb * 10**9))):
+        cap = work / f"mixed-{label}.pcap"
+        packets = replicate(base, cap, size)
+        mb = cap.stat().st_size / 1e6
+        sh(f"cat {cap} > /dev/null")  # page cache: every tool reads from memory
+        t_dump, _ = run(["tcpdump", "-r", str(cap), "-w", "/dev/null"])
+        t_mh, rss = run(
+            [
+                py,
+                "-m",
+                "minehunt",
+                "scan",
+                "pcap",
+                str(cap),
+                "-f",
+                "json",
+                "-o",
+                str(work / "r.json"),
+            ]
+        )
+        t_mh_nf, rss_nf = run(
+            [
+                py,
+                "-m",
+                "minehunt",
+                "scan",
+                "pcap",
+                "--no-frames",
+                str(cap),
+                "-f",
+                "json",
+                "-o",
+                str(work / "r2.json"),
+            ]
+        )
+        t_tshark = None
+        if label == "1GB":
+            t_tshark, _ = run(["tshark", "-n", "-r", str(cap), "-Y", tshark_filter])
+        results[label] = (mb, packets, t_dump, t_mh, rss, t_mh_nf, rss_nf, t_tshark)
+        print(f"\n{label}: {mb:.0f} MB, {packets:,} packets")
+        print(
+            f"  tcpdump -r -w /dev/null : {t_dump:6.2f} s  {mb / t_dump:7.0f} MB/s  {packets / t_dump / 1e6:5.2f} Mpkt/s"
+        )
+        if t_tshark:
+            print(
+                f"  tshark -r -Y ...        : {t_tshark:6.2f} s  {mb / t_tshark:7.0f} MB/s  {packets / t_tshark / 1e6:5.2f} Mpkt/s"
+            )
+        print(
+            f"  minehunt (frames)       : {t_mh:6.2f} s  {mb / t_mh:7.0f} MB/s  {packets / t_mh / 1e6:5.2f} Mpkt/s  RSS {rss / 1024:.0f} MiB"
+        )
+        print(
+            f"  minehunt --no-frames    : {t_mh_nf:6.2f} s  {mb / t_mh_nf:7.0f} MB/s  {packets / t_mh_nf / 1e6:5.2f} Mpkt/s  RSS {rss_nf / 1024:.0f} MiB"
+        )
+        print(
+            f"  ratio minehunt/tcpdump  : {t_mh / t_dump:.2f} (frames), {t_mh_nf / t_dump:.2f} (no frames)"
+        )
+        if t_tshark:
+            print(
+                f"  speed-up over tshark    : {t_tshark / t_mh:.1f}x (frames), {t_tshark / t_mh_nf:.1f}x (no frames)"
+            )
+        if label == "100MB":
+            cap.unlink()
+    small, big = results["100MB"], results["1GB"]
+    print(
+        f"\npeak RSS 1GB vs 100MB: {big[4] / small[4]:.2f}x (frames), {big[6] / small[6]:.2f}x (no frames)"
+    )
+    zdir = zeek_rows(work, args.zeek_rows)
+    t_z, rss_z = run(
+        [
+            py,
+            "-m",
+            "minehunt",
+            "scan",
+            "logs",
+            "zeek",
+            str(zdir),
+            "-f",
+            "json",
+            "-o",
+            str(work / "z.json"),
+        ]
+    )
+    print(
+        f"zeek: {args.zeek_rows:,} conn rows in {t_z:.1f} s ({args.zeek_rows / t_z / 1e6:.2f} M rows/s), RSS {rss_z / 1024:.0f} MiB"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,358 @@
+"""The flow table: TCP packets in, `FlowObservation`s out, in bounded memory.
+
+Each connection keeps counters, the reassembled first bytes of each direction (fed to the
+mining-protocol parser until it gives up), the TLS server name and what the payload is.
+The table is an LRU of at most ``max_flows`` connections: the oldest idle flow is judged
+and dropped when a new one needs room, so memory stays flat whatever the capture size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from minehunt.intel import Intel
+from minehunt.net import dns, tls
+from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
+from minehunt.net.packets import ACK, FIN, RST, SYN, UDP, Packet
+from minehunt.net.stratum import Direction, Session, looks_like_noise_handshake
+from minehunt.net.stratum_http import starts_like_http
+from minehunt.net.verdict import STRATUM_V2_PORTS
+
+CLIENT, SERVER = 0, 1
+MAX_PENDING_SEGMENTS = 32
+"""Out-of-order segments held per direction before a gap is skipped."""
+IDLE_SECONDS = 120.0
+"""A flow touched this recently gets a second chance when the table is full."""
+_MASK = 0xFFFFFFFF
+_HALF = 0x80000000
+_DIRECTIONS = (Direction.CLIENT, Direction.SERVER)
+# Network magic of Bitcoin main/test/signet/regtest and the Monero levin signature.
+_BITCOIN_MAGIC = (
+    b"\xf9\xbe\xb4\xd9",
+    b"\x0b\x11\x09\x07",
+    b"\x0a\x03\xcf\x40",
+    b"\xfa\xbf\xb5\xda",
+)
+_LEVIN = b"\x01\x21\x01\x01\x01\x01\x01\x01"
+_WELL_KNOWN = frozenset({22, 25, 53, 80, 110, 143, 443, 465, 587, 853, 993, 995, 8080, 8443})
+FlowKey = tuple[str, int, str, int]
+
+
+class _Dir:
+    """Reassembly state of one direction."""
+
+    __slots__ = ("bytes", "cut", "first", "next_seq", "pending")
+
+    def __init__(self) -> None:
+        self.next_seq: int | None = None
+        self.pending: dict[int, bytes] = {}
+        self.bytes = 0
+        self.first = b""  # first bytes delivered (kind detection, TLS hello)
+        self.cut = False  # snap length cut a segment: stop parsing this direction
+
+
+class Flow:
+    """One TCP connection, oriented client -> server."""
+
+    __slots__ = (
+        "client",
+        "cport",
+        "dirs",
+        "evidence_ts",
+        "fins",
+        "first_ts",
+        "kind",
+        "last_ts",
+        "nbytes",
+        "packets",
+        "parse",
+        "server",
+        "session",
+        "sni",
+        "sni_done",
+        "sport",
+    )
+
+    def __init__(self, client: str, cport: int, server: str, sport: int, ts: float) -> None:
+        self.client, self.cport, self.server, self.sport = client, cport, server, sport
+        self.first_ts = self.last_ts = ts
+        self.packets = 0
+        self.nbytes = 0
+        self.dirs = (_Dir(), _Dir())
+        self.session: Session | None = None
+        self.parse = True
+        self.kind: Payload | None = None
+        self.sni: str | None = None
+        self.sni_done = False
+        self.evidence_ts: float | None = None
+        self.fins = 0
+
+
+class FlowTable:
+    """Feeds packets into flows; collects observations of finished or evicted flows."""
+
+    def __init__(
+        self,
+        intel: Intel,
+        names: NameBook,
+        source: str,
+        *,
+        max_flows: int = 65536,
+        parse_limit: int = 64 * 1024,
+    ) -> None:
+        self.intel = intel
+        self.names = names
+        self.source = source
+        self.max_flows = max_flows
+        self.parse_limit = parse_limit
+        self._flows: dict[FlowKey, Flow] = {}
+        self._server_ports = intel.mining_ports | intel.tls_ports | STRATUM_V2_PORTS | _WELL_KNOWN
+        self._queries: dict[tuple[str, int, str], tuple[str, float]] = {}
+        self.done: list[FlowObservation] = []
+        """Observations of flows that ended or were evicted (the caller drains it)."""
+        self.dns: list[DnsObservation] = []
+        """DNS answers about pool names (the caller drains it)."""
+        self.notable: dict[FlowKey, Flow] = {}
+        """Flows that just showed mining or a server name (for live reporting)."""
+        self.follow: list[FlowKey] = []
+        """Flows worth seeing in full from now on (for a dynamic capture filter)."""
+        self.new_pool_addresses: list[str] = []
+        """Addresses DNS just gave for pool names."""
+        self.evicted = 0
+        self.truncated = 0
+
+    def __len__(self) -> int:
+        return len(self._flows)
+
+    # --- packets -------------------------------------------------------------------------
+
+    def packet(self, p: Packet) -> None:
+        if p.proto == UDP:
+            if p.sport == 53 or p.dport == 53:
+                self._dns(p)
+            return
+        flows = self._flows
+        key = (p.src, p.sport, p.dst, p.dport)
+        f = flows.get(key)
+        d = CLIENT
+        if f is None:
+            f = flows.get((p.dst, p.dport, p.src, p.sport))
+            d = SERVER
+            if f is None:
+                made = self._new(p)
+                if made is None:
+                    return
+                f, d = made
+        f.last_ts = p.ts
+        f.packets += 1
+        f.nbytes += p.ip_len
+        flags = p.flags
+        if flags & SYN:
+            f.dirs[d].next_seq = (p.seq + 1) & _MASK
+        if p.payload:
+            if p.truncated:
+                self.truncated += 1
+            self._data(f, d, p)
+        if flags & (RST | FIN):
+            f.fins |= 3 if flags & RST else 1 << d
+            if f.fins == 3:
+                self._finish(f)
+
+    def _new(self, p: Packet) -> tuple[Flow, int] | None:
+        flags = p.flags
+        if not p.payload and not flags & SYN:
+            return None  # a stray ACK/FIN of a flow already judged (or never seen)
+        if flags & SYN:
+            to_server = not flags & ACK
+        elif p.dport in self._server_ports:
+            to_server = True
+        elif p.sport in self._server_ports:
+            to_server = False
+        else:
+            to_server = p.dport < p.sport
+        if to_server:
+            f, d = Flow(p.src, p.sport, p.dst, p.dport, p.ts), CLIENT
+        else:
+            f, d = Flow(p.dst, p.dport, p.src, p.sport, p.ts), SERVER
+        if len(self._flows) >= self.max_flows:
+            self._evict(p.ts)
+        self._flows[(f.client, f.cport, f.server, f.sport)] = f
+        if self.names.name(f.server) is not None:
+            self.follow.append((f.client, f.cport, f.server, f.sport))
+        return f, d
+
+    def _evict(self, now: float) -> None:
+        flows = self._flows
+        for _ in range(8):
+            key = next(iter(flows))
+            f = flows.pop(key)
+            if now - f.last_ts < IDLE_SECONDS:
+                flows[key] = f  # active: second chance at the young end
+                continue
+            break
+        else:
+            key = next(iter(flows))
+            f = flows.pop(key)
+        self.evicted += 1
+        self.done.append(self._observe(f))
+
+    def _finish(self, f: Flow) -> None:
+        key = (f.client, f.cport, f.server, f.sport)
+        if self._flows.pop(key, None) is not None:
+            self.done.append(self._observe(f))
+
+    # --- payload -------------------------------------------------------------------------
+
+    def _data(self, f: Flow, d: int, p: Packet) -> None:
+        st = f.dirs[d]
+        if st.cut:
+            return
+        data = p.payload
+        seq = p.seq
+        if st.next_seq is None:
+            st.next_seq = seq
+        rel = (seq - st.next_seq) & _MASK
+        if rel >= _HALF:  # retransmission, possibly overlapping new bytes
+            back = _MASK + 1 - rel
+            if back >= len(data):
+                return
+            data, seq = data[back:], st.next_seq
+        elif rel:
+            if len(st.pending) < MAX_PENDING_SEGMENTS:
+                st.pending[seq] = data
+                return
+            st.pending.clear()  # too many holes: skip the gap and go on
+        self._deliver(f, d, st, data, p.ts)
+        st.next_seq = (seq + len(data)) & _MASK
+        while st.pending:
+            nxt = st.pending.pop(st.next_seq, None)
+            if nxt is None:
+                break
+            self._deliver(f, d, st, nxt, p.ts)
+            st.next_seq = (st.next_seq + len(nxt)) & _MASK
+        if p.truncated:
+            st.cut = True
+
+    def _deliver(self, f: Flow, d: int, st: _Dir, data: bytes, ts: float) -> None:
+        fresh = st.bytes == 0
+        st.bytes += len(data)
+        if len(st.first) < 2048:
+            st.first += data[: 2048 - len(st.first)]
+        if fresh and f.kind is None:
+            self._kind(f, d, data)
+        if d == CLIENT and f.kind is Payload.TLS and not f.sni_done:
+            sni = tls.client_hello_sni(st.first)
+            if sni is not False:
+                f.sni_done = True
+                f.sni = sni if isinstance(sni, str) else None
+                if f.sni and self.intel.pool_domain(f.sni):
+                    f.evidence_ts = ts
+                    self._notable(f)
+            return
+        if not f.parse:
+            return
+        session = f.session
+        if session is None:
+            session = f.session = Session()
+        messages = session.feed(_DIRECTIONS[d], data)
+        if messages:
+            if f.evidence_ts is None:
+                f.evidence_ts = ts
+                self._notable(f)
+        elif session.junk or (st.bytes > self.parse_limit and f.evidence_ts is None):
+            f.parse = False
+
+    def _kind(self, f: Flow, d: int, data: bytes) -> None:
+        head = data[:8]
+        if tls.looks_like_tls(head):
+            f.kind, f.parse = Payload.TLS, False
+        elif head[:4] in _BITCOIN_MAGIC:
+            f.kind, f.parse = Payload.BITCOIN_P2P, False
+        elif head == _LEVIN:
+            f.kind, f.parse = Payload.MONERO_P2P, False
+        elif (
+            d == CLIENT
+            and f.sport in STRATUM_V2_PORTS
+            and looks_like_noise_handshake(data, Direction.CLIENT)
+        ):
+            f.kind, f.parse = Payload.NOISE, False
+            f.evidence_ts = f.last_ts
+            self._notable(f)
+
+    def _notable(self, f: Flow) -> None:
+        key = (f.client, f.cport, f.server, f.sport)
+        self.notable[key] = f
+        self.follow.append(key)
+
+    # --- DNS -----------------------------------------------------------------------------
+
+    def _dns(self, p: Packet) -> None:
+        msg = dns.parse(p.payload)
+        if msg is None or not msg.questions:
+            return
+        name = msg.questions[0]
+        if not msg.response:
+            if self.intel.pool_domain(name) and len(self._queries) < 4096:
+                self._queries[(p.src, msg.txid, name)] = (p.dst, p.ts)
+            return
+        client = p.dst
+        self._queries.pop((client, msg.txid, name), None)
+        aliases = tuple(target for _, target in msg.aliases)
+        pool = next((n for n in (name, *aliases) if self.intel.pool_domain(n)), None)
+        if pool is None:
+            return
+        addresses = tuple(dict.fromkeys(a for _, a in msg.addresses))
+        for address in addresses:
+            if self.names.learn(address, name):
+                self.new_pool_addresses.append(address)
+        self.dns.append(DnsObservation(client, p.src, name, addresses, aliases, p.ts, self.source))
+
+    # --- observations --------------------------------------------------------------------
+
+    def _observe(self, f: Flow) -> FlowObservation:
+        summary = f.session.summary() if f.session is not None else None
+        kind = f.kind
+        cdir, sdir = f.dirs
+        if summary is not None:
+            kind = Payload.MINING
+        elif kind is None:
+            first = cdir.first or sdir.first
+            if not first:
+                kind = Payload.NONE
+            elif starts_like_http(first.lstrip()[:8]):
+                kind = Payload.HTTP
+            elif first.lstrip()[:1] in (b"{", b"["):
+                kind = Payload.OTHER
+            else:
+                kind = Payload.UNKNOWN
+        return FlowObservation(
+            client=f.client,
+            client_port=f.cport,
+            server=f.server,
+            server_port=f.sport,
+            first_seen=f.first_ts,
+            last_seen=f.last_ts,
+            packets=f.packets,
+            bytes=f.nbytes,
+            client_bytes=cdir.bytes,
+            server_bytes=sdir.bytes,
+            payload=kind,
+            source=self.source,
+            mining=summary,
+            sni=f.sni,
+            server_name=self.names.name(f.server),
+            evidence_seen=f.evidence_ts,
+        )
+
+    def snapshot(self, keys: Iterable[FlowKey]) -> list[FlowObservation]:
+        """Observations of live flows, so far (for reporting before a flow ends)."""
+        return [self._observe(f) for k in keys if (f := self._flows.get(k)) is not None]
+
+    def flush(self) -> None:
+        """Judge every flow still open (end of the capture) and unanswered pool queries."""
+        for f in self._flows.values():
+            self.done.append(self._observe(f))
+        self._flows.clear()
+        for (client, _txid, name), (resolver, ts) in self._queries.items():
+            self.dns.append(DnsObservation(client, resolver, name, (), (), ts, self.source))
+        self._queries.clear()

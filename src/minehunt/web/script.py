@@ -1,0 +1,279 @@
+"""Static analysis of JavaScript: miner code, pool endpoints, inline WebAssembly, loaders.
+
+Nothing here executes the code. Obfuscated loaders of the common ``eval(atob("..."))``
+shape are decoded (base64 only, bounded) and the decoded text is analysed again, one level.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from urllib.parse import urljoin, urlsplit
+
+from minehunt import rules
+from minehunt.correlate import Signal
+from minehunt.intel import Intel
+from minehunt.model import Severity, Target
+from minehunt.web import indicators
+from minehunt.web.signals import Resources, signal
+from minehunt.web.wasm import WasmVerdict, analyse
+
+MAX_INLINE_WASM = 8 * 1024 * 1024
+"""Largest base64 module decoded from a script."""
+MAX_DECODE = 4 * 1024 * 1024
+"""Largest base64 blob decoded from a packed loader."""
+PACKED_MIN = 2000
+"""A decoded-and-evaluated blob shorter than this is not a "large blob"."""
+
+_WS_URL = re.compile(r"""wss?://[^\s'"`<>()\\]{3,300}""", re.I)
+_B64_WASM = re.compile(r"AGFzbQ[A-Za-z0-9+/]{60,}={0,2}")
+_ATOB = re.compile(r"""atob\s*\(\s*(["'])([A-Za-z0-9+/=\s]{64,})\1""")
+_EVAL = re.compile(r"\beval\s*\(|\bnew\s+Function\s*\(|\bFunction\s*\(\s*[\"'a-z_]", re.I)
+_DECODERS = re.compile(r"\batob\s*\(|fromCharCode|\bunescape\s*\(|decodeURIComponent\s*\(")
+_PACKER = re.compile(r"eval\s*\(\s*function\s*\(\s*p\s*,\s*a\s*,\s*c\s*,\s*k\s*,\s*e\s*,")
+_LONG_STRING = re.compile(rf"""(["'`])[^"'`\n]{{{PACKED_MIN},}}\1""")
+_WORKER = re.compile(r"""new\s+(?:Shared)?Worker\s*\(\s*["']([^"'\s]{1,300})["']""")
+_IMPORT_SCRIPTS = re.compile(r"""importScripts\s*\(\s*["']([^"'\s]{1,300})["']""")
+_WASM_URL = re.compile(r"""["']([^"'\s]{1,300}\.wasm)(?:\?[^"'\s]*)?["']""")
+
+_WASM_CACHE: dict[str, WasmVerdict] = {}
+
+
+def wasm_verdict(data: bytes) -> WasmVerdict:
+    """analyse() with a small cache: one module is typically shared by many pages."""
+    key = hashlib.sha256(data).hexdigest()
+    hit = _WASM_CACHE.get(key)
+    if hit is None:
+        hit = analyse(data)
+        if len(_WASM_CACHE) > 256:
+            _WASM_CACHE.clear()
+        _WASM_CACHE[key] = hit
+    return hit
+
+
+def wasm_signals(target: Target, verdict: WasmVerdict, where: str) -> list[Signal]:
+    """MH-WEB-003 for a mining module, MH-WEB-013 (context) for benign hashing."""
+    if verdict.is_miner:
+        sev = Severity.HIGH
+        return [
+            signal(
+                target,
+                "MH-WEB-003",
+                verdict.summary(),
+                where,
+                {**verdict.attributes(), "family": verdict.algorithm or "unknown"},
+                severity=sev,
+                confidence=verdict.confidence,
+            )
+        ]
+    if verdict.kind.value == "hashing":
+        return [signal(target, "MH-WEB-013", verdict.summary(), where, verdict.attributes())]
+    return []
+
+
+def yara_signals(target: Target, data: bytes, where: str) -> list[Signal]:
+    """MH-WEB-002 for every shared web rule that matches ``data``."""
+    out: list[Signal] = []
+    try:
+        matches = rules.bundled().scan(data, timeout=10)
+    except Exception:  # a rule timeout on a hostile blob loses only this check
+        return out
+    for m in matches:
+        if m.rule.kind != "web":
+            continue
+        out.append(
+            signal(
+                target,
+                "MH-WEB-002",
+                f"{m.rule.description} [{m.rule.id}]",
+                where,
+                {"rule": m.rule.id, "family": m.rule.family, "patterns": ",".join(m.patterns)},
+                severity=m.rule.severity,
+                confidence=m.rule.confidence,
+            )
+        )
+    return out
+
+
+def url_signals(target: Target, url: str, intel: Intel, where: str) -> list[Signal]:
+    """MH-WEB-001 when a URL's host is a browser-miner host or its path a miner script."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    pool = intel.pool_domain(host) if host else None
+    if pool:
+        return [
+            signal(
+                target,
+                "MH-WEB-001",
+                f"{where} points to mining host {host} ({url[:200]})",
+                where,
+                {"domain": pool, "url": url[:500]},
+            )
+        ]
+    if indicators.MINER_SCRIPT_PATHS.search(
+        parts.path + ("?" + parts.query if parts.query else "")
+    ):
+        return [
+            signal(
+                target,
+                "MH-WEB-001",
+                f"{where} loads a well-known miner script path ({url[:200]})",
+                where,
+                {"url": url[:500], "path": parts.path[:200]},
+            )
+        ]
+    return []
+
+
+def _websocket_signals(target: Target, text: str, intel: Intel, where: str) -> list[Signal]:
+    out: list[Signal] = []
+    for m in list(_WS_URL.finditer(text))[:50]:
+        url = m.group(0)
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        why: str | None = None
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        if host and intel.pool_domain(host):
+            why = f"pool domain {host}"
+        elif (q := indicators.POOL_QUERY.search(url)) is not None:
+            why = f"names pool {q.group(1)} in its query"
+        elif port is not None and port in intel.mining_ports:
+            why = f"mining port {port}"
+        if why:
+            out.append(
+                signal(
+                    target,
+                    "MH-WEB-005",
+                    f"WebSocket URL {url[:200]} ({why})",
+                    where,
+                    {"websocket": url[:500]},
+                )
+            )
+    return out
+
+
+def _inline_wasm(target: Target, text: str, where: str) -> list[Signal]:
+    out: list[Signal] = []
+    for i, m in enumerate(_B64_WASM.finditer(text)):
+        if i >= 8:
+            break
+        blob = m.group(0)
+        if len(blob) > MAX_INLINE_WASM * 4 // 3:
+            continue
+        try:
+            data = base64.b64decode(blob + "=" * (-len(blob) % 4))
+        except (binascii.Error, ValueError):
+            continue
+        verdict = wasm_verdict(data)
+        here = f"{where}, base64 WebAssembly #{i}"
+        out.append(signal(target, "MH-WEB-008", verdict.summary(), here, verdict.attributes()))
+        out.extend(wasm_signals(target, verdict, here))
+    return out
+
+
+def _packed(
+    target: Target, text: str, intel: Intel, where: str, depth: int
+) -> tuple[list[Signal], Resources, list[str]]:
+    """Packed/obfuscated loaders: flag them, decode base64 blobs and analyse them again."""
+    out: list[Signal] = []
+    res = Resources()
+    keys: list[str] = []
+    evals = _EVAL.search(text) is not None
+    if _PACKER.search(text):
+        out.append(
+            signal(
+                target,
+                "MH-WEB-007",
+                "p,a,c,k,e,d packer evaluates its payload",
+                where,
+                {"packer": "dean-edwards"},
+            )
+        )
+    elif evals and _DECODERS.search(text) and _LONG_STRING.search(text):
+        out.append(
+            signal(
+                target,
+                "MH-WEB-007",
+                "decodes a large string and evaluates it",
+                where,
+                {"packer": "eval-decode"},
+            )
+        )
+    if depth > 0:
+        return out, res, keys
+    for m in list(_ATOB.finditer(text))[:4]:
+        blob = re.sub(r"\s+", "", m.group(2))
+        if len(blob) > MAX_DECODE * 4 // 3:
+            continue
+        try:
+            decoded = base64.b64decode(blob + "=" * (-len(blob) % 4)).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            continue
+        sigs, res2, keys2 = analyse_script(target, decoded, intel, f"{where}, decoded", depth + 1)
+        out.extend(sigs)
+        res = _merge(res, res2)
+        keys.extend(keys2)
+    return out, res, keys
+
+
+def _merge(a: Resources, b: Resources) -> Resources:
+    return Resources(
+        scripts=a.scripts + b.scripts,
+        iframes=a.iframes + b.iframes,
+        links=a.links + b.links,
+        workers=a.workers + b.workers,
+        wasm=a.wasm + b.wasm,
+    )
+
+
+def _pow(target: Target, text: str, where: str) -> list[Signal]:
+    marker = indicators.POW_MARKERS.search(text)
+    shape = all(p.search(text) for p in indicators.POW_SHAPE)
+    if marker or shape:
+        what = marker.group(0) if marker else "hash-until-solved loop"
+        return [
+            signal(target, "MH-WEB-010", f"proof-of-work challenge ({what})", where, {"pow": what})
+        ]
+    return []
+
+
+def analyse_script(
+    target: Target,
+    text: str,
+    intel: Intel,
+    where: str,
+    depth: int = 0,
+    base_url: str | None = None,
+) -> tuple[list[Signal], Resources, list[str]]:
+    """Signals, referenced resources (workers, wasm) and site keys of one script."""
+    data = text.encode("utf-8", "replace")
+    out = yara_signals(target, data, where)
+    for domain in intel.find_pool_domains(text)[:10]:
+        out.append(
+            signal(
+                target,
+                "MH-WEB-001",
+                f"{where} names mining host {domain}",
+                where,
+                {"domain": domain},
+            )
+        )
+    out += _websocket_signals(target, text, intel, where)
+    out += _inline_wasm(target, text, where)
+    out += _pow(target, text, where)
+    packed, res, keys = _packed(target, text, intel, where, depth)
+    out += packed
+    keys += [m.group(1) for m in indicators.SITE_KEY.finditer(text)][:8]
+    if base_url:
+        workers = tuple(urljoin(base_url, u) for u in _WORKER.findall(text)[:16])
+        workers += tuple(urljoin(base_url, u) for u in _IMPORT_SCRIPTS.findall(text)[:16])
+        wasm = tuple(urljoin(base_url, u) for u in _WASM_URL.findall(text)[:16])
+        res = _merge(res, Resources(workers=workers, wasm=wasm))
+        for url in (*workers, *wasm):
+            out += url_signals(target, url, intel, f"{where} -> {url[:120]}")
+    return out, res, list(dict.fromkeys(keys))

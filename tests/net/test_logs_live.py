@@ -1,0 +1,135 @@
+"""Zeek/Suricata logs of the same traffic give the capture's verdicts; live capture works."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from minehunt.model import Report
+from tests.conftest import run_cli
+from tests.net import idslogs
+from tests.net.conftest import DNS_POOL, POOL_SNI, World
+from tests.support.launch import TEST_WALLET, start_xmrig_like, stop_process, wait_for_shares
+from tests.support.pool import running_pool
+
+# Verdicts a log without payload can carry: pool DNS, pool SNI, pool-resolved flows, nodes.
+LOG_VISIBLE = {"MH-NET-102", "MH-NET-103", "MH-NET-104", "MH-NET-105", "MH-NET-107"}
+
+
+def _verdicts(report: Report, checks: set[str]) -> set[tuple[str, str, str]]:
+    out = set()
+    for f in report.findings:
+        ids = {e.check_id for e in f.evidence}
+        if ids <= checks:
+            out.add(
+                (
+                    f.target.name or (f.target.raddr or "").rsplit(":", 1)[0],
+                    f.severity.value,
+                    ",".join(sorted(ids)),
+                )
+            )
+    return out
+
+
+def _pcap_report(world: World) -> Report:
+    return run_cli(
+        "scan", "pcap", str(world.pcap), "--format", "json", "--min-severity", "info"
+    ).report
+
+
+@pytest.mark.parametrize("json_logs,compress,rotate", [(False, False, False), (True, True, True)])
+def test_zeek_logs_give_the_pcap_verdicts(
+    world: World, tmp_path: Path, json_logs: bool, compress: bool, rotate: bool
+) -> None:
+    if shutil.which("tshark") is None:
+        pytest.skip("needs tshark")
+    idslogs.write_zeek(
+        world.pcap, tmp_path / "zeek", json_logs=json_logs, compress=compress, rotate=rotate
+    )
+    result = run_cli(
+        "scan", "logs", "zeek", str(tmp_path / "zeek"), "--format", "json", "--min-severity", "info"
+    )
+    assert result.code in (0, 1), result.stderr
+    zeek = result.report
+    want = _verdicts(_pcap_report(world), LOG_VISIBLE)
+    assert {(POOL_SNI, "high", "MH-NET-103"), (DNS_POOL, "high", "MH-NET-102,MH-NET-104")} <= want
+    assert _verdicts(zeek, LOG_VISIBLE) == want
+    assert not zeek.skipped
+
+
+def test_suricata_eve_gives_the_pcap_verdicts_and_wallets(world: World, tmp_path: Path) -> None:
+    if shutil.which("tshark") is None:
+        pytest.skip("needs tshark")
+    eve = tmp_path / "eve.json"
+    idslogs.write_eve(world.pcap, eve)
+    result = run_cli(
+        "scan", "logs", "suricata", str(eve), "--format", "json", "--min-severity", "info"
+    )
+    assert result.code == 1, result.stderr
+    suri = result.report
+    pcap = _pcap_report(world)
+    assert _verdicts(suri, LOG_VISIBLE) == _verdicts(pcap, LOG_VISIBLE)
+    # ET-style login alerts with payload: the parser recovers dialect and wallet from it.
+    by_server = {(f.target.raddr or "").rsplit(":", 1)[0]: f for f in suri.findings}
+    eth = by_server["127.0.0.21"]
+    assert eth.check_id == "MH-NET-101" and eth.severity.value == "high"
+    assert any(
+        e.attributes.get("wallet") == "0x" + "5a" * 20 and e.attributes.get("ids_alert")
+        for e in eth.evidence
+    )
+    xmr = [
+        f
+        for f in suri.findings
+        if any(e.attributes.get("wallet") == TEST_WALLET for e in f.evidence)
+    ]
+    assert xmr
+
+
+def test_logs_that_are_not_logs_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "conn.log").write_text("hello\n")
+    bad = tmp_path / "eve.json"
+    bad.write_text("not json\n")
+    z = run_cli("scan", "logs", "zeek", str(tmp_path), "--format", "json")
+    s = run_cli("scan", "logs", "suricata", str(bad), "--format", "json")
+    assert z.code == 0 and s.code == 0 and "Traceback" not in z.stderr + s.stderr
+    assert z.report.skipped and s.report.skipped
+
+
+def test_watch_iface_reports_a_miner_as_json_lines() -> None:
+    with running_pool(job_interval=1.0) as pool:
+        port = pool.port
+        watch = subprocess.Popen(
+            [sys.executable, "-m", "minehunt", "watch", "iface", "lo", "--duration", "12"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(1.5)
+        miner = start_xmrig_like(pool.port)
+        try:
+            wait_for_shares(pool, 1, 30, proc=miner)
+        finally:
+            stop_process(miner)
+        out, err = watch.communicate(timeout=30)
+    assert watch.returncode == 0, err
+    lines = [json.loads(line) for line in out.splitlines()]
+    mine = [ln for ln in lines if ln["target"]["raddr"] == f"127.0.0.1:{port}"]
+    assert mine and mine[0]["type"] == "finding" and mine[0]["change"] == "new"
+    assert mine[0]["check_id"] == "MH-NET-101"
+    assert any(e["attributes"].get("wallet") == TEST_WALLET for m in mine for e in m["evidence"])
+
+
+def test_watch_iface_without_capture_privileges_says_so() -> None:
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv")
+    proc = subprocess.run(
+        ["setpriv", "--inh-caps=-net_raw,-net_admin", "--bounding-set=-net_raw,-net_admin",
+         sys.executable, "-m", "minehunt", "watch", "iface", "lo", "--duration", "1"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "CAP_NET_RAW" in proc.stderr and "Traceback" not in proc.stderr
