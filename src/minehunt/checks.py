@@ -510,7 +510,8 @@ CHECKS: dict[str, Check] = {
             K.CONTENT,
             ("T1027",),
             "JavaScript decodes a large blob (base64, char codes, a p,a,c,k,e,d packer) and "
-            "evaluates it. Common in obfuscated miners; also in some legitimate bundles.",
+            "evaluates it. Common in obfuscated miners; also in many legitimate bundles, so it "
+            "is context: what the blob decodes to is analysed and scored on its own.",
         ),
         _c(
             "MH-WEB-008",

@@ -22,7 +22,12 @@ def test_every_corpus_file_gives_its_expected_checks() -> None:
     found = by_path(res.report)
     for rel, want in expected.items():
         f = found.get(str(CORPUS / rel))
-        got = {e.attributes.get("rule_id") for e in f.evidence} if f else set()
+        # Website checks (MH-WEB-*) on HTML/JS samples carry no rule id.
+        got = (
+            {e.attributes["rule_id"] for e in f.evidence if "rule_id" in e.attributes}
+            if f
+            else set()
+        )
         # A legit rule folds the algorithm matches it explains into its own evidence.
         explained = {
             x

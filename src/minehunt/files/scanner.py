@@ -7,10 +7,12 @@ import posixpath
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from minehunt.correlate import correlate
+from minehunt.correlate import Signal, correlate
 from minehunt.model import Finding, Target, TargetKind
 from minehunt.report import Collector
 from minehunt.rules import RuleSet
+from minehunt.web.findings import page_finding
+from minehunt.web.signals import is_context
 
 from .archives import ArchiveLimits
 from .evidence import Hit, signals
@@ -63,8 +65,8 @@ def _crashed(batch: Batch, error: BaseException) -> list[FileResult]:
     return [FileResult(j.display, skips=[(j.display, reason)]) for j in batch.jobs]
 
 
-def finding(hit: Hit) -> Finding:
-    """The one finding about a scanned file or archive member."""
+def finding(hit: Hit, web: Sequence[Signal] = ()) -> Finding:
+    """The one finding about a scanned file or archive member (with its website signals)."""
     target = Target(
         kind=TargetKind.FILE,
         name=posixpath.basename(hit.where.rsplit("!", 1)[-1]) or hit.where,
@@ -72,7 +74,19 @@ def finding(hit: Hit) -> Finding:
         line=next((line for line in hit.lines if line), None),
         offset=next((m.offsets[0] for m in hit.matches if m.offsets), None),
     )
-    return correlate(signals(target, hit, source=hit.where))
+    scored = [replace(s, target=target) for s in web if not is_context(s)]
+    found = correlate([*signals(target, hit, source=hit.where), *scored])
+    context = tuple(s.evidence for s in web if is_context(s))
+    return replace(found, evidence=found.evidence + context) if context else found
+
+
+def _web_findings(result: FileResult, hit_paths: set[str]) -> Iterator[Finding]:
+    """Findings from the website checks alone, for web files no rule matched."""
+    if result.display in hit_paths or not result.web:
+        return
+    f = page_finding(result.display, result.web)
+    if f is not None:
+        yield f
 
 
 def scan_files(
@@ -101,7 +115,8 @@ def scan_files(
                 col.count("bytes_scanned", result.scanned_bytes)
                 col.count("archive_members", result.members)
                 for hit in result.hits:
-                    yield finding(hit)
+                    yield finding(hit, result.web if hit.where == result.display else ())
+                yield from _web_findings(result, {h.where for h in result.hits})
 
 
 def _chain(first: list[FileJob], rest: Iterator[FileJob]) -> Iterator[FileJob]:

@@ -11,6 +11,7 @@ from typing import IO
 
 import yara_x
 
+from minehunt.correlate import Signal
 from minehunt.rules import RuleMatch
 
 from . import pool
@@ -53,6 +54,8 @@ class FileResult:
     scanned_bytes: int = 0
     members: int = 0
     archives: int = 0
+    web: list[Signal] = field(default_factory=list)
+    """Signals of the website analysis when the file is HTML, JavaScript or WebAssembly."""
 
 
 def scan_batch(batch: Batch) -> list[FileResult]:
@@ -65,6 +68,8 @@ def _lines(data: bytes, matches: Sequence[RuleMatch]) -> tuple[int | None, ...]:
 
 
 _TEXTUAL = (FileType.TEXT, FileType.SCRIPT)
+WEB_MAX_BYTES = 8 << 20
+"""Larger HTML/JS/WASM files get the rules only, not the website analysis."""
 
 
 class _File:
@@ -113,6 +118,9 @@ class _File:
                         matches,
                     )
                 self.result.hits.append(Hit(job.display, ftype.value, tuple(matches), lines))
+            if st.st_size <= WEB_MAX_BYTES and ftype in (*_TEXTUAL, FileType.WASM):
+                fh.seek(0)
+                self.result.web.extend(web_signals(job.display, fh.read(WEB_MAX_BYTES)))
             if ftype is FileType.ELF and (why := elf_truncation(head, st.st_size)):
                 self.skip(job.display, f"{why}; only its raw bytes were scanned")
             if ftype.is_archive and self.settings.archives.max_depth > 0:
@@ -152,6 +160,16 @@ class _File:
                     )
                 else:
                     self.expand(io.BytesIO(item.data), sub, item.display, depth + 1, budget)
+
+
+def web_signals(display: str, content: bytes) -> list[Signal]:
+    """The website checks (MH-WEB-*) on a web root's HTML, JS or WASM file, so a site owner
+    can gate CI on ``scan files``. Rule matches are left out: the YARA scan reports them."""
+    from minehunt.web.static import analyse_document, kind_of
+
+    if kind_of(display, content, None) == "other":
+        return []
+    return [s for s in analyse_document(display, content) if s.evidence.check_id != "MH-WEB-002"]
 
 
 def too_large(st: os.stat_result, limit: int) -> str:

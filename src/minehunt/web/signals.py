@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 from minehunt.correlate import Signal
 from minehunt.model import CheckId, Confidence, Evidence, Scalar, Severity, Target, TargetKind
 
-CONTEXT_CHECKS = frozenset({"MH-WEB-008", "MH-WEB-011", "MH-WEB-012", "MH-WEB-013"})
-"""Checks that describe a page but never raise its severity."""
+CONTEXT_CHECKS = frozenset({"MH-WEB-007", "MH-WEB-008", "MH-WEB-011", "MH-WEB-012", "MH-WEB-013"})
+"""Checks that describe a page but never raise its severity. A packed loader (007) is
+everywhere in bundled JavaScript; what it decodes is analysed and scored on its own."""
 
 
 def target_for(url_or_path: str) -> Target:
