@@ -410,24 +410,18 @@ def watch_iface_cmd(
 ) -> None:
     """Capture live traffic; print new or changed findings as JSON lines."""
     from minehunt.net.live import CaptureDenied, watch_interface
-    from minehunt.watch import as_line
 
     intel = _load_intel(intel_dir)
-    sink = open(output, "a", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
     try:
-        for change, finding in watch_interface(
-            iface, intel, min_severity=min_severity, duration=duration, count=count
-        ):
-            sink.write(as_line(change, finding) + "\n")
-            sink.flush()
+        _stream_changes(
+            output,
+            watch_interface(
+                iface, intel, min_severity=min_severity, duration=duration, count=count
+            ),
+        )
     except CaptureDenied as e:
         err.print(f"[red]error:[/] {e}")
         raise typer.Exit(EXIT_USAGE) from e
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if output:
-            sink.close()
 
 
 # -- end network --
@@ -518,7 +512,7 @@ def watch_host_cmd(
     from minehunt.host import HostScanOptions
     from minehunt.host.persistence import FileCache
     from minehunt.host.processes import CpuHistory
-    from minehunt.watch import as_line, changes
+    from minehunt.watch import changes
 
     intel = _load_intel(intel_dir)
     # Only a process's first scan uses a short window; after that CPU is measured over the
@@ -529,11 +523,20 @@ def watch_host_cmd(
         history=CpuHistory(),
         file_cache=FileCache(),
     )
+    _stream_changes(
+        output,
+        changes(intel, opts, interval=interval, min_severity=min_severity, iterations=iterations),
+    )
+
+
+def _stream_changes(output: Path | None, found: Iterable[tuple[str, Finding]]) -> None:
+    """Write ('new'|'changed', finding) pairs as JSON lines the moment they come, appended
+    to ``output`` or to stdout; Ctrl-C ends the watch quietly."""
+    from minehunt.watch import as_line
+
     sink = open(output, "a", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
     try:
-        for change, finding in changes(
-            intel, opts, interval=interval, min_severity=min_severity, iterations=iterations
-        ):
+        for change, finding in found:
             sink.write(as_line(change, finding) + "\n")
             sink.flush()
     except KeyboardInterrupt:
