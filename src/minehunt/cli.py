@@ -567,6 +567,7 @@ def intel_show(
         "schemes": sorted(i.schemes),
         "wallets": [f"{w.name} ({w.coin}, {w.confidence}): {w.regex.pattern}" for w in i.wallets],
         "campaigns": [c.name for c in i.campaigns],
+        "web": [*i.web_script_paths, *i.pow_markers],
     }
     if section is None:
         typer.echo(f"sources: {', '.join(i.sources)}")

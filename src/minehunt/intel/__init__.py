@@ -69,10 +69,16 @@ class Intel:
     allow_processes: frozenset[str] = frozenset()
     allow_memfd: frozenset[str] = frozenset()
     allow_domains: frozenset[str] = frozenset()
+    web_script_paths: tuple[str, ...] = ()
+    """Regexes of well-known browser-miner script paths (NoCoin-style path rules)."""
+    pow_markers: tuple[str, ...] = ()
+    """Names of proof-of-work captcha widgets and libraries."""
     sources: tuple[str, ...] = ()
     _stratum_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _artefact_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _artefacts: dict[str, Campaign] = field(init=False, repr=False, compare=False)
+    _script_path_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _pow_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         schemes = "|".join(re.escape(s) for s in sorted(self.schemes, key=len, reverse=True))
@@ -90,6 +96,14 @@ class Intel:
         rx = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])") if artefacts else None
         object.__setattr__(self, "_artefact_re", rx)
         object.__setattr__(self, "_artefacts", artefacts)
+        paths = "|".join(self.web_script_paths)
+        object.__setattr__(
+            self,
+            "_script_path_re",
+            re.compile(rf"(?i)(?:^|/)(?:{paths})(?:$|[?#])") if paths else None,
+        )
+        pows = "|".join(re.escape(m) for m in sorted(self.pow_markers, key=len, reverse=True))
+        object.__setattr__(self, "_pow_re", re.compile(rf"(?i)\b(?:{pows})\b") if pows else None)
 
     # -- domains --------------------------------------------------------------------------
     def pool_domain(self, host: str) -> str | None:
@@ -152,6 +166,15 @@ class Intel:
             return []
         found = dict.fromkeys(m.group(0) for m in self._artefact_re.finditer(text))
         return [(self._artefacts[a], a) for a in found]
+
+    def miner_script_path(self, path_and_query: str) -> bool:
+        """True if a URL path (with its query) is a well-known browser-miner script."""
+        return bool(self._script_path_re and self._script_path_re.search(path_and_query))
+
+    def pow_marker(self, text: str) -> str | None:
+        """The first proof-of-work captcha name ``text`` mentions, else None."""
+        m = self._pow_re.search(text) if self._pow_re else None
+        return m.group(0) if m else None
 
     def script_hits(self, line: str) -> Iterator[tuple[str, re.Pattern[str]]]:
         """(kind, pattern) for every script pattern matching ``line``."""
@@ -232,6 +255,8 @@ def _parse(docs: Iterable[tuple[str, Mapping[str, Any]]], domains: set[str]) -> 
         "allow_processes": set(),
         "allow_memfd": set(),
         "allow_domains": set(),
+        "web_script_paths": [],
+        "pow_markers": [],
     }
     for where, doc in docs:
         miners = doc.get("miners", {})
@@ -276,6 +301,11 @@ def _parse(docs: Iterable[tuple[str, Mapping[str, Any]]], domains: set[str]) -> 
         acc["allow_processes"].update(_list(allow, "processes", where))
         acc["allow_memfd"].update(_list(allow, "memfd", where))
         acc["allow_domains"].update(d.lower() for d in _list(allow, "domains", where))
+        web = doc.get("web", {})
+        for rx in _list(web, "miner_script_paths", where):
+            _compile(rx, f"{where} [web].miner_script_paths")
+            acc["web_script_paths"].append(rx)
+        acc["pow_markers"].extend(_list(web, "pow_markers", where))
     acc["pool_domains"] = domains - acc["allow_domains"]
     return acc
 
@@ -319,6 +349,8 @@ def load(extra: Path | None = None, *, use_user_dir: bool = True) -> Intel:
         allow_processes=frozenset(acc["allow_processes"]),
         allow_memfd=frozenset(acc["allow_memfd"]),
         allow_domains=frozenset(acc["allow_domains"]),
+        web_script_paths=tuple(dict.fromkeys(acc["web_script_paths"])),
+        pow_markers=tuple(dict.fromkeys(acc["pow_markers"])),
         sources=tuple(sources),
     )
 

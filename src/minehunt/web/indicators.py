@@ -1,31 +1,14 @@
-"""Web-specific indicators not (yet) in the shared intel: miner script paths, PoW markers.
+"""Code shapes the website checks look for (not indicators: those live in intel).
 
-Pool and browser-miner host names come from ``minehunt.intel`` (pools.txt); family code is
-recognised by the shared YARA-X web rules. What is here is the NoCoin-style path list and
-the proof-of-work captcha markers, kept as data in one place so they can move into
-intel.toml (a ``[web]`` section) without touching any check.
+Pool and browser-miner host names, miner script paths and proof-of-work captcha names come
+from ``minehunt.intel`` (pools.txt, intel.toml [web]); family code is recognised by the
+shared YARA-X web rules. What is here are shapes of code and URLs: a hash-until-solved
+loop, a miner site key, a proxy URL naming its pool.
 """
 
 from __future__ import annotations
 
 import re
-
-MINER_SCRIPT_PATHS = re.compile(
-    r"(?i)(?:^|/)(?:"
-    r"coinhive(?:\.min)?\.js|coin-hive\.js|authedmine(?:\.min)?\.js|cryptonight(?:-asmjs)?"
-    r"(?:\.min)?\.(?:js|wasm)|cryptonight-worker\.js|deepminer\.js|webmr\.js|webmr4?\.js"
-    r"|crypta\.js|cryptoloot(?:\.min)?\.js|minero(?:-[a-z]+)?\.min\.js|coinimp\.js"
-    r"|cryptonoter\.js|processor\.js\?.*site_key|miner\.min\.js\?.*key=|jsecoin\.js"
-    r"|lib/(?:coinhive|cryptonight|crlt|minero)\b[^/]*"
-    r")(?:$|[?#])"
-)
-"""Paths of well-known browser-miner scripts and modules (the NoCoin list's path rules)."""
-
-POW_MARKERS = re.compile(
-    r"(?i)\b(?:altcha(?:-widget)?|friendly-challenge|frc-captcha|mcaptcha|pow-captcha"
-    r"|powcaptcha|cap-widget|hashcash)\b"
-)
-"""Names of proof-of-work captcha widgets and libraries."""
 
 POW_SHAPE = (
     re.compile(r"crypto\.subtle\.digest\s*\(|sha256\s*\(|createHash\s*\(", re.I),

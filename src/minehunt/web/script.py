@@ -112,9 +112,7 @@ def url_signals(target: Target, url: str, intel: Intel, where: str) -> list[Sign
                 {"domain": pool, "url": url[:500]},
             )
         ]
-    if indicators.MINER_SCRIPT_PATHS.search(
-        parts.path + ("?" + parts.query if parts.query else "")
-    ):
+    if intel.miner_script_path(parts.path + ("?" + parts.query if parts.query else "")):
         return [
             signal(
                 target,
@@ -231,11 +229,11 @@ def _merge(a: Resources, b: Resources) -> Resources:
     )
 
 
-def _pow(target: Target, text: str, where: str) -> list[Signal]:
-    marker = indicators.POW_MARKERS.search(text)
+def _pow(target: Target, text: str, intel: Intel, where: str) -> list[Signal]:
+    marker = intel.pow_marker(text)
     shape = all(p.search(text) for p in indicators.POW_SHAPE)
     if marker or shape:
-        what = marker.group(0) if marker else "hash-until-solved loop"
+        what = marker or "hash-until-solved loop"
         return [
             signal(target, "MH-WEB-010", f"proof-of-work challenge ({what})", where, {"pow": what})
         ]
@@ -265,7 +263,7 @@ def analyse_script(
         )
     out += _websocket_signals(target, text, intel, where)
     out += _inline_wasm(target, text, where)
-    out += _pow(target, text, where)
+    out += _pow(target, text, intel, where)
     packed, res, keys = _packed(target, text, intel, where, depth)
     out += packed
     keys += [m.group(1) for m in indicators.SITE_KEY.finditer(text)][:8]
