@@ -29,11 +29,23 @@ class CliResult:
 
 
 def run_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120, **kw: Any
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    drop_caps: str | None = None,
+    **kw: Any,
 ) -> CliResult:
-    """Run ``python -m minehunt ARGS`` as a real subprocess."""
+    """Run ``python -m minehunt ARGS`` as a real subprocess.
+
+    ``drop_caps`` ("dac_override,dac_read_search") runs it through setpriv without those
+    capabilities: root that really lacks read, ptrace or capture privileges.
+    """
+    cmd = [sys.executable, "-m", "minehunt", *args]
+    if drop_caps:
+        caps = ",".join(f"-{c}" for c in drop_caps.split(","))
+        cmd = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", *cmd]
     proc = subprocess.run(
-        [sys.executable, "-m", "minehunt", *args],
+        cmd,
         capture_output=True,
         text=True,
         timeout=timeout,

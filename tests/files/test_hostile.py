@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import shutil
-import subprocess
-import sys
 import tarfile
 import zipfile
 from pathlib import Path
 
-from minehunt.model import Report, Severity
+from minehunt.model import Severity
+from tests.conftest import CliResult, run_cli
 
 from .conftest import CORPUS, by_path, ids, scan
 
@@ -59,20 +57,21 @@ def _tree(tmp: Path) -> Path:
     return root
 
 
-def _scan_without_dac(*args: str) -> subprocess.CompletedProcess[str]:
+def _scan_without_dac(*args: str) -> CliResult:
     """Run the CLI like a user who lacks read permission (drops root's DAC override)."""
-    cmd = [sys.executable, "-m", "minehunt", "scan", "files", *args, "--format", "json"]
-    if os.geteuid() == 0 and shutil.which("setpriv"):
-        caps = "-dac_override,-dac_read_search"
-        cmd = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", *cmd]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    root = os.geteuid() == 0 and shutil.which("setpriv")
+    return run_cli(
+        *("scan", "files", *args, "--format", "json"),
+        drop_caps="dac_override,dac_read_search" if root else None,
+        timeout=300,
+    )
 
 
 def test_hostile_inputs_are_skipped_with_reasons_and_the_rest_is_scanned(tmp_path: Path) -> None:
     root = _tree(tmp_path)
-    proc = _scan_without_dac(str(root), "--max-file-size", "8M")
-    assert proc.returncode == 1, proc.stderr
-    report = Report.from_dict(json.loads(proc.stdout))
+    res = _scan_without_dac(str(root), "--max-file-size", "8M")
+    assert res.code == 1, res.stderr
+    report = res.report
     skipped = {s.target.removeprefix(str(root) + "/"): s.reason for s in report.skipped}
     assert "zip bomb" in skipped["bomb.zip!z0.bin"]
     assert "nested deeper than 3" in skipped["deep.zip!level4.zip!level3.zip!level2.zip"]

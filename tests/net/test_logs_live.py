@@ -126,10 +126,8 @@ def test_watch_iface_reports_a_miner_as_json_lines() -> None:
 def test_watch_iface_without_capture_privileges_says_so() -> None:
     if shutil.which("setpriv") is None:
         pytest.skip("needs setpriv")
-    proc = subprocess.run(
-        ["setpriv", "--inh-caps=-net_raw,-net_admin", "--bounding-set=-net_raw,-net_admin",
-         sys.executable, "-m", "minehunt", "watch", "iface", "lo", "--duration", "1"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert proc.returncode == 2
-    assert "CAP_NET_RAW" in proc.stderr and "Traceback" not in proc.stderr
+    r = run_cli(
+        "watch", "iface", "lo", "--duration", "1", drop_caps="net_raw,net_admin", timeout=60
+    )
+    assert r.code == 2
+    assert "CAP_NET_RAW" in r.stderr and "Traceback" not in r.stderr
