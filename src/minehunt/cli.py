@@ -330,7 +330,9 @@ scan_app.add_typer(logs_app, name="logs")
 FramesOpt = Annotated[
     bool,
     typer.Option(
-        "--frames/--no-frames", help="Second pass that numbers the frames behind findings."
+        "--frames/--no-frames",
+        help="Frame numbers behind findings (free with the compiled reader; without it, a "
+        "second pass over the file).",
     ),
 ]
 

@@ -24,13 +24,30 @@ MINING_SERVERS = {
     "127.0.0.28": ("xmrig", TEST_WALLET, "tlsrig", "XMRig/6.21.0"),
 }
 BENIGN_SERVERS = ("127.0.0.41", "127.0.0.42", "127.0.0.43", "127.0.0.45", "127.0.0.46")
+# The compiled pre-pass (net/_prefilter.c) and, for installs without a compiler, libpcap's
+# filter: every test of this module runs on both.
+READERS = {"compiled": {}, "libpcap": {"MINEHUNT_PREFILTER": "off"}}
 
 
-def _scan(*paths: Path, extra: tuple[str, ...] = ()) -> Report:
+@pytest.fixture(scope="module", params=sorted(READERS))
+def reader(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _scan(*paths: Path, reader: str, extra: tuple[str, ...] = ()) -> Report:
     result = run_cli(
-        "scan", "pcap", *map(str, paths), "--format", "json", "--min-severity", "info", *extra
+        "scan",
+        "pcap",
+        *map(str, paths),
+        "--format",
+        "json",
+        "--min-severity",
+        "info",
+        *extra,
+        env=READERS[reader],
     )
     assert result.code in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr
     return result.report
 
 
@@ -46,8 +63,46 @@ def _attrs(f: Finding, dialect: str) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def report(world: World) -> Report:
-    return _scan(world.pcap)
+def report(world: World, reader: str) -> Report:
+    return _scan(world.pcap, reader=reader)
+
+
+def test_the_compiled_prefilter_is_built() -> None:
+    """scripts/test installs a C compiler, so the fast path is what these tests exercise."""
+    from minehunt.net import prefilter
+
+    assert prefilter.library() is not None
+
+
+def test_both_readers_give_the_same_verdicts_and_frames(world: World) -> None:
+    def verdicts(report: Report) -> list[tuple[object, ...]]:
+        out = []
+        for f in report.findings:
+            for e in f.evidence:
+                a = e.attributes
+                keys = ("dialect", "wallet", "worker", "agent", "first_frame", "evidence_frame")
+                facts = tuple(a.get(k) for k in (*keys, "frame"))
+                out.append((f.check_id, f.severity, f.target.raddr, e.check_id, *facts))
+        return sorted(out, key=repr)
+
+    compiled, libpcap = (_scan(world.pcap, reader=r) for r in ("compiled", "libpcap"))
+    assert verdicts(compiled) == verdicts(libpcap)
+    assert compiled.counters["packets_read"] > compiled.counters["packets_examined"]
+
+
+def test_evidence_frames_are_the_frames_tshark_numbers(report: Report, world: World) -> None:
+    f = next(f for f in report.findings if _server(f) == "127.0.0.19")
+    frame = _attrs(f, "xmrig")["evidence_frame"]
+    shown = subprocess.run(
+        [
+            *("tshark", "-n", "-r", str(world.pcap), "-Y", f"frame.number == {frame}"),
+            *("-T", "fields", "-e", "ip.dst", "-e", "tcp.payload"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert shown[0] == "127.0.0.19" and b'"login"' in bytes.fromhex(shown[1])
 
 
 @pytest.mark.parametrize("server", sorted(MINING_SERVERS))
@@ -119,7 +174,7 @@ def test_benign_traffic_stays_quiet(report: Report) -> None:
 
 
 def test_gzip_and_classic_pcap_give_the_same_findings(
-    report: Report, world: World, tmp_path: Path
+    report: Report, world: World, tmp_path: Path, reader: str
 ) -> None:
     gz = tmp_path / "world.pcapng.gz"
     with open(world.pcap, "rb") as src, gzip.open(gz, "wb") as dst:
@@ -128,7 +183,7 @@ def test_gzip_and_classic_pcap_give_the_same_findings(
     subprocess.run(["editcap", "-F", "pcap", str(world.pcap), str(classic)], check=True)
     want = sorted((f.check_id, f.severity, f.target.raddr) for f in report.findings)
     for path in (gz, classic):
-        got = _scan(path)
+        got = _scan(path, reader=reader)
         assert sorted((f.check_id, f.severity, f.target.raddr) for f in got.findings) == want
         assert not got.skipped
 
@@ -136,11 +191,13 @@ def test_gzip_and_classic_pcap_give_the_same_findings(
 # --- hostile input ------------------------------------------------------------------------
 
 
-def test_empty_and_non_capture_files_are_skipped(tmp_path: Path) -> None:
+def test_empty_and_non_capture_files_are_skipped(tmp_path: Path, reader: str) -> None:
     empty, text = tmp_path / "empty.pcap", tmp_path / "notes.pcap"
     empty.write_bytes(b"")
     text.write_text("not a capture\n")
-    result = run_cli("scan", "pcap", str(empty), str(text), "--format", "json", "--strict")
+    result = run_cli(
+        "scan", "pcap", str(empty), str(text), "--format", "json", "--strict", env=READERS[reader]
+    )
     assert result.code == 3, result.stderr
     reasons = {s.target: s.reason for s in result.report.skipped}
     assert reasons[str(empty)] == "empty file"
@@ -148,16 +205,20 @@ def test_empty_and_non_capture_files_are_skipped(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_truncated_capture_keeps_earlier_findings(world: World, tmp_path: Path) -> None:
+def test_truncated_capture_keeps_earlier_findings(
+    world: World, tmp_path: Path, reader: str
+) -> None:
     data = world.pcap.read_bytes()
     cut = tmp_path / "cut.pcapng"
     cut.write_bytes(data[: len(data) - 300])  # ends inside the last blocks
-    report = _scan(cut, extra=("--no-frames",))
+    report = _scan(cut, reader=reader, extra=("--no-frames",))
     assert any(s.target == str(cut) and "read stopped" in s.reason for s in report.skipped)
     assert {_server(f) for f in report.findings} >= {"127.0.0.21", "127.0.0.26"}
 
 
-def test_corrupt_block_is_a_skipped_partial_result(world: World, tmp_path: Path) -> None:
+def test_corrupt_block_is_a_skipped_partial_result(
+    world: World, tmp_path: Path, reader: str
+) -> None:
     data = bytearray(world.pcap.read_bytes())
     bad = tmp_path / "bad.pcapng"
     # Walk the pcapng blocks (type, total length) and corrupt the length of one 3/4 in.
@@ -166,17 +227,17 @@ def test_corrupt_block_is_a_skipped_partial_result(world: World, tmp_path: Path)
         pos += int.from_bytes(data[pos + 4 : pos + 8], "little")
     data[pos + 4 : pos + 8] = (0x7FFFFFF0).to_bytes(4, "little")
     bad.write_bytes(bytes(data))
-    result = run_cli("scan", "pcap", str(bad), "--format", "json", "--no-frames")
-    assert result.code in (0, 1) and "Traceback" not in result.stderr
-    report = result.report
+    report = _scan(bad, reader=reader, extra=("--no-frames",))
     assert report.findings  # what came before the damage
     assert any(s.target == str(bad) for s in report.skipped)
 
 
-def test_snaplen_cut_capture_says_payload_checks_are_partial(world: World, tmp_path: Path) -> None:
+def test_snaplen_cut_capture_says_payload_checks_are_partial(
+    world: World, tmp_path: Path, reader: str
+) -> None:
     short = tmp_path / "short.pcapng"
     subprocess.run(["editcap", "-s", "80", str(world.pcap), str(short)], check=True)
-    report = _scan(short)
+    report = _scan(short, reader=reader)
     assert any("snap length" in s.reason for s in report.skipped)
     assert not [f for f in report.findings if _server(f) in BENIGN_SERVERS]
 

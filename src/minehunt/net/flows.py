@@ -58,10 +58,13 @@ class Flow:
         "client",
         "cport",
         "dirs",
+        "evidence_frame",
         "evidence_ts",
         "fins",
+        "first_frame",
         "first_ts",
         "kind",
+        "last_frame",
         "last_ts",
         "nbytes",
         "packets",
@@ -73,9 +76,12 @@ class Flow:
         "sport",
     )
 
-    def __init__(self, client: str, cport: int, server: str, sport: int, ts: float) -> None:
+    def __init__(
+        self, client: str, cport: int, server: str, sport: int, ts: float, frame: int
+    ) -> None:
         self.client, self.cport, self.server, self.sport = client, cport, server, sport
         self.first_ts = self.last_ts = ts
+        self.first_frame = self.last_frame = frame  # 0: the reader gives no frame numbers
         self.packets = 0
         self.nbytes = 0
         self.dirs = (_Dir(), _Dir())
@@ -85,6 +91,7 @@ class Flow:
         self.sni: str | None = None
         self.sni_done = False
         self.evidence_ts: float | None = None
+        self.evidence_frame = 0
         self.fins = 0
 
 
@@ -107,7 +114,7 @@ class FlowTable:
         self.parse_limit = parse_limit
         self._flows: dict[FlowKey, Flow] = {}
         self._server_ports = intel.mining_ports | intel.tls_ports | STRATUM_V2_PORTS | _WELL_KNOWN
-        self._queries: dict[tuple[str, int, str], tuple[str, float]] = {}
+        self._queries: dict[tuple[str, int, str], tuple[str, float, int]] = {}
         self.done: list[FlowObservation] = []
         """Observations of flows that ended or were evicted (the caller drains it)."""
         self.dns: list[DnsObservation] = []
@@ -144,6 +151,7 @@ class FlowTable:
                     return
                 f, d = made
         f.last_ts = p.ts
+        f.last_frame = p.frame
         f.packets += 1
         f.nbytes += p.ip_len
         flags = p.flags
@@ -171,9 +179,9 @@ class FlowTable:
         else:
             to_server = p.dport < p.sport
         if to_server:
-            f, d = Flow(p.src, p.sport, p.dst, p.dport, p.ts), CLIENT
+            f, d = Flow(p.src, p.sport, p.dst, p.dport, p.ts, p.frame), CLIENT
         else:
-            f, d = Flow(p.dst, p.dport, p.src, p.sport, p.ts), SERVER
+            f, d = Flow(p.dst, p.dport, p.src, p.sport, p.ts, p.frame), SERVER
         if len(self._flows) >= self.max_flows:
             self._evict(p.ts)
         self._flows[(f.client, f.cport, f.server, f.sport)] = f
@@ -246,7 +254,7 @@ class FlowTable:
                 f.sni_done = True
                 f.sni = sni if isinstance(sni, str) else None
                 if f.sni and self.intel.pool_domain(f.sni):
-                    f.evidence_ts = ts
+                    f.evidence_ts, f.evidence_frame = ts, f.last_frame
                     self._notable(f)
             return
         if not f.parse:
@@ -257,7 +265,7 @@ class FlowTable:
         messages = session.feed(_DIRECTIONS[d], data)
         if messages:
             if f.evidence_ts is None:
-                f.evidence_ts = ts
+                f.evidence_ts, f.evidence_frame = ts, f.last_frame
                 self._notable(f)
         elif session.junk or (st.bytes > self.parse_limit and f.evidence_ts is None):
             f.parse = False
@@ -276,7 +284,7 @@ class FlowTable:
             and looks_like_noise_handshake(data, Direction.CLIENT)
         ):
             f.kind, f.parse = Payload.NOISE, False
-            f.evidence_ts = f.last_ts
+            f.evidence_ts, f.evidence_frame = f.last_ts, f.last_frame
             self._notable(f)
 
     def _notable(self, f: Flow) -> None:
@@ -293,7 +301,7 @@ class FlowTable:
         name = msg.questions[0]
         if not msg.response:
             if self.intel.pool_domain(name) and len(self._queries) < 4096:
-                self._queries[(p.src, msg.txid, name)] = (p.dst, p.ts)
+                self._queries[(p.src, msg.txid, name)] = (p.dst, p.ts, p.frame)
             return
         client = p.dst
         self._queries.pop((client, msg.txid, name), None)
@@ -305,7 +313,11 @@ class FlowTable:
         for address in addresses:
             if self.names.learn(address, name):
                 self.new_pool_addresses.append(address)
-        self.dns.append(DnsObservation(client, p.src, name, addresses, aliases, p.ts, self.source))
+        self.dns.append(
+            DnsObservation(
+                client, p.src, name, addresses, aliases, p.ts, self.source, p.frame or None
+            )
+        )
 
     # --- observations --------------------------------------------------------------------
 
@@ -342,6 +354,9 @@ class FlowTable:
             sni=f.sni,
             server_name=self.names.name(f.server),
             evidence_seen=f.evidence_ts,
+            first_frame=f.first_frame or None,
+            evidence_frame=f.evidence_frame or None,
+            last_frame=f.last_frame or None,
         )
 
     def snapshot(self, keys: Iterable[FlowKey]) -> list[FlowObservation]:
@@ -353,6 +368,8 @@ class FlowTable:
         for f in self._flows.values():
             self.done.append(self._observe(f))
         self._flows.clear()
-        for (client, _txid, name), (resolver, ts) in self._queries.items():
-            self.dns.append(DnsObservation(client, resolver, name, (), (), ts, self.source))
+        for (client, _txid, name), (resolver, ts, frame) in self._queries.items():
+            self.dns.append(
+                DnsObservation(client, resolver, name, (), (), ts, self.source, frame or None)
+            )
         self._queries.clear()

@@ -61,6 +61,8 @@ class Packet(NamedTuple):
     """IP packet length from its header (what byte counts add up)."""
     truncated: bool
     """The capture holds fewer payload bytes than the packet carried."""
+    frame: int = 0
+    """Frame number in the capture file (1-based; 0 when the reader does not know it)."""
 
 
 def _ip_text(raw: bytes) -> str:
@@ -105,7 +107,7 @@ def ip_offset(linktype: int, frame: bytes) -> tuple[int, int] | None:
     return (off, version) if version in (4, 6) else None
 
 
-def decode(linktype: int, ts: float, frame: bytes) -> Packet | Verdict:
+def decode(linktype: int, ts: float, frame: bytes, number: int = 0) -> Packet | Verdict:
     """Decode one captured frame; a Verdict says why it is not a usable TCP/UDP packet."""
     where = ip_offset(linktype, frame)
     if where is None:
@@ -141,11 +143,13 @@ def decode(linktype: int, ts: float, frame: bytes) -> Packet | Verdict:
         if hlen < 20:
             return Verdict.MALFORMED
         payload = frame[start + hlen : captured_end]
-        return Packet(ts, src, sport, dst, dport, TCP, flags, seq, payload, end - off, truncated)
+        return Packet(
+            ts, src, sport, dst, dport, TCP, flags, seq, payload, end - off, truncated, number
+        )
     if proto == UDP:
         if captured_end < start + 8:
             return Verdict.MALFORMED
         sport, dport = _PORTS.unpack_from(frame, start)
         payload = frame[start + 8 : captured_end]
-        return Packet(ts, src, sport, dst, dport, UDP, 0, 0, payload, end - off, truncated)
+        return Packet(ts, src, sport, dst, dport, UDP, 0, 0, payload, end - off, truncated, number)
     return Verdict.OTHER_PROTO

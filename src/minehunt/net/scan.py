@@ -1,25 +1,30 @@
 """`minehunt scan pcap`: capture files -> flow table -> verdicts -> one finding per pair.
 
 Files are read in the order given with one shared DNS name book, so a pool lookup in one
-rotated capture attributes the flow in the next. A second, filter-less pass gives frame
-numbers to the few packets behind findings (the filtered pass cannot know them: libpcap
-does not count the frames its filter drops).
+rotated capture attributes the flow in the next. The compiled pre-pass (`prefilter.py`)
+numbers frames as it reads; without it, libpcap's filter reads the file and a second,
+filter-less pass gives frame numbers to the few packets behind findings (libpcap does not
+count the frames its filter drops).
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 from minehunt.intel import Intel
 from minehunt.model import Finding
+from minehunt.net import prefilter
 from minehunt.net.bpf import DynamicFilter
 from minehunt.net.flows import FlowTable
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
 from minehunt.net.packets import Packet, Verdict, decode
 from minehunt.net.pcapfile import CaptureError, locate_frames, read_batches
+from minehunt.net.prefilter import Candidate
 from minehunt.net.verdict import STRATUM_V2_PORTS, Verdicts, flow_signals
 from minehunt.report import Collector
 
@@ -54,29 +59,21 @@ class PcapScanner:
         """Read one capture file; problems become Skipped entries, never exceptions."""
         source = str(path)
         table = FlowTable(self.intel, self.names, source)
-        dyn = DynamicFilter(self.intel)
         flows: list[FlowObservation] = []
         lookups: list[DnsObservation] = []
         odd: dict[Verdict, int] = {}
-        examined = 0
-        first = [True]
-
-        def expression() -> str | None:
-            for address in table.new_pool_addresses:
-                dyn.follow_host(address)
-            dyn.follow_flows(table.follow)
-            table.new_pool_addresses.clear()
-            table.follow.clear()
-            if first[0] or dyn.changed:
-                first[0] = False
-                return dyn.expression()
-            return None
-
         errors: list[str] = []
+        examined = 0
+        lib = prefilter.library()
+        batches = (
+            self._compiled(lib, path, table, errors)
+            if lib is not None
+            else self._libpcap(path, table, errors)
+        )
         try:
-            for link, batch in read_batches(path, expression, errors.append):
-                for ts, frame in batch:
-                    p = decode(link, ts, frame)
+            for batch in batches:
+                for number, link, ts, frame in batch:
+                    p = decode(link, ts, frame, number)
                     if isinstance(p, Packet):
                         table.packet(p)
                     else:
@@ -91,12 +88,39 @@ class PcapScanner:
         if errors:
             self._skip(source, f"read stopped early ({errors[0]}); results up to there are kept")
         self._account(source, table, odd, examined)
-        if self.frames:
+        if self.frames and lib is None:
             flows, lookups = self._frames(path, flows, lookups)
         for d in lookups:
             self.verdicts.dns(d)
         for obs in flows:
             self.verdicts.flow(obs)
+
+    def _compiled(
+        self, lib: ctypes.CDLL, path: Path, table: FlowTable, errors: list[str]
+    ) -> Iterator[list[Candidate]]:
+        """Candidates from the compiled pre-pass, which numbers frames as it goes."""
+        pre = prefilter.Prefilter(lib, self.ports)
+        for batch in pre.read(path, errors.append):
+            yield batch
+            _follow(table, pre)
+        self.col.count("packets_read", pre.frames)
+
+    def _libpcap(
+        self, path: Path, table: FlowTable, errors: list[str]
+    ) -> Iterator[list[Candidate]]:
+        """Candidates through libpcap's filter (no frame numbers: see _frames)."""
+        dyn = DynamicFilter(self.intel)
+        first = [True]
+
+        def expression() -> str | None:
+            _follow(table, dyn)
+            if first[0] or dyn.changed:
+                first[0] = False
+                return dyn.expression()
+            return None
+
+        for link, batch in read_batches(path, expression, errors.append):
+            yield [(0, link, ts, frame) for ts, frame in batch]
 
     def _harvest(
         self, table: FlowTable, flows: list[FlowObservation], lookups: list[DnsObservation]
@@ -182,6 +206,20 @@ class PcapScanner:
 
 
 _ANY = -1
+
+
+class _Follower(Protocol):
+    def follow_host(self, address: str) -> None: ...
+    def follow_flows(self, flows: Iterable[tuple[str, int, str, int]]) -> None: ...
+
+
+def _follow(table: FlowTable, target: _Follower) -> None:
+    """Hand what the table just learned to matter (pool addresses, mining endpoints) on."""
+    for address in table.new_pool_addresses:
+        target.follow_host(address)
+    target.follow_flows(table.follow)
+    table.new_pool_addresses.clear()
+    table.follow.clear()
 
 
 def scan_pcaps(

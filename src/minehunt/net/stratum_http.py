@@ -9,6 +9,12 @@ from dataclasses import dataclass
 _METHODS = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"OPTIONS ", b"PATCH ", b"DELETE ")
 _RESPONSE = b"HTTP/1."
 MAX_HEAD = 16 * 1024
+MINING_HEADERS = ("x-mining-extensions", "x-mining-hashrate", "x-stratum", "x-long-polling")
+"""Headers only mining software sends: getwork extensions, Stratum redirect, long poll."""
+HEAD_MARKERS = ("json", "websocket", *MINING_HEADERS)
+"""Words (any case) without which an HTTP head gives this parser nothing: a JSON content type,
+a WebSocket upgrade or a mining header (a JSON body is the other case). The compiled capture
+pre-pass drops HTTP heads that have none of them."""
 
 
 def starts_like_http(data: bytes | bytearray) -> bool | None:
@@ -78,9 +84,8 @@ class HttpHead:
         return user, password if sep else None
 
     def mining_headers(self) -> list[str]:
-        """Headers only mining software sends: getwork extensions, Stratum redirect, long poll."""
-        names = ("x-mining-extensions", "x-mining-hashrate", "x-stratum", "x-long-polling")
-        return [name for name in names if name in self.headers]
+        """The MINING_HEADERS this head carries."""
+        return [name for name in MINING_HEADERS if name in self.headers]
 
     def stratum_endpoint(self) -> str | None:
         """host:port of an `X-Stratum: stratum+tcp://host:port` advertisement."""
