@@ -79,8 +79,15 @@ class Intel:
     _artefacts: dict[str, Campaign] = field(init=False, repr=False, compare=False)
     _script_path_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _pow_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _wire_re: re.Pattern[bytes] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # DNS wire format spells every label of a name as <length><bytes> (compression only
+        # points at earlier bytes of the same message), so a message naming a pool holds the
+        # first label of that pool's list entry literally.
+        firsts = sorted({d.split(".", 1)[0] for d in self.pool_domains}, key=len, reverse=True)
+        wire = b"|".join(re.escape(bytes([len(f)]) + f.encode("idna")) for f in firsts if f)
+        object.__setattr__(self, "_wire_re", re.compile(b"(?i)" + wire) if wire else None)
         schemes = "|".join(re.escape(s) for s in sorted(self.schemes, key=len, reverse=True))
         object.__setattr__(
             self,
@@ -117,6 +124,10 @@ class Intel:
             if suffix in self.pool_domains:
                 return suffix
         return None
+
+    def may_name_pool(self, dns_message: bytes) -> bool:
+        """Could this DNS wire-format message name a pool domain? (False is certain.)"""
+        return self._wire_re is not None and self._wire_re.search(dns_message) is not None
 
     def find_pool_domains(self, text: str) -> list[str]:
         """Host names in ``text`` that are pool domains, in order, without repeats."""

@@ -295,6 +295,8 @@ class FlowTable:
     # --- DNS -----------------------------------------------------------------------------
 
     def _dns(self, p: Packet) -> None:
+        if not self.intel.may_name_pool(p.payload):
+            return  # most DNS: no pool name anywhere in the message
         msg = dns.parse(p.payload)
         if msg is None or not msg.questions:
             return
