@@ -25,7 +25,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -143,19 +142,42 @@ def replicate(base: Path, out: Path, size: int) -> int:
     return n
 
 
+# Peak RSS of a child: the kernel carries the hiwater mark of the forking process's memory
+# across exec, so a child forked from this process (holding the replicated capture) would
+# report this process's peak. Children are therefore started by a small launcher process
+# started before anything big is allocated.
+_LAUNCHER = """
+import json, os, sys, time
+for line in sys.stdin:
+    job = json.loads(line)
+    t0 = time.perf_counter()
+    null = os.open(os.devnull, os.O_WRONLY)
+    pid = os.posix_spawnp(job["cmd"][0], job["cmd"], job["env"],
+                          file_actions=[(os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)])
+    _pid, status, usage = os.wait4(pid, 0)
+    os.close(null)
+    print(json.dumps([time.perf_counter() - t0, usage.ru_maxrss, os.waitstatus_to_exitcode(status)]), flush=True)
+"""
+_launcher: subprocess.Popen[str] | None = None
+
+
 def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
     """(wall seconds, peak RSS KiB) of one child process."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-    )
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
+    global _launcher
+    if _launcher is None:
+        _launcher = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+    assert _launcher.stdin is not None and _launcher.stdout is not None
+    _launcher.stdin.write(json.dumps({"cmd": cmd, "env": {**os.environ, **(env or {})}}) + "\n")
+    _launcher.stdin.flush()
+    wall, rss, code = json.loads(_launcher.stdout.readline())
+    if code not in (0, 1):
         raise RuntimeError(f"{cmd} failed")
-    return time.perf_counter() - t0, usage.ru_maxrss
+    return wall, rss
 
 
 def minehunt(cap: Path, out: Path, env: dict[str, str] | None = None) -> dict[str, float]:
@@ -202,6 +224,7 @@ def main() -> None:
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="mh-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    run(["true"])  # start the launcher while this process is small
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
           f"{platform.platform()}, Python {platform.python_version()}")  # fmt: skip
     base = capture_base(work)
