@@ -381,7 +381,8 @@ CHECKS: dict[str, Check] = {
             C.HIGH,
             K.NETWORK,
             _T1496,
-            "A TLS ClientHello names a mining-pool domain (SNI): encrypted mining. On port "
+            "A TLS ClientHello names a mining-pool domain (SNI), or the server's certificate "
+            "does (subject CN or SAN, visible up to TLS 1.2): encrypted mining. On port "
             "443 it may be the pool's website, so it counts as medium there.",
         ),
         _c(

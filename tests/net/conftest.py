@@ -26,6 +26,7 @@ from tests.support.pool import running_pool
 
 POOL_SNI = "pool.supportxmr.com"
 DNS_POOL = "gulf.moneroocean.stream"
+CERT_POOL = "monero.herominers.com"  # only on the certificate: no SNI, no DNS
 CAPTURE_FILTER = (
     "(tcp port {port}) or (net 127.0.0.16/28) or (net 127.0.0.32/27) or (net 127.0.0.48/28)"
 )
@@ -129,6 +130,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("world")
     pcap = tmp / "world.pcapng"
     server_ctx, client_ctx = peers.tls_contexts(tmp)
+    cert_ctx, _ = peers.tls_contexts(tmp, CERT_POOL, tls12=True)
     with running_pool(job_interval=1.0) as pool:
         pool_port = pool.port
         proxy, proxy_port, proxy_error = _aiostratum(tmp, pool.port)
@@ -143,6 +145,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             )
             dns_srv, dns_port = peers.relay(
                 "127.0.0.29", ("127.0.0.1", pool.port), server_ctx=server_ctx
+            )
+            cert_srv, cert_port = peers.relay(
+                "127.0.0.30", ("127.0.0.1", pool.port), server_ctx=cert_ctx
             )
             procs.append(start_xmrig_like(pool.port))
             if proxy is not None:
@@ -159,6 +164,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 assert peers.dns_query("127.0.0.53", DNS_POOL, 0x1234) == ["127.0.0.29"]
                 peers.dns_query("127.0.0.53", "www.example.org", 0x1235)
             _tls_miner_client("127.0.0.29", dns_port, client_ctx)
+            _tls_miner_client("127.0.0.30", cert_port, client_ctx)
             peers.eth_proxy("127.0.0.21")
             peers.getwork("127.0.0.22")
             peers.coinhive_ws("127.0.0.23")
@@ -180,7 +186,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 time.sleep(0.2)
             for p in procs:
                 stop_process(p)
-            for s in (tls_srv, cli_srv, dns_srv):
+            for s in (tls_srv, cli_srv, dns_srv, cert_srv):
                 s.close()
         if proxy is not None:
             stop_process(proxy)

@@ -1,8 +1,10 @@
 """Zeek and Suricata log sets derived from a capture by tshark (neither IDS is in Debian 12).
 
 tshark dissects the capture independently of minehunt; the rows are written with each
-format's documented fields: Zeek conn/dns/ssl (TSV with #fields/#types headers, or JSON
-lines) and Suricata EVE dns (v2 answers), tls, flow and alert events. The alert stands in
+format's documented fields: Zeek conn/dns/ssl/x509 (TSV with #fields/#types headers, or
+JSON lines) and Suricata EVE dns (v2 answers), tls, flow and alert events. Certificates seen
+in the clear (TLS 1.2) are read with `cryptography`, as Zeek's x509 analyser and Suricata's
+tls logger read them. The alert stands in
 for ET Open's coin-miner login rule: it fires on the first client segment containing a
 Stratum/XMRig login method and logs the payload, as `payload: yes` in eve.yaml does.
 """
@@ -20,7 +22,7 @@ FIELDS = [
     "frame.time_epoch", "ip.src", "ip.dst", "tcp.srcport", "tcp.dstport", "udp.srcport",
     "udp.dstport", "tcp.stream", "tcp.len", "ip.len", "tcp.flags.syn", "tcp.flags.ack",
     "dns.flags.response", "dns.qry.name", "dns.a", "dns.id",
-    "tls.handshake.extensions_server_name", "tcp.payload",
+    "tls.handshake.extensions_server_name", "tcp.payload", "tls.handshake.certificate",
 ]  # fmt: skip
 LOGIN_MARKERS = (b'"login"', b"mining.subscribe", b"mining.authorize", b"eth_submitLogin")
 
@@ -39,6 +41,8 @@ class Conn:
     orig_ip: int = 0
     resp_ip: int = 0
     sni: str | None = None
+    cert: bytes | None = None
+    """DER of the server's (leaf) certificate, when it crossed the wire in the clear."""
     service: str = ""
     alert_payload: bytes | None = None
     alerts: list[str] = field(default_factory=list)
@@ -81,6 +85,8 @@ def dissect(pcap: Path) -> tuple[list[Conn], list[dict[str, object]]]:
                 c.alerts.append("ET COINMINER Crypto Coin Miner Login")
         else:
             c.resp_bytes, c.resp_pkts, c.resp_ip = c.resp_bytes + n, c.resp_pkts + 1, c.resp_ip + ip
+        if v.get("tls.handshake.certificate") and c.cert is None:
+            c.cert = bytes.fromhex(v["tls.handshake.certificate"].split(",")[0].replace(":", ""))
         if v.get("tls.handshake.extensions_server_name"):
             c.sni = v["tls.handshake.extensions_server_name"]
         if payload[:2] == b"\x16\x03":
@@ -110,10 +116,22 @@ def write_zeek(pcap: Path, out: Path, *, json_logs: bool, compress: bool, rotate
     ]  # fmt: skip
     ssl_rows = [
         {"ts": c.ts, "uid": c.uid, "id.orig_h": c.orig[0], "id.orig_p": c.orig[1], "id.resp_h": c.resp[0],
-         "id.resp_p": c.resp[1], "version": "TLSv13", "server_name": c.sni, "established": True}
+         "id.resp_p": c.resp[1], "version": "TLSv12" if c.cert else "TLSv13", "server_name": c.sni,
+         "established": True, "cert_chain_fps": [_x509(c.cert)["fingerprint"]] if c.cert else None}
         for c in conns if c.service == "ssl"
     ]  # fmt: skip
-    for kind, rows in (("conn", conn_rows), ("dns", dns_rows), ("ssl", ssl_rows)):
+    certs = {c.cert for c in conns if c.cert}
+    x509_rows = [
+        {"ts": c.ts, **_x509(c.cert)}
+        for c in conns
+        if c.cert in certs and not certs.discard(c.cert)
+    ]
+    for kind, rows in (
+        ("conn", conn_rows),
+        ("dns", dns_rows),
+        ("ssl", ssl_rows),
+        ("x509", x509_rows),
+    ):
         halves = [rows[: len(rows) // 2], rows[len(rows) // 2 :]] if rotate else [rows]
         for i, part in enumerate(halves):
             name = (
@@ -128,6 +146,30 @@ def write_zeek(pcap: Path, out: Path, *, json_logs: bool, compress: bool, rotate
                     fh.write(text)
             else:
                 path.write_text(text)
+
+
+def _x509(der: bytes | None) -> dict[str, object]:
+    """x509.log fields of one certificate (Zeek 6: SHA-256 fingerprint, RFC 2253 names)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    assert der is not None
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        dns = san.value.get_values_for_type(x509.DNSName)
+    except x509.ExtensionNotFound:
+        dns = []
+    return {
+        "fingerprint": cert.fingerprint(hashes.SHA256()).hex(),
+        "certificate.version": cert.version.value + 1,
+        "certificate.serial": format(cert.serial_number, "X"),
+        "certificate.subject": cert.subject.rfc4514_string(),
+        "certificate.issuer": cert.issuer.rfc4514_string(),
+        "san.dns": dns or None,
+        "host_cert": True,
+        "client_cert": False,
+    }
 
 
 def _json(rows: list[dict[str, object]]) -> str:
@@ -176,9 +218,15 @@ def write_eve(pcap: Path, path: Path) -> None:
                                      "signature": c.alerts[0], "category": "Crypto Currency Mining Activity Detected",
                                      "severity": 1},
                            "app_proto": app, "payload": base64.b64encode(c.alert_payload).decode()})  # fmt: skip
-        if c.sni:
-            events.append({"timestamp": stamp(c.ts), "event_type": "tls", **base,
-                           "tls": {"sni": c.sni, "version": "TLS 1.3"}})  # fmt: skip
+        if c.sni or c.cert:
+            tls: dict[str, object] = {"version": "TLS 1.2" if c.cert else "TLS 1.3"}
+            if c.sni:
+                tls["sni"] = c.sni
+            if c.cert:
+                x = _x509(c.cert)
+                tls |= {"subject": x["certificate.subject"], "issuerdn": x["certificate.issuer"],
+                        "serial": x["certificate.serial"]}  # fmt: skip
+            events.append({"timestamp": stamp(c.ts), "event_type": "tls", **base, "tls": tls})
         events.append({"timestamp": stamp(c.last), "event_type": "flow", **base, "app_proto": app,
                        "flow": {"pkts_toserver": c.orig_pkts, "pkts_toclient": c.resp_pkts,
                                 "bytes_toserver": c.orig_ip, "bytes_toclient": c.resp_ip,

@@ -112,8 +112,12 @@ def relay(
     return serve(host, handle)
 
 
-def tls_contexts(tmp: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
-    """(server, client) contexts with a self-signed certificate made now."""
+def tls_contexts(
+    tmp: Path, name: str = "minehunt test", *, tls12: bool = False
+) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """(server, client) contexts with a self-signed certificate made now for ``name``
+    (a DNS name also goes into the SAN); ``tls12`` caps the server at TLS 1.2, where the
+    certificate crosses the wire in the clear."""
     from datetime import UTC, datetime, timedelta
 
     from cryptography import x509
@@ -122,19 +126,28 @@ def tls_contexts(tmp: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "minehunt test")])
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "minehunt tests"),
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+        ]
+    )
     now = datetime.now(UTC)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
+        .subject_name(subject)
+        .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(days=1))
         .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
     )
-    cert_file, key_file = tmp / "cert.pem", tmp / "key.pem"
+    if "." in name:
+        san = x509.SubjectAlternativeName([x509.DNSName(name), x509.DNSName("*." + name)])
+        builder = builder.add_extension(san, critical=False)
+    cert = builder.sign(key, hashes.SHA256())
+    stem = name.replace(" ", "-")
+    cert_file, key_file = tmp / f"{stem}.cert.pem", tmp / f"{stem}.key.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(
         key.private_bytes(
@@ -145,6 +158,8 @@ def tls_contexts(tmp: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
     )
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(cert_file, key_file)
+    if tls12:
+        server.maximum_version = ssl.TLSVersion.TLSv1_2
     client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     client.check_hostname = False
     client.verify_mode = ssl.CERT_NONE

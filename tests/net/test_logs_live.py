@@ -14,7 +14,7 @@ import pytest
 from minehunt.model import Report
 from tests.conftest import run_cli
 from tests.net import idslogs
-from tests.net.conftest import DNS_POOL, POOL_SNI, World
+from tests.net.conftest import CERT_POOL, DNS_POOL, POOL_SNI, World
 from tests.support.launch import TEST_WALLET, start_xmrig_like, stop_process, wait_for_shares
 from tests.support.pool import running_pool
 
@@ -58,7 +58,11 @@ def test_zeek_logs_give_the_pcap_verdicts(
     assert result.code in (0, 1), result.stderr
     zeek = result.report
     want = _verdicts(_pcap_report(world), LOG_VISIBLE)
-    assert {(POOL_SNI, "high", "MH-NET-103"), (DNS_POOL, "high", "MH-NET-102,MH-NET-104")} <= want
+    assert {
+        (POOL_SNI, "high", "MH-NET-103"),
+        (CERT_POOL, "high", "MH-NET-103"),  # x509.log, joined on the fingerprint
+        (DNS_POOL, "high", "MH-NET-102,MH-NET-104"),
+    } <= want
     assert _verdicts(zeek, LOG_VISIBLE) == want
     assert not zeek.skipped
 

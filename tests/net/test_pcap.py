@@ -11,7 +11,7 @@ import pytest
 
 from minehunt.model import Finding, Report, Severity
 from tests.conftest import run_cli
-from tests.net.conftest import DNS_POOL, POOL_SNI, World
+from tests.net.conftest import CERT_POOL, DNS_POOL, POOL_SNI, World
 from tests.support.launch import TEST_WALLET
 
 MINING_SERVERS = {
@@ -151,6 +151,15 @@ def test_tls_to_pool_sni_is_encrypted_mining(report: Report) -> None:
     assert f.check_id == "MH-NET-103" and f.target.name == POOL_SNI
     assert f.severity >= Severity.HIGH
     assert f.evidence[0].attributes["payload"] == "tls"
+
+
+def test_pool_name_on_the_tls_certificate_is_encrypted_mining(report: Report) -> None:
+    """A miner connecting by address without SNI; the TLS 1.2 certificate names the pool."""
+    f = next(f for f in report.findings if _server(f) == "127.0.0.30")
+    assert f.check_id == "MH-NET-103" and f.target.name == CERT_POOL
+    assert f.severity >= Severity.HIGH
+    attrs = f.evidence[0].attributes
+    assert "sni" not in attrs and CERT_POOL in str(attrs["certificate_names"])
 
 
 def test_dns_answer_attributes_a_later_tls_flow_to_the_pool(report: Report) -> None:

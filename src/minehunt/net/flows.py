@@ -34,6 +34,8 @@ _BITCOIN_MAGIC = (
     b"\xfa\xbf\xb5\xda",
 )
 _LEVIN = b"\x01\x21\x01\x01\x01\x01\x01\x01"
+FIRST_BYTES = 4096
+"""Bytes of each direction kept whole: kind, TLS ClientHello, the server's certificate."""
 _WELL_KNOWN = frozenset({22, 25, 53, 80, 110, 143, 443, 465, 587, 853, 993, 995, 8080, 8443})
 FlowKey = tuple[str, int, str, int]
 
@@ -47,7 +49,7 @@ class _Dir:
         self.next_seq: int | None = None
         self.pending: dict[int, bytes] = {}
         self.bytes = 0
-        self.first = b""  # first bytes delivered (kind detection, TLS hello)
+        self.first = b""  # first bytes delivered (kind detection, TLS hello, certificate)
         self.cut = False  # snap length cut a segment: stop parsing this direction
 
 
@@ -55,6 +57,8 @@ class Flow:
     """One TCP connection, oriented client -> server."""
 
     __slots__ = (
+        "cert_done",
+        "certs",
         "client",
         "cport",
         "dirs",
@@ -90,6 +94,8 @@ class Flow:
         self.kind: Payload | None = None
         self.sni: str | None = None
         self.sni_done = False
+        self.certs: tuple[str, ...] = ()
+        self.cert_done = False
         self.evidence_ts: float | None = None
         self.evidence_frame = 0
         self.fins = 0
@@ -244,8 +250,8 @@ class FlowTable:
     def _deliver(self, f: Flow, d: int, st: _Dir, data: bytes, ts: float) -> None:
         fresh = st.bytes == 0
         st.bytes += len(data)
-        if len(st.first) < 2048:
-            st.first += data[: 2048 - len(st.first)]
+        if len(st.first) < FIRST_BYTES:
+            st.first += data[: FIRST_BYTES - len(st.first)]
         if fresh and f.kind is None:
             self._kind(f, d, data)
         if d == CLIENT and f.kind is Payload.TLS and not f.sni_done:
@@ -256,6 +262,11 @@ class FlowTable:
                 if f.sni and self.intel.pool_domain(f.sni):
                     f.evidence_ts, f.evidence_frame = ts, f.last_frame
                     self._notable(f)
+            return
+        if d == SERVER and f.kind is Payload.TLS and not f.cert_done:
+            names = tls.server_certificate_names(st.first)
+            if names is not None:
+                self._certificate(f, names, ts)
             return
         if not f.parse:
             return
@@ -269,6 +280,12 @@ class FlowTable:
                 self._notable(f)
         elif session.junk or (st.bytes > self.parse_limit and f.evidence_ts is None):
             f.parse = False
+
+    def _certificate(self, f: Flow, names: tuple[str, ...], ts: float) -> None:
+        f.cert_done, f.certs = True, names
+        if f.evidence_ts is None and any(self.intel.pool_domain(n) for n in names):
+            f.evidence_ts, f.evidence_frame = ts, f.last_frame
+            self._notable(f)
 
     def _kind(self, f: Flow, d: int, data: bytes) -> None:
         head = data[:8]
@@ -327,6 +344,8 @@ class FlowTable:
         summary = f.session.summary() if f.session is not None else None
         kind = f.kind
         cdir, sdir = f.dirs
+        if kind is Payload.TLS and not f.cert_done and sdir.first:
+            f.certs = tls.server_certificate_names(sdir.first, final=True) or ()
         if summary is not None:
             kind = Payload.MINING
         elif kind is None:
@@ -354,6 +373,7 @@ class FlowTable:
             source=self.source,
             mining=summary,
             sni=f.sni,
+            cert_names=f.certs,
             server_name=self.names.name(f.server),
             evidence_seen=f.evidence_ts,
             first_frame=f.first_frame or None,

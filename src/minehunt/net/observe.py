@@ -65,6 +65,8 @@ class FlowObservation:
     """What the mining-protocol parser made of the conversation."""
     sni: str | None = None
     """TLS server name the client asked for."""
+    cert_names: tuple[str, ...] = ()
+    """Subject CN and SAN DNS names of the server's certificate, when sent in the clear."""
     server_name: str | None = None
     """Pool host name a DNS answer gave for the server address earlier."""
     alerts: tuple[str, ...] = ()

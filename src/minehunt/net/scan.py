@@ -38,6 +38,7 @@ def worth_judging(obs: FlowObservation, ports: frozenset[int]) -> bool:
     return (
         obs.payload in _KEEP
         or obs.sni is not None
+        or bool(obs.cert_names)
         or obs.server_name is not None
         or obs.server_port in ports
     )

@@ -21,7 +21,7 @@ from minehunt.net import logdb
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
 from minehunt.net.stratum import Direction, Session
 from minehunt.net.verdict import STRATUM_V2_PORTS, Verdicts, is_coinminer_alert
-from minehunt.net.zeek import NODE_PORTS
+from minehunt.net.zeek import NODE_PORTS, names_of_subject
 from minehunt.report import Collector
 
 SOURCE = "net.suricata"
@@ -153,6 +153,11 @@ def _flows(
         "SELECT DISTINCT lower(json_extract_string(tls, '$.sni')) FROM eve WHERE event_type = 'tls'"
     ).fetchall()
     pool_snis = [s for (s,) in snis if s and intel.pool_domain(s)]
+    subjects = con.execute(
+        "SELECT DISTINCT json_extract_string(tls, '$.subject') FROM eve WHERE event_type = 'tls'"
+    ).fetchall()
+    subject_names = {s: names_of_subject(s, None) for (s,) in subjects if s}
+    pool_subjects = [s for s, n in subject_names.items() if any(intel.pool_domain(x) for x in n)]
     signatures = con.execute(
         "SELECT DISTINCT json_extract_string(alert, '$.signature') FROM eve "
         "WHERE event_type = 'alert'"
@@ -160,7 +165,8 @@ def _flows(
     coin = [s for (s,) in signatures if s and is_coinminer_alert(s)]
     rows = con.execute(
         f"""
-        WITH tls AS (SELECT flow_id, any_value(lower(json_extract_string(tls, '$.sni'))) AS sni
+        WITH tls AS (SELECT flow_id, any_value(lower(json_extract_string(tls, '$.sni'))) AS sni,
+                            any_value(json_extract_string(tls, '$.subject')) AS subject
                      FROM eve WHERE event_type = 'tls' GROUP BY flow_id),
         alerts AS (SELECT flow_id, list(json_extract_string(alert, '$.signature')) AS sigs,
                           list(payload) FILTER (WHERE payload IS NOT NULL) AS payloads,
@@ -180,20 +186,21 @@ def _flows(
                json_extract(f.flow, '$.pkts_toclient')::BIGINT,
                json_extract(f.flow, '$.bytes_toserver')::BIGINT,
                json_extract(f.flow, '$.bytes_toclient')::BIGINT,
-               t.sni, a.sigs, a.payloads, coalesce(f.filename, a.a_fn)
+               t.sni, a.sigs, a.payloads, coalesce(f.filename, a.a_fn), t.subject
         FROM flows f FULL OUTER JOIN alerts a ON f.flow_id = a.flow_id
         LEFT JOIN tls t ON t.flow_id = coalesce(f.flow_id, a.flow_id)
         WHERE a.flow_id IS NOT NULL
            OR f.dest_port IN (SELECT unnest(?::INTEGER[]))
            OR f.dest_ip IN (SELECT unnest(?::VARCHAR[]))
            OR t.sni IN (SELECT unnest(?::VARCHAR[]))
+           OR t.subject IN (SELECT unnest(?::VARCHAR[]))
         """,
-        [coin, ports, names.addresses(), pool_snis],
+        [coin, ports, names.addresses(), pool_snis, pool_subjects],
     ).fetchall()
     col.count("eve_flow_candidates", len(rows))
     for row in rows:
         (fid, client, cport, server, sport, app, start, end) = row[:8]
-        (pts, ptc, bts, btc, sni, sigs, payloads, fn) = row[8:]
+        (pts, ptc, bts, btc, sni, sigs, payloads, fn, subject) = row[8:]
         session = Session()
         for raw in payloads or ():
             try:
@@ -206,7 +213,7 @@ def _flows(
             payload = Payload.MINING
         elif sport in NODE_PORTS:
             payload = NODE_PORTS[sport]
-        elif app == "tls" or sni:
+        elif app == "tls" or sni or subject:
             payload = Payload.TLS
         elif app == "http":
             payload = Payload.HTTP
@@ -230,6 +237,7 @@ def _flows(
                 source=f"{fn} flow_id {fid}",
                 mining=summary,
                 sni=sni,
+                cert_names=subject_names.get(subject, ()) if subject else (),
                 server_name=names.name(str(server)),
                 alerts=tuple(s for s in sigs or () if s),
             )

@@ -63,12 +63,21 @@ class PoolRef:
 def pool_of(obs: FlowObservation, intel: Intel) -> PoolRef:
     """The pool a flow talks to, from SNI, earlier DNS answers or the protocol itself."""
     endpoint = _host(obs.mining.pool_endpoint) if obs.mining else None
-    for host in (obs.sni, obs.server_name, endpoint):
+    for host in (obs.sni, *obs.cert_names, obs.server_name, endpoint):
         if host:
             domain = intel.pool_domain(host)
             if domain:
                 return PoolRef(domain, host)
     return PoolRef(obs.server, obs.sni or obs.server_name)
+
+
+def _tls_pool(obs: FlowObservation, intel: Intel) -> tuple[str | None, str | None]:
+    """(name, pool) of the TLS evidence: the SNI, else a name on the server's certificate."""
+    for name in (obs.sni, *obs.cert_names):
+        pool = intel.pool_domain(name) if name else None
+        if pool:
+            return name, pool
+    return None, None
 
 
 def mining_rhythm(obs: FlowObservation) -> bool:
@@ -174,6 +183,7 @@ def _flow_attrs(obs: FlowObservation) -> dict[str, Scalar]:
         "evidence_frame": obs.evidence_frame,
         "last_frame": obs.last_frame,
         "sni": obs.sni,
+        "certificate_names": ", ".join(obs.cert_names) or None,
         "resolved_from": obs.server_name,
     }
     attrs.update({k: v for k, v in optional.items() if v is not None})
@@ -257,22 +267,23 @@ def flow_signals(obs: FlowObservation, intel: Intel) -> list[Signal]:
             summary = f"IDS alert: {hits[0]}"
             out.append(_signal(target, "MH-NET-108", summary, obs, {**base, "ids_alert": hits[0]}))
     mined = bool(out)
-    sni_pool = intel.pool_domain(obs.sni) if obs.sni else None
-    if sni_pool:
+    tls_name, tls_pool = _tls_pool(obs, intel)
+    if tls_pool:
         web = obs.server_port == 443 and not mined
+        how = "TLS to" if tls_name == obs.sni else "TLS certificate for"
         out.append(
             _signal(
                 target,
                 "MH-NET-103",
-                f"TLS to {obs.sni} (pool {sni_pool}) on port {obs.server_port}",
+                f"{how} {tls_name} (pool {tls_pool}) on port {obs.server_port}",
                 obs,
-                {**base, "pool": sni_pool},
+                {**base, "pool": tls_pool},
                 Severity.MEDIUM if web else None,
                 Confidence.MEDIUM if web else None,
             )
         )
     resolved_pool = intel.pool_domain(obs.server_name) if obs.server_name else None
-    if resolved_pool and not sni_pool:
+    if resolved_pool and not tls_pool:
         out.append(
             _signal(
                 target,
@@ -296,7 +307,7 @@ def flow_signals(obs: FlowObservation, intel: Intel) -> list[Signal]:
         return out
     mining_port = obs.server_port in intel.mining_ports or obs.server_port in intel.tls_ports
     opaque = obs.payload in (Payload.TLS, Payload.UNKNOWN)
-    if mining_port and opaque and not mined and not sni_pool and not resolved_pool:
+    if mining_port and opaque and not mined and not tls_pool and not resolved_pool:
         out.append(
             _signal(
                 target,
@@ -306,7 +317,7 @@ def flow_signals(obs: FlowObservation, intel: Intel) -> list[Signal]:
                 base,
             )
         )
-    endpoint = mining_port or sni_pool or resolved_pool
+    endpoint = mining_port or tls_pool or resolved_pool
     if opaque and endpoint and not mined and mining_rhythm(obs):
         seconds = obs.last_seen - obs.first_seen
         out.append(

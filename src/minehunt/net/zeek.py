@@ -1,16 +1,19 @@
-"""`minehunt scan logs zeek DIR`: conn, dns, ssl and http logs -> the shared verdict engine.
+"""`minehunt scan logs zeek DIR`: conn, dns, ssl, x509 logs -> the shared verdict engine.
 
 Reads Zeek's TSV (``#fields`` header) and JSON logs, gzipped or not, current and rotated
 (``conn.log``, ``conn.00:00:00-01:00:00.log.gz``, ``conn.2024-05-01-10-00-00.log``), in
 subdirectories too. Zeek logs carry no payload, so a plain Stratum session shows only as a
 flow (to a mining port, to an address DNS gave for a pool, with a pool SNI); the verdicts
-are the same as the capture's for that evidence.
+are the same as the capture's for that evidence. Certificate names come from x509.log (joined
+on the first fingerprint of ssl.log's ``cert_chain_fps``) or, from older Zeek versions,
+ssl.log's ``subject``.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -24,7 +27,7 @@ from minehunt.report import Collector
 
 SOURCE = "net.zeek"
 SkipFn = Callable[[str, str], None]
-KINDS = ("conn", "dns", "ssl", "http")
+KINDS = ("conn", "dns", "ssl", "x509")
 NODE_PORTS = {8333: Payload.BITCOIN_P2P, 18080: Payload.MONERO_P2P}
 """Default P2P ports: logs show no magic bytes, so node traffic is judged by port here."""
 # Columns each log needs (Zeek's documented field names).
@@ -34,8 +37,8 @@ _FIELDS = {
         "duration", "orig_bytes", "resp_bytes", "orig_pkts", "resp_pkts",
     ),
     "dns": ("ts", "uid", "id.orig_h", "id.resp_h", "query", "answers"),
-    "ssl": ("uid", "server_name"),
-    "http": ("uid", "host", "user_agent"),
+    "ssl": ("uid", "server_name", "subject", "cert_chain_fps"),
+    "x509": ("fingerprint", "certificate.subject", "san.dns"),
 }  # fmt: skip
 
 
@@ -61,6 +64,8 @@ def _relation(
     for path in files:
         lines = logdb.head_lines(path)
         first = next((ln for ln in lines if ln.strip()), "")
+        if not first:
+            continue  # an empty log (Zeek writes JSON logs without a header): no rows
         if first.startswith("{"):
             json_files.append(path)
             continue
@@ -113,7 +118,7 @@ def scan_zeek(directory: Path, intel: Intel, col: Collector) -> Iterator[Finding
     skip = col.skipper(SOURCE)
     logs = find_logs(directory)
     if not any(logs.values()):
-        skip(str(directory), "no Zeek conn/dns/ssl/http logs found")
+        skip(str(directory), "no Zeek conn/dns/ssl/x509 logs found")
         return
     con = logdb.connect()
     rel = {k: _relation(con, k, files, skip) for k, files in logs.items() if files}
@@ -175,36 +180,73 @@ def _conn(
     conn = rel.get("conn")
     if conn is None:
         return
-    ssl = rel.get("ssl") or "SELECT NULL::VARCHAR AS uid, NULL::VARCHAR AS server_name"
+    ssl = rel.get("ssl") or (
+        "SELECT NULL::VARCHAR AS uid, NULL::VARCHAR AS server_name, NULL::VARCHAR AS subject, "
+        "NULL::VARCHAR AS cert_chain_fps"
+    )
     ports = sorted(intel.mining_ports | intel.tls_ports | STRATUM_V2_PORTS | set(NODE_PORTS))
-    con.execute(f"CREATE TEMP TABLE ssl AS SELECT uid, lower(server_name) AS sni FROM ({ssl})")
+    # The leaf's fingerprint: first of a set (TSV "a,b") or of a JSON array text ('["a","b"]').
+    con.execute(
+        f"""CREATE TEMP TABLE ssl AS SELECT uid, lower(server_name) AS sni, subject,
+            nullif(split_part(regexp_replace(cert_chain_fps, '[\\[\\]" ]', '', 'g'), ',', 1), '')
+            AS fp FROM ({ssl})"""
+    )
     snis = [s for (s,) in con.execute("SELECT DISTINCT sni FROM ssl").fetchall()]
     pool_snis = [s for s in snis if s and intel.pool_domain(s)]
+    cert_names = _certificates(con, rel.get("x509"))
+    subjects = [s for (s,) in con.execute("SELECT DISTINCT subject FROM ssl").fetchall() if s]
+    cert_names.update({s: names_of_subject(s, None) for s in subjects})
+    pool_certs = [k for k, v in cert_names.items() if any(intel.pool_domain(n) for n in v)]
     addresses = names.addresses()
     sql = f"""
         WITH c AS (SELECT * FROM ({conn})),
-        pool_ssl AS (SELECT uid FROM ssl WHERE sni IN (SELECT unnest(?::VARCHAR[])))
+        pool_ssl AS (SELECT uid FROM ssl WHERE sni IN (SELECT unnest(?::VARCHAR[]))
+                     OR fp IN (SELECT unnest(?::VARCHAR[]))
+                     OR subject IN (SELECT unnest(?::VARCHAR[])))
         SELECT {logdb.epoch("c.ts")}, c.uid, c."id.orig_h", c."id.orig_p", c."id.resp_h",
                c."id.resp_p", c.service, try_cast(c.duration AS DOUBLE),
                try_cast(c.orig_bytes AS BIGINT), try_cast(c.resp_bytes AS BIGINT),
                try_cast(c.orig_pkts AS BIGINT), try_cast(c.resp_pkts AS BIGINT),
-               s.sni, c.filename
+               s.sni, s.fp, s.subject, c.filename
         FROM c LEFT JOIN ssl s USING (uid)
         WHERE c.proto = 'tcp' AND (
             try_cast(c."id.resp_p" AS INTEGER) IN (SELECT unnest(?::INTEGER[]))
             OR c."id.resp_h" IN (SELECT unnest(?::VARCHAR[]))
             OR c.uid IN (SELECT uid FROM pool_ssl))
     """
-    rows = con.execute(sql, [pool_snis, ports, addresses]).fetchall()
+    rows = con.execute(sql, [pool_snis, pool_certs, pool_certs, ports, addresses]).fetchall()
     col.count("zeek_conn_candidates", len(rows))
     for row in rows:
-        (ts, uid, client, cport, server, sport, service, duration, ob, rb, op, rp, sni, fn) = row
-        verdicts.flow(
-            _flow(
-                float(ts or 0.0), str(uid), str(client), int(cport), str(server), int(sport),
-                service, duration, ob, rb, op, rp, sni, str(fn), names,
-            )
+        (ts, uid, client, cport, server, sport, service, duration, ob, rb, op, rp) = row[:12]
+        sni, fp, subject, fn = row[12:]
+        certs = cert_names.get(fp, ()) + cert_names.get(subject, ())
+        obs = _flow(
+            float(ts or 0.0), str(uid), str(client), int(cport), str(server), int(sport),
+            service, duration, ob, rb, op, rp, sni, str(fn), names,
         )  # fmt: skip
+        verdicts.flow(replace(obs, cert_names=tuple(dict.fromkeys(certs))))
+
+
+def names_of_subject(subject: str | None, san: str | None) -> tuple[str, ...]:
+    """Host names of a certificate: the CN of a subject string ("CN=a,O=b") and SAN DNS names
+    (a Zeek set or vector, TSV or JSON)."""
+    out: list[str] = []
+    for part in (subject or "").split(","):
+        key, _, value = part.strip().partition("=")
+        if key.upper() == "CN" and value:
+            out.append(value)
+    out += _answers(san)
+    return tuple(n.lower().removeprefix("*.").rstrip(".") for n in out)
+
+
+def _certificates(con: duckdb.DuckDBPyConnection, rel: str | None) -> dict[str, tuple[str, ...]]:
+    """Names per certificate fingerprint from x509.log (certificates are few: done in Python)."""
+    if rel is None:
+        return {}
+    rows = con.execute(
+        f'SELECT DISTINCT fingerprint, "certificate.subject", "san.dns" FROM ({rel})'
+    ).fetchall()
+    return {fp: names_of_subject(subject, san) for fp, subject, san in rows if fp}
 
 
 def _flow(
