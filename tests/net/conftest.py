@@ -27,6 +27,7 @@ from tests.support.pool import running_pool
 POOL_SNI = "pool.supportxmr.com"
 DNS_POOL = "gulf.moneroocean.stream"
 CERT_POOL = "monero.herominers.com"  # only on the certificate: no SNI, no DNS
+TCP_DNS_POOL = "etc.2miners.com"  # looked up over DNS-over-TCP
 CAPTURE_FILTER = (
     "(tcp port {port}) or (net 127.0.0.16/28) or (net 127.0.0.32/27) or (net 127.0.0.48/28)"
 )
@@ -149,6 +150,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             cert_srv, cert_port = peers.relay(
                 "127.0.0.30", ("127.0.0.1", pool.port), server_ctx=cert_ctx
             )
+            tcp_dns_srv, tcp_dns_port = peers.relay(
+                "127.0.0.31", ("127.0.0.1", pool.port), server_ctx=server_ctx
+            )
             procs.append(start_xmrig_like(pool.port))
             if proxy is not None:
                 procs.append(
@@ -158,13 +162,20 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 procs.append(start_stratum1(pool.port))
             with contextlib.suppress(Exception):
                 procs.append(_miner_to("127.0.0.28", cli_port, TEST_WALLET + ".tlsrig", "xmrig"))
-            with peers.dnsmasq(
-                "127.0.0.53", {DNS_POOL: "127.0.0.29", "www.example.org": "127.0.0.44"}, tmp
-            ):
+            answers = {
+                DNS_POOL: "127.0.0.29",
+                TCP_DNS_POOL: "127.0.0.31",
+                "www.example.org": "127.0.0.44",
+            }
+            with peers.dnsmasq("127.0.0.53", answers, tmp):
                 assert peers.dns_query("127.0.0.53", DNS_POOL, 0x1234) == ["127.0.0.29"]
                 peers.dns_query("127.0.0.53", "www.example.org", 0x1235)
+                got = peers.dns_query("127.0.0.53", TCP_DNS_POOL, 0x1236, tcp=True)
+                assert got == ["127.0.0.31"]
+                peers.dns_query("127.0.0.53", "www.example.org", 0x1237, tcp=True)
             _tls_miner_client("127.0.0.29", dns_port, client_ctx)
             _tls_miner_client("127.0.0.30", cert_port, client_ctx)
+            _tls_miner_client("127.0.0.31", tcp_dns_port, client_ctx)
             peers.eth_proxy("127.0.0.21")
             peers.getwork("127.0.0.22")
             peers.coinhive_ws("127.0.0.23")
@@ -186,7 +197,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 time.sleep(0.2)
             for p in procs:
                 stop_process(p)
-            for s in (tls_srv, cli_srv, dns_srv, cert_srv):
+            for s in (tls_srv, cli_srv, dns_srv, cert_srv, tcp_dns_srv):
                 s.close()
         if proxy is not None:
             stop_process(proxy)

@@ -59,12 +59,14 @@ def dissect(pcap: Path) -> tuple[list[Conn], list[dict[str, object]]]:
     for line in out.splitlines():
         v = dict(zip(FIELDS, line.split("\t"), strict=False))
         ts = float(v["frame.time_epoch"])
-        if v.get("udp.srcport") and v.get("dns.qry.name"):
-            dns.append({"ts": ts, "src": v["ip.src"], "dst": v["ip.dst"], "sport": int(v["udp.srcport"]),
-                        "dport": int(v["udp.dstport"]), "response": v["dns.flags.response"] in ("1", "True"),
+        proto = "udp" if v.get("udp.srcport") else "tcp"
+        if v.get("dns.qry.name") and v.get(f"{proto}.srcport"):
+            dns.append({"ts": ts, "src": v["ip.src"], "dst": v["ip.dst"], "sport": int(v[f"{proto}.srcport"]),
+                        "dport": int(v[f"{proto}.dstport"]), "response": v["dns.flags.response"] in ("1", "True"),
                         "query": v["dns.qry.name"], "answers": [a for a in v.get("dns.a", "").split(",") if a],
-                        "id": int(v["dns.id"], 0)})  # fmt: skip
-            continue
+                        "id": int(v["dns.id"], 0), "proto": proto})  # fmt: skip
+            if proto == "udp":
+                continue  # DNS over TCP is also a connection (conn.log, flow event)
         if not v.get("tcp.stream"):
             continue
         stream = v["tcp.stream"]
@@ -110,7 +112,7 @@ def write_zeek(pcap: Path, out: Path, *, json_logs: bool, compress: bool, rotate
     ]  # fmt: skip
     dns_rows = [
         {"ts": d["ts"], "uid": f"D{i:06d}mh", "id.orig_h": d["dst"], "id.orig_p": d["dport"], "id.resp_h": d["src"],
-         "id.resp_p": 53, "proto": "udp", "trans_id": d["id"], "query": d["query"], "qtype_name": "A",
+         "id.resp_p": 53, "proto": d["proto"], "trans_id": d["id"], "query": d["query"], "qtype_name": "A",
          "rcode_name": "NOERROR", "answers": d["answers"] or None}
         for i, d in enumerate(dns) if d["response"]
     ]  # fmt: skip
@@ -238,7 +240,7 @@ def write_eve(pcap: Path, path: Path) -> None:
             {"rrname": d["query"], "rrtype": "A", "ttl": 0, "rdata": a} for a in d["answers"]
         ]  # type: ignore[attr-defined]
         events.append({"timestamp": stamp(float(d["ts"])), "event_type": "dns", "src_ip": d["src"], "src_port": 53,
-                       "dest_ip": d["dst"], "dest_port": d["dport"], "proto": "UDP",
+                       "dest_ip": d["dst"], "dest_port": d["dport"], "proto": str(d["proto"]).upper(),
                        "dns": {"version": 2, "type": "answer", "id": d["id"], "rrname": d["query"],
                                "rrtype": "A", "rcode": "NOERROR", "answers": answers}})  # fmt: skip
     path.write_text("".join(json.dumps(e) + "\n" for e in events))

@@ -763,22 +763,39 @@ def bitcoin_node(host: str, port: int = 8333) -> None:
     srv.close()
 
 
-def dns_query(resolver: str, name: str, txid: int) -> list[str]:
-    """Ask ``resolver``:53 for the A record of ``name``; returns the addresses answered."""
+def dns_query(resolver: str, name: str, txid: int, *, tcp: bool = False) -> list[str]:
+    """Ask ``resolver``:53 for the A record of ``name`` (over UDP, or TCP with its two-byte
+    length prefix); returns the addresses answered."""
     q = struct.pack("!HHHHHH", txid, 0x0100, 1, 0, 0, 0)
     q += (
         b"".join(bytes([len(p)]) + p.encode() for p in name.split("."))
         + b"\0"
         + struct.pack("!HH", 1, 1)
     )
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.settimeout(3)
-        s.sendto(q, (resolver, 53))
-        data, _ = s.recvfrom(4096)
+    if tcp:
+        with socket.create_connection((resolver, 53), timeout=3) as c:
+            c.sendall(struct.pack("!H", len(q)) + q)
+            size = struct.unpack("!H", _recv_exact(c, 2))[0]
+            data = _recv_exact(c, size)
+    else:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(3)
+            s.sendto(q, (resolver, 53))
+            data, _ = s.recvfrom(4096)
     from minehunt.net.dns import parse
 
     msg = parse(data)
     return [a for _, a in msg.addresses] if msg else []
+
+
+def _recv_exact(c: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = c.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("peer closed early")
+        data += chunk
+    return data
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ import pytest
 
 from minehunt.model import Finding, Report, Severity
 from tests.conftest import run_cli
-from tests.net.conftest import CERT_POOL, DNS_POOL, POOL_SNI, World
+from tests.net.conftest import CERT_POOL, DNS_POOL, POOL_SNI, TCP_DNS_POOL, World
 from tests.support.launch import TEST_WALLET
 
 MINING_SERVERS = {
@@ -169,6 +169,14 @@ def test_dns_answer_attributes_a_later_tls_flow_to_the_pool(report: Report) -> N
     assert _server(f) == "127.0.0.29" and f.severity >= Severity.HIGH
     dns = next(e for e in f.evidence if e.check_id == "MH-NET-102")
     assert dns.attributes["answers"] == "127.0.0.29" and isinstance(dns.attributes["frame"], int)
+
+
+def test_dns_over_tcp_answer_attributes_the_later_flow(report: Report) -> None:
+    f = next(f for f in report.findings if f.target.name == TCP_DNS_POOL)
+    assert {e.check_id for e in f.evidence} == {"MH-NET-102", "MH-NET-104"}
+    assert _server(f) == "127.0.0.31" and f.severity >= Severity.HIGH
+    dns = next(e for e in f.evidence if e.check_id == "MH-NET-102")
+    assert dns.attributes["answers"] == "127.0.0.31" and isinstance(dns.attributes["frame"], int)
 
 
 def test_node_traffic_is_labelled_not_mining(report: Report) -> None:

@@ -286,6 +286,7 @@ static int classify(const mh_state *st, uint32_t link, const uint8_t *f, uint32_
     }
     uint32_t sport = be16(l4), dport = be16(l4 + 2), flags = l4[13];
     *flow = (end_hash(src, alen, sport) + end_hash(dst, alen, dport)) | 1;
+    if (sport == 53 || dport == 53) return KEEP_FLOW; /* DNS over TCP */
     if (st->nhost && followed_host(st, src, dst, alen)) return KEEP_FLOW;
     if ((st->ports[sport >> 3] >> (sport & 7)) & 1) return KEEP_FLOW;
     if ((st->ports[dport >> 3] >> (dport & 7)) & 1) return KEEP_FLOW;

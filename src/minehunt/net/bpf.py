@@ -1,13 +1,14 @@
-"""The capture filter of the fast path: libpcap compiles it, so Python never sees bulk traffic.
+"""The capture selection as a BPF expression: live capture, and files without the compiled reader.
 
-Kept: connection starts and ends (SYN/FIN/RST), DNS, IP fragments (counted), every packet
-on mining, TLS-mining and Stratum V2 ports, and TCP segments whose payload *starts* like
-something that matters: a JSON object (every Stratum dialect), a TLS handshake record, an
-HTTP request or response head, a WebSocket frame, a Stratum V2 frame header, Bitcoin or
-Monero P2P magic. Dropped: the middle of bulk transfers and pure ACKs, which is most of any
-capture. Endpoints that turn out to matter (the pool of a mining session, an address DNS
-gave for a pool) are added as host/port terms while reading, so later packets of their
-flows are counted too (at most MAX_DYNAMIC_TERMS).
+Kept: connection starts and ends (SYN/FIN/RST), DNS (UDP and TCP), IP fragments (counted),
+every packet on mining, TLS-mining and Stratum V2 ports, and TCP segments whose payload
+*starts* like something that matters: a JSON object (every Stratum dialect), a TLS handshake
+record, an HTTP request or response head, a WebSocket frame, a Stratum V2 frame header,
+Bitcoin or Monero P2P magic. Dropped: the middle of bulk transfers and pure ACKs, which is
+most of any capture. Endpoints that turn out to matter (the pool of a mining session, an
+address DNS gave for a pool) are added as host/port terms while reading, so later packets of
+their flows are counted too (at most MAX_DYNAMIC_TERMS). `_prefilter.c` makes the same
+selection, refined by what a stateless filter cannot do (see prefilter.py).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def static_filter(intel: Intel) -> str:
     return (
         "(tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0)"
         " or (ip6 and ip6[6] = 6 and ip6[53] & 0x07 != 0)"
-        " or (udp port 53)"
+        " or (port 53)"  # DNS over UDP and TCP
         # IP fragments are not reassembled, but counted: a capture of them says so.
         " or (ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] = 44)"
         f" or (tcp and port ({port_list}))"

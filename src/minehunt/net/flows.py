@@ -34,6 +34,8 @@ _BITCOIN_MAGIC = (
     b"\xfa\xbf\xb5\xda",
 )
 _LEVIN = b"\x01\x21\x01\x01\x01\x01\x01\x01"
+MAX_DNS_STREAM = 64 * 1024
+"""Bytes of DNS over TCP buffered per direction (look-ups are small; transfers are not)."""
 FIRST_BYTES = 4096
 """Bytes of each direction kept whole: kind, TLS ClientHello, the server's certificate."""
 _WELL_KNOWN = frozenset({22, 25, 53, 80, 110, 143, 443, 465, 587, 853, 993, 995, 8080, 8443})
@@ -62,6 +64,7 @@ class Flow:
         "client",
         "cport",
         "dirs",
+        "dns",
         "evidence_frame",
         "evidence_ts",
         "fins",
@@ -89,6 +92,7 @@ class Flow:
         self.packets = 0
         self.nbytes = 0
         self.dirs = (_Dir(), _Dir())
+        self.dns: tuple[bytearray, bytearray] | None = None  # DNS over TCP, per direction
         self.session: Session | None = None
         self.parse = True
         self.kind: Payload | None = None
@@ -248,6 +252,9 @@ class FlowTable:
             st.cut = True
 
     def _deliver(self, f: Flow, d: int, st: _Dir, data: bytes, ts: float) -> None:
+        if f.sport == 53:
+            self._dns_stream(f, d, data, ts)
+            return
         fresh = st.bytes == 0
         st.bytes += len(data)
         if len(st.first) < FIRST_BYTES:
@@ -311,18 +318,38 @@ class FlowTable:
 
     # --- DNS -----------------------------------------------------------------------------
 
+    def _dns_stream(self, f: Flow, d: int, data: bytes, ts: float) -> None:
+        """DNS over TCP: messages behind a two-byte length, possibly split or pipelined."""
+        if f.dns is None:
+            f.dns = (bytearray(), bytearray())
+        buf = f.dns[d]
+        if len(buf) + len(data) > MAX_DNS_STREAM:
+            buf.clear()  # a zone transfer or junk: not a look-up worth following
+            return
+        buf += data
+        src, dst = (f.client, f.server) if d == CLIENT else (f.server, f.client)
+        while len(buf) >= 2:
+            size = int.from_bytes(buf[:2], "big")
+            if len(buf) < 2 + size:
+                break
+            self._dns_message(bytes(buf[2 : 2 + size]), src, dst, ts, f.last_frame)
+            del buf[: 2 + size]
+
     def _dns(self, p: Packet) -> None:
-        if not self.intel.may_name_pool(p.payload):
+        self._dns_message(p.payload, p.src, p.dst, p.ts, p.frame)
+
+    def _dns_message(self, payload: bytes, src: str, dst: str, ts: float, frame: int) -> None:
+        if not self.intel.may_name_pool(payload):
             return  # most DNS: no pool name anywhere in the message
-        msg = dns.parse(p.payload)
+        msg = dns.parse(payload)
         if msg is None or not msg.questions:
             return
         name = msg.questions[0]
         if not msg.response:
             if self.intel.pool_domain(name) and len(self._queries) < 4096:
-                self._queries[(p.src, msg.txid, name)] = (p.dst, p.ts, p.frame)
+                self._queries[(src, msg.txid, name)] = (dst, ts, frame)
             return
-        client = p.dst
+        client = dst
         self._queries.pop((client, msg.txid, name), None)
         aliases = tuple(target for _, target in msg.aliases)
         pool = next((n for n in (name, *aliases) if self.intel.pool_domain(n)), None)
@@ -333,9 +360,7 @@ class FlowTable:
             if self.names.learn(address, name):
                 self.new_pool_addresses.append(address)
         self.dns.append(
-            DnsObservation(
-                client, p.src, name, addresses, aliases, p.ts, self.source, p.frame or None
-            )
+            DnsObservation(client, src, name, addresses, aliases, ts, self.source, frame or None)
         )
 
     # --- observations --------------------------------------------------------------------
