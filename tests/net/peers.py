@@ -94,13 +94,20 @@ def relay(
     server_ctx: ssl.SSLContext | None = None,
     client_ctx: ssl.SSLContext | None = None,
     sni: str | None = None,
+    port: int = 0,
+    patient: bool = False,
 ) -> tuple[socket.socket, int]:
-    """A forwarder; optionally TLS-terminating (server_ctx) or TLS-originating (client_ctx)."""
+    """A forwarder; optionally TLS-terminating (server_ctx) or TLS-originating (client_ctx).
+    ``patient`` lets either side stay silent indefinitely (no socket timeout)."""
 
     def handle(conn: socket.socket) -> None:
+        if patient:
+            conn.settimeout(None)
         if server_ctx is not None:
             conn = server_ctx.wrap_socket(conn, server_side=True)
         up = socket.create_connection(upstream)
+        if patient:
+            up.settimeout(None)
         if client_ctx is not None:
             up = client_ctx.wrap_socket(up, server_hostname=sni)
         t = threading.Thread(target=_pipe, args=(up, conn), daemon=True)
@@ -109,7 +116,7 @@ def relay(
         t.join(timeout=30)
         up.close()
 
-    return serve(host, handle)
+    return serve(host, handle, port)
 
 
 def tls_contexts(
