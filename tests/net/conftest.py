@@ -52,6 +52,9 @@ def capture(iface: str, expression: str, out: Path, snaplen: int = 0) -> Iterato
     assert proc.stderr is not None
     line = proc.stderr.readline()  # "Capturing on 'Loopback: lo'" once the filter is set
     assert b"Capturing" in line, line
+    # dumpcap prints that before its capture ring is live: packets sent in the next few
+    # milliseconds can be missed (seen under load as a capture starting mid-conversation).
+    time.sleep(1.0)
     try:
         yield
     finally:

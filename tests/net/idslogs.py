@@ -1,8 +1,8 @@
 """Zeek and Suricata log sets derived from a capture by tshark (neither IDS is in Debian 12).
 
 tshark dissects the capture independently of minehunt; the rows are written with each
-format's documented fields: Zeek conn/dns/ssl/x509 (TSV with #fields/#types headers, or
-JSON lines) and Suricata EVE dns (v2 answers), tls, flow and alert events. Certificates seen
+format's documented fields: Zeek conn/dns/ssl/x509/http (TSV with #fields/#types headers, or
+JSON lines) and Suricata EVE dns (v2 answers), tls, http, flow and alert events. Certificates seen
 in the clear (TLS 1.2) are read with `cryptography`, as Zeek's x509 analyser and Suricata's
 tls logger read them. The alert stands in
 for ET Open's coin-miner login rule: it fires on the first client segment containing a
@@ -23,6 +23,8 @@ FIELDS = [
     "udp.dstport", "tcp.stream", "tcp.len", "ip.len", "tcp.flags.syn", "tcp.flags.ack",
     "dns.flags.response", "dns.qry.name", "dns.a", "dns.id",
     "tls.handshake.extensions_server_name", "tcp.payload", "tls.handshake.certificate",
+    "http.request.method", "http.host", "http.request.uri", "http.user_agent", "http.authbasic",
+    "http.response.code",
 ]  # fmt: skip
 LOGIN_MARKERS = (b'"login"', b"mining.subscribe", b"mining.authorize", b"eth_submitLogin")
 
@@ -44,6 +46,8 @@ class Conn:
     cert: bytes | None = None
     """DER of the server's (leaf) certificate, when it crossed the wire in the clear."""
     service: str = ""
+    request: dict[str, object] | None = None
+    """The first HTTP request: method, host, uri, user agent, Basic-auth user, status."""
     alert_payload: bytes | None = None
     alerts: list[str] = field(default_factory=list)
 
@@ -89,6 +93,12 @@ def dissect(pcap: Path) -> tuple[list[Conn], list[dict[str, object]]]:
             c.resp_bytes, c.resp_pkts, c.resp_ip = c.resp_bytes + n, c.resp_pkts + 1, c.resp_ip + ip
         if v.get("tls.handshake.certificate") and c.cert is None:
             c.cert = bytes.fromhex(v["tls.handshake.certificate"].split(",")[0].replace(":", ""))
+        if v.get("http.request.method") and c.request is None:
+            c.request = {"method": v["http.request.method"], "host": v.get("http.host") or None,
+                         "uri": v.get("http.request.uri") or "/", "user_agent": v.get("http.user_agent") or None,
+                         "username": v.get("http.authbasic", "").partition(":")[0] or None}  # fmt: skip
+        elif v.get("http.response.code") and c.request is not None:
+            c.request.setdefault("status_code", int(v["http.response.code"]))
         if v.get("tls.handshake.extensions_server_name"):
             c.sni = v["tls.handshake.extensions_server_name"]
         if payload[:2] == b"\x16\x03":
@@ -122,6 +132,12 @@ def write_zeek(pcap: Path, out: Path, *, json_logs: bool, compress: bool, rotate
          "established": True, "cert_chain_fps": [_x509(c.cert)["fingerprint"]] if c.cert else None}
         for c in conns if c.service == "ssl"
     ]  # fmt: skip
+    http_rows = [
+        {"ts": c.ts, "uid": c.uid, "id.orig_h": c.orig[0], "id.orig_p": c.orig[1], "id.resp_h": c.resp[0],
+         "id.resp_p": c.resp[1], "trans_depth": 1, **c.request, "version": "1.1",
+         "request_body_len": 0, "response_body_len": 0}
+        for c in conns if c.request
+    ]  # fmt: skip
     certs = {c.cert for c in conns if c.cert}
     x509_rows = [
         {"ts": c.ts, **_x509(c.cert)}
@@ -133,6 +149,7 @@ def write_zeek(pcap: Path, out: Path, *, json_logs: bool, compress: bool, rotate
         ("dns", dns_rows),
         ("ssl", ssl_rows),
         ("x509", x509_rows),
+        ("http", http_rows),
     ):
         halves = [rows[: len(rows) // 2], rows[len(rows) // 2 :]] if rotate else [rows]
         for i, part in enumerate(halves):
@@ -229,6 +246,12 @@ def write_eve(pcap: Path, path: Path) -> None:
                 tls |= {"subject": x["certificate.subject"], "issuerdn": x["certificate.issuer"],
                         "serial": x["certificate.serial"]}  # fmt: skip
             events.append({"timestamp": stamp(c.ts), "event_type": "tls", **base, "tls": tls})
+        if c.request:
+            r = c.request
+            events.append({"timestamp": stamp(c.ts), "event_type": "http", **base,
+                           "http": {"hostname": r["host"], "url": r["uri"], "http_user_agent": r["user_agent"],
+                                    "http_method": r["method"], "protocol": "HTTP/1.1",
+                                    "status": r.get("status_code"), "length": 0}})  # fmt: skip
         events.append({"timestamp": stamp(c.last), "event_type": "flow", **base, "app_proto": app,
                        "flow": {"pkts_toserver": c.orig_pkts, "pkts_toclient": c.resp_pkts,
                                 "bytes_toserver": c.orig_ip, "bytes_toclient": c.resp_ip,

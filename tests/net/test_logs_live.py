@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from minehunt.model import Report
+from minehunt.model import Finding, Report
 from tests.conftest import run_cli
 from tests.net import idslogs
 from tests.net.conftest import CERT_POOL, DNS_POOL, POOL_SNI, World
+from tests.net.test_pcap import BENIGN_SERVERS
 from tests.support.launch import TEST_WALLET, start_xmrig_like, stop_process, wait_for_shares
 from tests.support.pool import running_pool
 
@@ -65,6 +66,18 @@ def test_zeek_logs_give_the_pcap_verdicts(
     } <= want
     assert _verdicts(zeek, LOG_VISIBLE) == want
     assert not zeek.skipped
+    # http.log keeps the getwork miner's User-Agent and Basic-auth user: its session, wallet
+    # and worker as the capture shows them.
+    getwork = _by_server(zeek)["127.0.0.22"]
+    attrs = next(e.attributes for e in getwork.evidence if e.check_id == "MH-NET-101")
+    assert getwork.severity.value == "high" and attrs["dialect"] == "getwork-http"
+    assert attrs["wallet"] == "1MinehuntTestAddrXXXXXXXXXXXXXXXX" and attrs["worker"] == "rig2"
+    assert "cgminer" in str(attrs["agent"])
+    assert not set(_by_server(zeek)) & set(BENIGN_SERVERS)
+
+
+def _by_server(report: Report) -> dict[str, Finding]:
+    return {(f.target.raddr or "").rsplit(":", 1)[0]: f for f in report.findings}
 
 
 def test_suricata_eve_gives_the_pcap_verdicts_and_wallets(world: World, tmp_path: Path) -> None:
@@ -93,6 +106,10 @@ def test_suricata_eve_gives_the_pcap_verdicts_and_wallets(world: World, tmp_path
         if any(e.attributes.get("wallet") == TEST_WALLET for e in f.evidence)
     ]
     assert xmr
+    # An http event with a miner's User-Agent: a getwork session (EVE logs no auth user).
+    getwork = by_server["127.0.0.22"]
+    assert getwork.check_id == "MH-NET-101" and "cgminer" in str(getwork.evidence[0].attributes)
+    assert not set(by_server) & set(BENIGN_SERVERS)
 
 
 def test_logs_that_are_not_logs_are_skipped(tmp_path: Path) -> None:

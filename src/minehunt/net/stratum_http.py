@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from minehunt.model import Confidence
+from minehunt.net.stratum_login import split_login
+from minehunt.net.stratum_model import Dialect, Direction, SessionSummary
+
+if TYPE_CHECKING:
+    from minehunt.intel import Intel
 
 _METHODS = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"OPTIONS ", b"PATCH ", b"DELETE ")
 _RESPONSE = b"HTTP/1."
@@ -165,3 +174,42 @@ def dechunk(data: bytes | bytearray, limit: int) -> tuple[bytes, int] | None:
             return None
         else:
             raise ValueError("chunk not followed by CRLF")
+
+
+def logged_request_summary(
+    intel: Intel,
+    *,
+    agent: str | None,
+    host: str | None,
+    user: str | None = None,
+) -> SessionSummary | None:
+    """An IDS log's record of an HTTP request (Zeek http.log, Suricata http event) as a
+    getwork session, when its User-Agent names a miner program: logs keep the head's
+    User-Agent, Host and Basic-auth user, not the JSON-RPC body a capture would show."""
+    tokens = re.split(r"[\s/;()]+", agent or "")
+    miner = next((t for t in tokens if t and intel.miner_name(t)), None)
+    if miner is None:
+        return None
+    parts = split_login(user or None)
+    return SessionSummary(
+        dialect=Dialect.GETWORK_HTTP,
+        confidence=Confidence.MEDIUM,
+        login=user or None,
+        wallet=parts.wallet,
+        worker=parts.worker,
+        password=None,
+        agent=agent,
+        algorithms=(),
+        pool_endpoint=host or None,
+        jobs=0,
+        shares=0,
+        accepted=0,
+        rejected=0,
+        first_offset=0,
+        first_direction=Direction.CLIENT,
+        difficulty=parts.difficulty,
+        extranonce=None,
+        nicehash=False,
+        messages=1,
+        reasons=(f"HTTP request from a miner ({miner} User-Agent)",),
+    )

@@ -20,6 +20,7 @@ from minehunt.model import Finding
 from minehunt.net import logdb
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
 from minehunt.net.stratum import Direction, Session
+from minehunt.net.stratum_http import logged_request_summary
 from minehunt.net.verdict import STRATUM_V2_PORTS, Verdicts, is_coinminer_alert
 from minehunt.net.zeek import NODE_PORTS, names_of_subject
 from minehunt.report import Collector
@@ -38,6 +39,7 @@ _COLUMNS = {
     "dns": "JSON",
     "tls": "JSON",
     "flow": "JSON",
+    "http": "JSON",
     "alert": "JSON",
     "payload": "VARCHAR",
 }
@@ -65,8 +67,12 @@ def scan_eve(paths: list[Path], intel: Intel, col: Collector) -> Iterator[Findin
     col.count("eve_events", con.execute("SELECT count(*) FROM eve").fetchone()[0])  # type: ignore[index]
     verdicts = Verdicts(intel)
     names = NameBook()
-    _dns(con, intel, names, verdicts)
-    _flows(con, intel, names, verdicts, col)
+    try:
+        _dns(con, intel, names, verdicts)
+        _flows(con, intel, names, verdicts, col)
+    except duckdb.Error as e:  # keep what was judged before the failure
+        for p in files:
+            skip(str(p), f"cannot analyse the events: {e}")
     yield from verdicts.findings()
 
 
@@ -158,6 +164,11 @@ def _flows(
     ).fetchall()
     subject_names = {s: names_of_subject(s, None) for (s,) in subjects if s}
     pool_subjects = [s for s, n in subject_names.items() if any(intel.pool_domain(x) for x in n)]
+    agents = con.execute(
+        "SELECT DISTINCT json_extract_string(http, '$.http_user_agent') FROM eve "
+        "WHERE event_type = 'http'"
+    ).fetchall()
+    miner_agents = [a for (a,) in agents if a and logged_request_summary(intel, agent=a, host=None)]
     signatures = con.execute(
         "SELECT DISTINCT json_extract_string(alert, '$.signature') FROM eve "
         "WHERE event_type = 'alert'"
@@ -168,6 +179,9 @@ def _flows(
         WITH tls AS (SELECT flow_id, any_value(lower(json_extract_string(tls, '$.sni'))) AS sni,
                             any_value(json_extract_string(tls, '$.subject')) AS subject
                      FROM eve WHERE event_type = 'tls' GROUP BY flow_id),
+        http AS (SELECT flow_id, any_value(json_extract_string(http, '$.http_user_agent')) AS ua,
+                        any_value(json_extract_string(http, '$.hostname')) AS hhost
+                 FROM eve WHERE event_type = 'http' GROUP BY flow_id),
         alerts AS (SELECT flow_id, list(json_extract_string(alert, '$.signature')) AS sigs,
                           list(payload) FILTER (WHERE payload IS NOT NULL) AS payloads,
                           any_value(src_ip) AS a_src, any_value(src_port) AS a_sport,
@@ -186,28 +200,30 @@ def _flows(
                json_extract(f.flow, '$.pkts_toclient')::BIGINT,
                json_extract(f.flow, '$.bytes_toserver')::BIGINT,
                json_extract(f.flow, '$.bytes_toclient')::BIGINT,
-               t.sni, a.sigs, a.payloads, coalesce(f.filename, a.a_fn), t.subject
+               t.sni, a.sigs, a.payloads, coalesce(f.filename, a.a_fn), t.subject, h.ua, h.hhost
         FROM flows f FULL OUTER JOIN alerts a ON f.flow_id = a.flow_id
         LEFT JOIN tls t ON t.flow_id = coalesce(f.flow_id, a.flow_id)
+        LEFT JOIN http h ON h.flow_id = coalesce(f.flow_id, a.flow_id)
         WHERE a.flow_id IS NOT NULL
            OR f.dest_port IN (SELECT unnest(?::INTEGER[]))
            OR f.dest_ip IN (SELECT unnest(?::VARCHAR[]))
            OR t.sni IN (SELECT unnest(?::VARCHAR[]))
            OR t.subject IN (SELECT unnest(?::VARCHAR[]))
+           OR h.ua IN (SELECT unnest(?::VARCHAR[]))
         """,
-        [coin, ports, names.addresses(), pool_snis, pool_subjects],
+        [coin, ports, names.addresses(), pool_snis, pool_subjects, miner_agents],
     ).fetchall()
     col.count("eve_flow_candidates", len(rows))
     for row in rows:
         (fid, client, cport, server, sport, app, start, end) = row[:8]
-        (pts, ptc, bts, btc, sni, sigs, payloads, fn, subject) = row[8:]
+        (pts, ptc, bts, btc, sni, sigs, payloads, fn, subject, agent, host) = row[8:]
         session = Session()
         for raw in payloads or ():
             try:
                 session.feed(Direction.CLIENT, base64.b64decode(raw, validate=False))
             except (binascii.Error, ValueError):
                 continue
-        summary = session.summary()
+        summary = session.summary() or logged_request_summary(intel, agent=agent, host=host)
         app = (app or "").lower()
         if summary is not None:
             payload = Payload.MINING

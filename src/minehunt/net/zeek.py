@@ -1,4 +1,4 @@
-"""`minehunt scan logs zeek DIR`: conn, dns, ssl, x509 logs -> the shared verdict engine.
+"""`minehunt scan logs zeek DIR`: conn, dns, ssl, x509, http logs -> the shared verdict engine.
 
 Reads Zeek's TSV (``#fields`` header) and JSON logs, gzipped or not, current and rotated
 (``conn.log``, ``conn.00:00:00-01:00:00.log.gz``, ``conn.2024-05-01-10-00-00.log``), in
@@ -6,7 +6,8 @@ subdirectories too. Zeek logs carry no payload, so a plain Stratum session shows
 flow (to a mining port, to an address DNS gave for a pool, with a pool SNI); the verdicts
 are the same as the capture's for that evidence. Certificate names come from x509.log (joined
 on the first fingerprint of ssl.log's ``cert_chain_fps``) or, from older Zeek versions,
-ssl.log's ``subject``.
+ssl.log's ``subject``. An http.log request whose User-Agent names a miner program (getwork
+miners such as cgminer) becomes a getwork session with the Basic-auth user as its login.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from minehunt.intel import Intel
 from minehunt.model import Finding
 from minehunt.net import logdb
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
+from minehunt.net.stratum_http import logged_request_summary
 from minehunt.net.verdict import STRATUM_V2_PORTS, Verdicts
 from minehunt.report import Collector
 
 SOURCE = "net.zeek"
 SkipFn = Callable[[str, str], None]
-KINDS = ("conn", "dns", "ssl", "x509")
+KINDS = ("conn", "dns", "ssl", "x509", "http")
 NODE_PORTS = {8333: Payload.BITCOIN_P2P, 18080: Payload.MONERO_P2P}
 """Default P2P ports: logs show no magic bytes, so node traffic is judged by port here."""
 # Columns each log needs (Zeek's documented field names).
@@ -39,6 +41,7 @@ _FIELDS = {
     "dns": ("ts", "uid", "id.orig_h", "id.resp_h", "query", "answers"),
     "ssl": ("uid", "server_name", "subject", "cert_chain_fps"),
     "x509": ("fingerprint", "certificate.subject", "san.dns"),
+    "http": ("uid", "host", "user_agent", "username"),
 }  # fmt: skip
 
 
@@ -118,7 +121,7 @@ def scan_zeek(directory: Path, intel: Intel, col: Collector) -> Iterator[Finding
     skip = col.skipper(SOURCE)
     logs = find_logs(directory)
     if not any(logs.values()):
-        skip(str(directory), "no Zeek conn/dns/ssl/x509 logs found")
+        skip(str(directory), "no Zeek conn/dns/ssl/x509/http logs found")
         return
     con = logdb.connect()
     rel = {k: _relation(con, k, files, skip) for k, files in logs.items() if files}
@@ -197,6 +200,17 @@ def _conn(
     subjects = [s for (s,) in con.execute("SELECT DISTINCT subject FROM ssl").fetchall() if s]
     cert_names.update({s: names_of_subject(s, None) for s in subjects})
     pool_certs = [k for k, v in cert_names.items() if any(intel.pool_domain(n) for n in v)]
+    http = rel.get("http") or (
+        "SELECT NULL::VARCHAR AS uid, NULL::VARCHAR AS host, NULL::VARCHAR AS user_agent, "
+        "NULL::VARCHAR AS username"
+    )
+    con.execute(
+        f"""CREATE TEMP TABLE http AS SELECT uid, any_value(host) AS host,
+            any_value(user_agent) AS agent, any_value(username) AS username
+            FROM ({http}) GROUP BY uid"""
+    )
+    agents = [a for (a,) in con.execute("SELECT DISTINCT agent FROM http").fetchall() if a]
+    miner_agents = [a for a in agents if logged_request_summary(intel, agent=a, host=None)]
     addresses = names.addresses()
     sql = f"""
         WITH c AS (SELECT * FROM ({conn})),
@@ -207,24 +221,31 @@ def _conn(
                c."id.resp_p", c.service, try_cast(c.duration AS DOUBLE),
                try_cast(c.orig_bytes AS BIGINT), try_cast(c.resp_bytes AS BIGINT),
                try_cast(c.orig_pkts AS BIGINT), try_cast(c.resp_pkts AS BIGINT),
-               s.sni, s.fp, s.subject, c.filename
-        FROM c LEFT JOIN ssl s USING (uid)
+               s.sni, s.fp, s.subject, c.filename, h.host, h.agent, h.username
+        FROM c LEFT JOIN ssl s USING (uid) LEFT JOIN http h USING (uid)
         WHERE c.proto = 'tcp' AND (
             try_cast(c."id.resp_p" AS INTEGER) IN (SELECT unnest(?::INTEGER[]))
             OR c."id.resp_h" IN (SELECT unnest(?::VARCHAR[]))
-            OR c.uid IN (SELECT uid FROM pool_ssl))
+            OR c.uid IN (SELECT uid FROM pool_ssl)
+            OR h.agent IN (SELECT unnest(?::VARCHAR[])))
     """
-    rows = con.execute(sql, [pool_snis, pool_certs, pool_certs, ports, addresses]).fetchall()
+    rows = con.execute(
+        sql, [pool_snis, pool_certs, pool_certs, ports, addresses, miner_agents]
+    ).fetchall()
     col.count("zeek_conn_candidates", len(rows))
     for row in rows:
         (ts, uid, client, cport, server, sport, service, duration, ob, rb, op, rp) = row[:12]
-        sni, fp, subject, fn = row[12:]
+        sni, fp, subject, fn, host, agent, user = row[12:]
         certs = cert_names.get(fp, ()) + cert_names.get(subject, ())
         obs = _flow(
             float(ts or 0.0), str(uid), str(client), int(cport), str(server), int(sport),
             service, duration, ob, rb, op, rp, sni, str(fn), names,
         )  # fmt: skip
-        verdicts.flow(replace(obs, cert_names=tuple(dict.fromkeys(certs))))
+        obs = replace(obs, cert_names=tuple(dict.fromkeys(certs)))
+        summary = logged_request_summary(intel, agent=agent, host=host, user=user)
+        if summary is not None:
+            obs = replace(obs, mining=summary, payload=Payload.MINING)
+        verdicts.flow(obs)
 
 
 def names_of_subject(subject: str | None, san: str | None) -> tuple[str, ...]:
