@@ -65,6 +65,15 @@ def test_legitimate_mining_software_is_low_and_explains_the_algorithm(tmp_path: 
     stripped.write_bytes(data)
     (g,) = scan(stripped).report.findings
     assert g.check_id == "MH-YARA-070" and g.severity >= Severity.HIGH
+    # An executable carrying the library whole (an unstripped static miner: ELF type
+    # ET_EXEC) is not explained by it either: only a shared object is the library.
+    static = tmp_path / "xmrig-static"
+    exe = bytearray(LIBRANDOMX.read_bytes())
+    exe[16:18] = (2).to_bytes(2, "little")  # e_type = ET_EXEC
+    static.write_bytes(bytes(exe))
+    (h,) = scan(static).report.findings
+    assert h.check_id == "MH-YARA-070" and h.severity >= Severity.HIGH
+    assert "MH-YARA-092" not in ids(h)
 
 
 def test_cryptonight_compiled_in_the_test_run_is_found_natively_and_as_wasm(

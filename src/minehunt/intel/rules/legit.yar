@@ -7,6 +7,8 @@
  * "cryptojacking". Whether its use is wanted is the operator's call.
  */
 
+import "elf"
+
 rule MH_LEG_Monero_Daemon
 {
     meta:
@@ -69,7 +71,7 @@ rule MH_LEG_RandomX_Library
         kind = "legit"
         severity = "low"
         confidence = "high"
-        description = "Reference RandomX library or binding (librandomx, python randomx): the randomx_* C API next to the RandomX code itself"
+        description = "Reference RandomX library or binding (librandomx, python randomx): a shared object with the randomx_* C API next to the RandomX code itself"
         reference = "https://github.com/tevador/RandomX"
 
     strings:
@@ -86,5 +88,9 @@ rule MH_LEG_RandomX_Library
         $code_4 = { 35 81 EF 6A 7C 31 BA B1 88 4C 31 16 54 91 16 49 }
 
     condition:
-        uint32(0) == 0x464C457F and 5 of ($api_*) and 3 of ($code_*)
+        // A shared object only (ET_DYN without an interpreter): an executable that carries
+        // the API names, e.g. an unstripped statically linked miner, is not explained.
+        uint32(0) == 0x464C457F and elf.type == elf.ET_DYN
+        and not for any s in elf.segments : (s.type == elf.PT_INTERP)
+        and 5 of ($api_*) and 3 of ($code_*)
 }
