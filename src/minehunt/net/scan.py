@@ -55,6 +55,12 @@ class PcapScanner:
         self.verdicts = Verdicts(intel)
         self.ports = intel.mining_ports | intel.tls_ports | STRATUM_V2_PORTS
         self._skip = col.skipper(SOURCE)
+        if prefilter.library() is None:
+            log.info(
+                "the compiled capture reader is not available (built at install when a C "
+                "compiler is present; MINEHUNT_PREFILTER=off disables it): reading through "
+                "libpcap's filter, about five times slower"
+            )
 
     def scan(self, path: Path) -> None:
         """Read one capture file; problems become Skipped entries, never exceptions."""
