@@ -34,6 +34,31 @@ def test_fileless_randomx_miner_is_found_in_its_memfd_mappings(fileless_miner: i
     assert not [s for s in res.report.skipped if s.target.startswith(f"pid {pid} ")]
 
 
+def test_a_process_holding_minehunts_own_rules_is_not_a_miner() -> None:
+    """Another minehunt (a fleet agent, a second scan) has every rule's strings in memory."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from minehunt import rules; rules.load(); print('ready', flush=True); input()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        res = run_cli("scan", "host", "--memory-pid", str(holder.pid), "--format", "json")
+        assert res.code in (0, 1), res.stderr
+        for f in findings_for_pid(res.report, holder.pid):
+            assert not {i for i in evidence_ids(f) if i.startswith(("MH-YARA", "MH-MEM"))}, f
+        (skip,) = [s for s in res.report.skipped if s.target.startswith(f"pid {holder.pid} ")]
+        assert "signatures of" in skip.reason and skip.source == "host.memory"
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root")
 def test_without_ptrace_privilege_each_process_is_skipped_with_the_reason() -> None:
     other = subprocess.Popen(

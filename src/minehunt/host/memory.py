@@ -37,6 +37,10 @@ from minehunt.rules import RuleMatch, RuleSet
 from .processes import ProcessInfo
 
 MEMORY_KINDS = frozenset({"family", "algorithm", "legit", "external"})
+SIGNATURE_FAMILIES = 5
+"""Miner families whose rules match one process at once that mark it as holding detection
+signatures (another minehunt, a scanner, an editor with the rules open): a miner carries
+one or two families, a rule set all of them."""
 _SKIP_NAMES = frozenset({"[vvar]", "[vvar_vclock]", "[vsyscall]"})
 _ZERO_BLOCK = 64 << 10
 _MARGIN = 256  # bytes kept around non-zero runs, for patterns that begin or end in zeros
@@ -386,6 +390,21 @@ def memory_signals(
                     f"memory scan incomplete: {left >> 20} MiB not scanned (limits "
                     f"{opts.max_bytes >> 20} MiB, {opts.max_seconds:g} s per process)",
                 )
+            families = {
+                m.rule.family
+                for r in results
+                for _span, matches in r.hits
+                for m in matches
+                if m.rule.kind == "family"
+            }
+            if len(families) >= SIGNATURE_FAMILIES:
+                skip(
+                    label,
+                    f"memory holds the signatures of {len(families)} miner families at once "
+                    "(a scanner's rules, or an editor with them open): its memory matches are "
+                    "not used",
+                )
+                continue
             yield from _signals(t, p.pid, results)
 
 
