@@ -343,7 +343,10 @@ CHECKS: dict[str, Check] = {
             ("T1496", "T1620"),
             "A miner-family or mining-algorithm rule matched process memory that no file on "
             "disk holds: an anonymous mapping, a memfd or a deleted file. Fileless droppers "
-            "load miners this way so that no file scan can find them.",
+            "load miners this way so that no file scan can find them. A process whose memory "
+            "matches the rules of five or more miner families at once holds detection "
+            "signatures (another minehunt, a scanner, an editor with the rules open), not a "
+            "miner: its memory matches are not used, and the scan lists it as skipped.",
         ),
         # MH-YARA-*: one check per bundled YARA rule, from the rule's metadata (rules.catalog
         # reads it from the .yar text without compiling). Titles and rows in detections.md

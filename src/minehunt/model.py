@@ -96,7 +96,9 @@ class Target:
     user: str | None = None
     """Owning user name (or uid)."""
     path: str | None = None
-    """File path."""
+    """File path; an archive member as ``archive!member`` (``a.zip!dir/x``, nested: ``!`` again)."""
+    archive: str | None = None
+    """For an archive member: the file on disk that holds it (the outermost archive)."""
     line: int | None = None
     """1-based line within path."""
     offset: int | None = None

@@ -92,3 +92,22 @@ def test_sarif_validates_and_lists_each_rule_once(report: Report) -> None:
         for loc in res["locations"]
     }
     assert "file:///etc/cron.d/sys" in uris
+
+
+def test_sarif_points_archive_members_at_the_archive_on_disk(tmp_path: Path) -> None:
+    import zipfile
+
+    from tests.conftest import run_cli
+
+    bundle = tmp_path / "backup.zip"
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(REPO / "tests/corpus/files/configs/xmrig_config.json", "opt/.cache/config.json")
+    res = run_cli("scan", "files", str(bundle), "--format", "sarif")
+    assert res.code == 1, res.stderr
+    doc = json.loads(res.stdout)
+    jsonschema.validate(doc, json.loads(SARIF_SCHEMA.read_text()))
+    (loc,) = doc["runs"][0]["results"][0]["locations"]
+    assert loc["physicalLocation"]["artifactLocation"]["uri"] == f"file://{bundle}"
+    (member,) = loc["logicalLocations"]
+    assert member["name"] == "opt/.cache/config.json"
+    assert member["fullyQualifiedName"] == f"{bundle}!opt/.cache/config.json"

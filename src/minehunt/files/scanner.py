@@ -65,12 +65,14 @@ def _crashed(batch: Batch, error: BaseException) -> list[FileResult]:
     return [FileResult(j.display, skips=[(j.display, reason)]) for j in batch.jobs]
 
 
-def finding(hit: Hit, web: Sequence[Signal] = ()) -> Finding:
-    """The one finding about a scanned file or archive member (with its website signals)."""
+def finding(hit: Hit, web: Sequence[Signal] = (), *, archive: str | None = None) -> Finding:
+    """The one finding about a scanned file or archive member (with its website signals);
+    ``archive`` is the file on disk when the hit is inside it."""
     target = Target(
         kind=TargetKind.FILE,
         name=posixpath.basename(hit.where.rsplit("!", 1)[-1]) or hit.where,
         path=hit.where,
+        archive=archive,
         line=next((line for line in hit.lines if line), None),
         offset=next((m.offsets[0] for m in hit.matches if m.offsets), None),
     )
@@ -115,7 +117,10 @@ def scan_files(
                 col.count("bytes_scanned", result.scanned_bytes)
                 col.count("archive_members", result.members)
                 for hit in result.hits:
-                    yield finding(hit, result.web if hit.where == result.display else ())
+                    if hit.where == result.display:
+                        yield finding(hit, result.web)
+                    else:
+                        yield finding(hit, archive=result.display)
                 yield from _web_findings(result, {h.where for h in result.hits})
 
 

@@ -55,7 +55,14 @@ def _locations(f: Finding) -> list[dict[str, Any]]:
     t = f.target
     loc: dict[str, Any] = {}
     path = t.path or (t.exe.removesuffix(" (deleted)") if t.exe else None)
-    if path and not path.startswith("/memfd:"):
+    logical: list[dict[str, Any]] = []
+    if t.archive and path and path.startswith(t.archive + "!"):
+        # The artifact is the archive on disk; the member is a logical location inside it
+        # (a URI with '!' in it would name a file that does not exist).
+        member = path[len(t.archive) + 1 :]
+        loc["physicalLocation"] = {"artifactLocation": {"uri": _uri(t.archive)}}
+        logical.append({"name": member, "fullyQualifiedName": path, "kind": "resource"})
+    elif path and not path.startswith("/memfd:"):
         phys: dict[str, Any] = {"artifactLocation": {"uri": _uri(path)}}
         if t.line:
             phys["region"] = {"startLine": t.line}
@@ -63,9 +70,9 @@ def _locations(f: Finding) -> list[dict[str, Any]]:
     elif t.url:
         loc["physicalLocation"] = {"artifactLocation": {"uri": t.url}}
     if t.pid is not None:
-        loc["logicalLocations"] = [
-            {"name": f"pid {t.pid} {t.name or ''}".strip(), "kind": "process"}
-        ]
+        logical.append({"name": f"pid {t.pid} {t.name or ''}".strip(), "kind": "process"})
+    if logical:
+        loc["logicalLocations"] = logical
     return [loc] if loc else []
 
 
