@@ -9,10 +9,12 @@ The native build is checked against Monero's CryptoNight test vectors by the tes
 from __future__ import annotations
 
 import base64
+import ctypes
 import shutil
 import sys
 import sysconfig
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,3 +208,20 @@ if __name__ == "__main__":  # manual use: python -m tests.build.cryptonight
     print(build_native())
     wasm = build_wasm()
     print(wasm, embed_in_js(wasm.path), file=sys.stdout)
+
+
+def native_hasher() -> Callable[[bytes], bytes]:
+    """CryptoNight (v0) of a job blob's first 76 bytes, what the browser miner hashes, from
+    the native build: the test pool's share check for browser miners."""
+    lib = ctypes.CDLL(str(build_native()))
+    local = threading.local()  # one 2 MiB scratchpad per pool worker thread
+
+    def cryptonight(blob: bytes) -> bytes:
+        ctx = getattr(local, "ctx", None)
+        if ctx is None:
+            ctx = local.ctx = ctypes.create_string_buffer((1 << 21) + 4096)
+        out = ctypes.create_string_buffer(32)
+        lib.cryptonight_hash_ctx(out, blob[:76], 76, ctx)
+        return out.raw
+
+    return cryptonight

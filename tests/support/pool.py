@@ -23,7 +23,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
@@ -229,7 +229,7 @@ class _XmrigSession(_Session):
             "blob": blob.hex(),
             "job_id": job_id,
             "target": target_hex,
-            "algo": "rx/0",
+            "algo": "cn/0" if self.pool.cn_hash else "rx/0",
             "height": job.height,
             "seed_hash": self.pool.seed_hash.hex(),
             "id": self.session_id,
@@ -299,7 +299,7 @@ class _XmrigSession(_Session):
         if key in self.seen:
             raise ShareRejected("Duplicate share")
         blob = job.blob[:NONCE_OFFSET] + nonce + job.blob[NONCE_OFFSET + 4 :]
-        actual = await self.pool.randomx_hash(blob)
+        actual = await self.pool.pow_hash(blob)
         if actual != claimed:
             raise ShareRejected("Invalid share: hash mismatch")
         if not rx_meets_target(actual, job.target64):
@@ -479,8 +479,12 @@ class Pool:
         *,
         rx_difficulty: int = DEFAULT_RX_DIFFICULTY,
         sha_difficulty: float = DEFAULT_SHA_DIFFICULTY,
+        cn_hash: Callable[[bytes], bytes] | None = None,
     ) -> None:
         self.requested_port = port
+        self.cn_hash = cn_hash
+        """CryptoNight (cn/0) for XMRig-dialect jobs instead of RandomX: what browser miners
+        compute. The caller provides the hash (the tests' native pycryptonight build)."""
         self.job_interval = job_interval
         self.rx_difficulty = rx_difficulty
         self.sha_difficulty = sha_difficulty
@@ -587,6 +591,14 @@ class Pool:
         self._extranonce = (self._extranonce + 1) & 0xFFFFFFFF
         return self._extranonce.to_bytes(EXTRANONCE1_SIZE, "big")
 
+    async def pow_hash(self, blob: bytes) -> bytes:
+        """The proof-of-work hash of an XMRig-dialect job blob (cn/0 or rx/0)."""
+        if self.cn_hash is None:
+            return await self.randomx_hash(blob)
+        assert self._executor is not None
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self.cn_hash, blob)
+
     async def randomx_hash(self, blob: bytes) -> bytes:
         """RandomX hash of ``blob`` under this pool's seed, computed off the event loop."""
         assert self._executor is not None
@@ -663,9 +675,16 @@ def running_pool(
     *,
     rx_difficulty: int = DEFAULT_RX_DIFFICULTY,
     sha_difficulty: float = DEFAULT_SHA_DIFFICULTY,
+    cn_hash: Callable[[bytes], bytes] | None = None,
 ) -> Iterator[Pool]:
     """Run a Pool on its own event-loop thread for synchronous tests."""
-    pool = Pool(port, job_interval, rx_difficulty=rx_difficulty, sha_difficulty=sha_difficulty)
+    pool = Pool(
+        port,
+        job_interval,
+        rx_difficulty=rx_difficulty,
+        sha_difficulty=sha_difficulty,
+        cn_hash=cn_hash,
+    )
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="test-pool", daemon=True)
     thread.start()

@@ -19,6 +19,7 @@ from minehunt.intel import Intel
 from minehunt.web.browser import BrowserOptions, BrowserSession
 from minehunt.web.fetch import Scope
 from tests.build.cache import ToolMissing
+from tests.build.cryptonight import native_hasher
 from tests.support.pool import Pool, running_pool
 from tests.web.miner.build import MinerBuild, build
 from tests.web.server import SiteServer, serving
@@ -27,10 +28,10 @@ from tests.web.site import Site, write_site
 HERE = Path(__file__).resolve().parent
 WINDOW = 4.0
 """Browser observation window in the tests (the product default is 10 s)."""
-# No share is found at this difficulty within a test window, so the pool never builds its
-# RandomX verifier (256 MiB, seconds of CPU on a 2-core machine): the miner still logs in,
-# gets jobs and hashes; shares would be rejected anyway (CryptoNight vs the pool's RandomX).
-POOL_DIFFICULTY = 10**9
+# The pool hands out CryptoNight (cn/0) jobs, as browser-miner pools did, and checks every
+# share with the native build of the same pycryptonight sources the page's WebAssembly is
+# compiled from; at this difficulty a page finds a few shares within a test window.
+POOL_DIFFICULTY = 16
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +44,11 @@ def miner() -> MinerBuild:
 
 @pytest.fixture(scope="session")
 def pool() -> Iterator[Pool]:
-    with running_pool(job_interval=2.0, rx_difficulty=POOL_DIFFICULTY) as p:
+    try:
+        cryptonight = native_hasher()
+    except ToolMissing as e:
+        pytest.skip(str(e))
+    with running_pool(job_interval=2.0, rx_difficulty=POOL_DIFFICULTY, cn_hash=cryptonight) as p:
         yield p
 
 

@@ -6,6 +6,8 @@ miner really hashes CryptoNight in Web Workers and talks to coin-hive-stratum ->
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from minehunt.intel import Intel
@@ -16,7 +18,7 @@ from minehunt.web.crawl import CrawlOptions
 from minehunt.web.fetch import FetchLimits
 from minehunt.web.scan import WebScanOptions, scan_urls
 from tests.conftest import run_cli
-from tests.support.pool import Pool
+from tests.support.pool import Dialect, Pool
 from tests.web.conftest import WINDOW
 from tests.web.server import SiteServer
 from tests.web.site import BENIGN_PAGES, HOSTILE_PAGES, MINER_PAGES
@@ -65,6 +67,21 @@ def test_miner_pages_are_found_running(
     else:
         assert {"MH-WEB-001", "MH-WEB-002"} <= set(ev)
     assert pool.logins >= 1
+
+
+def test_the_browser_miner_earns_shares_the_pool_accepts(
+    browser: BrowserSession, server: SiteServer, pool: Pool
+) -> None:
+    """The page's WebAssembly really computes CryptoNight: the pool re-hashes every share
+    natively and accepts them (a wrong hash would count as rejected)."""
+    before = pool.accepted_by_dialect[Dialect.XMRIG]
+    obs = browser.observe(server.base + MINER_PAGES["embed"])
+    assert obs.error is None
+    deadline = time.monotonic() + 5  # the last shares may still be on their way
+    while pool.accepted_by_dialect[Dialect.XMRIG] == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert pool.accepted_by_dialect[Dialect.XMRIG] > before
+    assert pool.rejected_by_dialect[Dialect.XMRIG] == 0, pool.last_reject_reason
 
 
 def test_renamed_miner_cpu_and_workers(
