@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import select
 import socket
 import ssl
 import struct
@@ -79,12 +80,35 @@ def send_json(sock: socket.socket, obj: object) -> None:
 # --- relays ---------------------------------------------------------------------------------
 
 
-def _pipe(a: socket.socket, b: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        while data := a.recv(65536):
-            b.sendall(data)
-    with contextlib.suppress(OSError):
-        b.shutdown(socket.SHUT_WR)
+def _splice(a: socket.socket, b: socket.socket) -> None:
+    """Forward both directions in this one thread until both ends have closed.
+
+    One thread rather than one per direction: an SSL socket read in one thread and written
+    in another at the same time is a data race inside OpenSSL (it crashed the test process
+    once). Bytes OpenSSL already decrypted (``pending()``) are forwarded before waiting.
+    """
+    peer = {a: b, b: a}
+    live = [a, b]
+    while live:
+        ready = [s for s in live if isinstance(s, ssl.SSLSocket) and s.pending()]
+        if not ready:
+            ready = select.select(live, [], [])[0]
+        for s in ready:
+            try:
+                data = s.recv(65536)
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                continue
+            except OSError:
+                data = b""
+            if data:
+                try:
+                    peer[s].sendall(data)
+                    continue
+                except OSError:
+                    pass
+            live.remove(s)
+            with contextlib.suppress(OSError):
+                peer[s].shutdown(socket.SHUT_WR)
 
 
 def relay(
@@ -110,11 +134,10 @@ def relay(
             up.settimeout(None)
         if client_ctx is not None:
             up = client_ctx.wrap_socket(up, server_hostname=sni)
-        t = threading.Thread(target=_pipe, args=(up, conn), daemon=True)
-        t.start()
-        _pipe(conn, up)
-        t.join(timeout=30)
-        up.close()
+        try:
+            _splice(conn, up)
+        finally:
+            up.close()
 
     return serve(host, handle, port)
 

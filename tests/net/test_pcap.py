@@ -198,11 +198,28 @@ def test_gzip_and_classic_pcap_give_the_same_findings(
         shutil.copyfileobj(src, dst)
     classic = tmp_path / "world.pcap"
     subprocess.run(["editcap", "-F", "pcap", str(world.pcap), str(classic)], check=True)
+    nsec = tmp_path / "world-nsec.pcap"
+    subprocess.run(["editcap", "-F", "nsecpcap", str(world.pcap), str(nsec)], check=True)
+    # Two pcapng sections back to back (what `cat a.pcapng b.pcapng` makes): each starts
+    # its own interface list; frame numbers run on.
+    sections = tmp_path / "two-sections.pcapng"
+    sections.write_bytes(world.pcap.read_bytes() * 2)
+
+    def pivots(r: Report) -> list[tuple[object, ...]]:
+        out = []
+        for f in r.findings:
+            for e in f.evidence:
+                when = (e.attributes.get("first_seen"), e.attributes.get("first_frame"))
+                out.append((f.check_id, f.severity, f.target.raddr, *when))
+        return sorted(out, key=repr)
+
     want = sorted((f.check_id, f.severity, f.target.raddr) for f in report.findings)
-    for path in (gz, classic):
+    for path in (gz, classic, nsec, sections):
         got = _scan(path, reader=reader)
         assert sorted((f.check_id, f.severity, f.target.raddr) for f in got.findings) == want
         assert not got.skipped
+        if path in (gz, classic, nsec):  # same packets: same times and frame numbers
+            assert pivots(got) == pivots(report), path.name
 
 
 # --- hostile input ------------------------------------------------------------------------
