@@ -125,6 +125,10 @@ class Target:
             return f"pid {self.pid} {self.name or '?'}" + (f" ({self.exe})" if self.exe else "")
         if self.path is not None:
             return self.path + (f":{self.line}" if self.line else "")
+        if self.kind is TargetKind.FLOW and self.laddr:
+            # Which internal host first: the question a finding about traffic must answer.
+            remote = f"{self.name} ({self.raddr})" if self.name and self.raddr else None
+            return f"{self.laddr} -> {remote or self.name or self.raddr or '?'}"
         return self.url or self.raddr or self.name or self.kind.value
 
 
