@@ -21,7 +21,13 @@ from pathlib import Path
 import pytest
 
 from tests.net import peers
-from tests.support.launch import TEST_WALLET, start_stratum1, start_xmrig_like, stop_process
+from tests.support.launch import (
+    TEST_WALLET,
+    die_with_parent,
+    start_stratum1,
+    start_xmrig_like,
+    stop_process,
+)
 from tests.support.pool import running_pool
 
 POOL_SNI = "pool.supportxmr.com"
@@ -48,7 +54,9 @@ def capture(iface: str, expression: str, out: Path, snaplen: int = 0) -> Iterato
     argv = ["dumpcap", "-q", "-i", iface, "-f", expression, "-w", str(out)]
     if snaplen:
         argv += ["-s", str(snaplen)]
-    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, preexec_fn=die_with_parent
+    )
     assert proc.stderr is not None
     line = proc.stderr.readline()  # "Capturing on 'Loopback: lo'" once the filter is set
     assert b"Capturing" in line, line
@@ -85,6 +93,7 @@ def _aiostratum(
         proc = subprocess.Popen(
             [sys.executable, "-c", _AIOSTRATUM_MAIN, "-c", str(cfg)],
             stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
+            preexec_fn=die_with_parent,
         )  # fmt: skip
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

@@ -6,6 +6,7 @@ Every process is started in its own session so that ``stop_process`` can kill it
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import json
 import os
@@ -145,6 +146,17 @@ def _log_target(log_path: Path | None) -> IO[bytes] | int:
     return subprocess.DEVNULL if log_path is None else open(log_path, "ab")
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """preexec_fn: the kernel kills this child when the thread that started it ends, so a
+    test run that dies hard (a crash, a kill) leaves no miner behind to trip the next run's
+    clean-host test. Test processes are started from the main thread."""
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 def _spawn(
     argv: list[str],
     *,
@@ -165,6 +177,7 @@ def _spawn(
             stdout=stdout,
             stderr=stderr,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
     finally:
         if not isinstance(stderr, int):
