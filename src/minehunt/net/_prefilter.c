@@ -118,7 +118,6 @@ int mh_head_marker(mh_state *st, const char *word, uint32_t len) {
 
 const char *mh_error(const mh_state *st) { return st->error; }
 uint64_t mh_frames(const mh_state *st) { return st->frames; }
-uint32_t mh_link(const mh_state *st) { return st->format == FMT_PCAP ? st->link : st->if_link[0]; }
 
 static int supported_link(uint32_t link) {
     switch (link) {

@@ -3,8 +3,10 @@
 The pre-pass walks pcap/pcapng records where they lie (the file is memory-mapped; gzip is
 decompressed in bounded chunks) and returns only candidate frames, each with its frame
 number, so one pass gives both the findings and the frames to pivot on. It selects the
-packets `bpf.static_filter` selects, plus the followed hosts and pool endpoints, except HTTP
-heads without any of `stratum_http.HEAD_MARKERS` (a BPF filter cannot search a head).
+packets `bpf.static_filter` selects, plus the followed hosts and pool endpoints, refined by
+what a stateless filter cannot do: HTTP heads without any of `stratum_http.HEAD_MARKERS` are
+dropped, and a connection's SYN/SYN-ACK are held back (FIN/RST dropped) until something else
+of that connection is a candidate, so connections with nothing to parse never reach Python.
 
 Without a C compiler at install time the module is absent and `scan pcap` reads through
 libpcap's filter instead (`pcapfile.py`); ``MINEHUNT_PREFILTER=off`` forces that path.
@@ -34,7 +36,7 @@ WINDOW = 8 << 20
 """Bytes of a memory-mapped capture walked per step (pages behind are dropped)."""
 GZIP_CHUNK = 4 << 20
 """Decompressed bytes per step for gzip captures (bounded whatever the ratio)."""
-_PKT = struct.Struct("=QQQIIII")  # mh_pkt: frame, offset, sec, caplen, link, usec, pad
+_PKT = struct.Struct("=QQQIIII")  # mh_pkt: frame, address, sec, caplen, link, usec, pad
 
 Candidate = tuple[int, int, float, bytes]
 """(frame number, link type, timestamp, frame bytes)."""
