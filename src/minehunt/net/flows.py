@@ -37,7 +37,10 @@ _LEVIN = b"\x01\x21\x01\x01\x01\x01\x01\x01"
 MAX_DNS_STREAM = 64 * 1024
 """Bytes of DNS over TCP buffered per direction (look-ups are small; transfers are not)."""
 FIRST_BYTES = 4096
-"""Bytes of each direction kept whole: kind, TLS ClientHello, the server's certificate."""
+"""Bytes of each direction kept while undecided: the TLS ClientHello, the server's certificate."""
+HEAD_BYTES = 64
+"""Bytes of each direction kept once decided (what `_observe` classifies by). The table holds
+up to max_flows flows, so this, not FIRST_BYTES, is what its memory grows with."""
 _WELL_KNOWN = frozenset({22, 25, 53, 80, 110, 143, 443, 465, 587, 853, 993, 995, 8080, 8443})
 FlowKey = tuple[str, int, str, int]
 
@@ -45,14 +48,21 @@ FlowKey = tuple[str, int, str, int]
 class _Dir:
     """Reassembly state of one direction."""
 
-    __slots__ = ("bytes", "cut", "first", "next_seq", "pending")
+    __slots__ = ("bytes", "cut", "first", "limit", "next_seq", "pending")
 
     def __init__(self) -> None:
         self.next_seq: int | None = None
         self.pending: dict[int, bytes] = {}
         self.bytes = 0
         self.first = b""  # first bytes delivered (kind detection, TLS hello, certificate)
+        self.limit = FIRST_BYTES  # how many of them to keep (HEAD_BYTES once decided)
         self.cut = False  # snap length cut a segment: stop parsing this direction
+
+
+def _settle(st: _Dir) -> None:
+    """Keep only the head of a direction whose first bytes have been judged."""
+    if st.limit > HEAD_BYTES:
+        st.first, st.limit = st.first[:HEAD_BYTES], HEAD_BYTES
 
 
 class Flow:
@@ -257,13 +267,16 @@ class FlowTable:
             return
         fresh = st.bytes == 0
         st.bytes += len(data)
-        if len(st.first) < FIRST_BYTES:
-            st.first += data[: FIRST_BYTES - len(st.first)]
+        if len(st.first) < st.limit:
+            st.first += data[: st.limit - len(st.first)]
         if fresh and f.kind is None:
             self._kind(f, d, data)
+        if f.kind is not Payload.TLS:
+            _settle(st)  # only TLS needs more than the head of each direction
         if d == CLIENT and f.kind is Payload.TLS and not f.sni_done:
             sni = tls.client_hello_sni(st.first)
             if sni is not False:
+                _settle(st)
                 f.sni_done = True
                 f.sni = sni if isinstance(sni, str) else None
                 if f.sni and self.intel.pool_domain(f.sni):
@@ -271,9 +284,11 @@ class FlowTable:
                     self._notable(f)
             return
         if d == SERVER and f.kind is Payload.TLS and not f.cert_done:
-            names = tls.server_certificate_names(st.first)
-            if names is not None:
-                self._certificate(f, names, ts)
+            full = len(st.first) >= st.limit
+            names = tls.server_certificate_names(st.first, final=full)
+            if names is not None or full:
+                _settle(st)
+                self._certificate(f, names or (), ts)
             return
         if not f.parse:
             return

@@ -97,11 +97,11 @@ class _Short(Exception):
 def server_certificate_names(data: bytes, *, final: bool = False) -> tuple[str, ...] | None:
     """Subject CN and SAN DNS names of the first certificate in the server's first flight.
 
-    ``data`` is the start of the server's byte stream. Returns None when there is nothing
-    to see (not TLS, TLS 1.3, whose certificate is encrypted), the names (possibly
-    empty) once decided, and, unless ``final``, None too while the certificate may still
-    arrive: the caller asks again with more bytes, then once with ``final=True`` (a capture
-    often keeps only the first segment, so a cut certificate gives what it holds).
+    ``data`` is the start of the server's byte stream. Returns the names once decided
+    (empty for TLS 1.3, whose certificate is encrypted), None when ``data`` is not TLS, and,
+    unless ``final``, None too while the certificate may still arrive: the caller asks again
+    with more bytes, then once with ``final=True`` (a capture often keeps only the first
+    segment, so a cut certificate gives what it holds).
     """
     if not looks_like_tls(data):
         return None
@@ -116,7 +116,7 @@ def server_certificate_names(data: bytes, *, final: bool = False) -> tuple[str, 
         mtype, mlen = hs[p], int.from_bytes(hs[p + 1 : p + 4], "big")
         body = bytes(hs[p + 4 : p + 4 + mlen])
         if mtype == SERVER_HELLO and _is_tls13(body):
-            return None
+            return ()  # decided: TLS 1.3 encrypts the certificate
         if mtype == CERTIFICATE:
             if len(body) < mlen and not final:
                 return None
