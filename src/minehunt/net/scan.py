@@ -59,7 +59,7 @@ class PcapScanner:
             log.info(
                 "the compiled capture reader is not available (built at install when a C "
                 "compiler is present; MINEHUNT_PREFILTER=off disables it): reading through "
-                "libpcap's filter, about five times slower"
+                "libpcap's filter, about six times slower"
             )
 
     def scan(self, path: Path) -> None:
