@@ -144,6 +144,48 @@ def test_watch_iface_reports_a_miner_as_json_lines() -> None:
     assert any(e["attributes"].get("wallet") == TEST_WALLET for m in mine for e in m["evidence"])
 
 
+def test_watch_iface_reports_every_dialect_live() -> None:
+    """The peers of the capture tests, this time watched live on lo."""
+    from tests.net import peers
+    from tests.net.test_pcap import MINING_SERVERS
+
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "minehunt", "watch", "iface", "lo", "--duration", "10"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(1.5)
+    peers.eth_proxy("127.0.0.21")
+    peers.getwork("127.0.0.22")
+    peers.coinhive_ws("127.0.0.23")
+    peers.webminerpool_ws("127.0.0.24")
+    peers.nicehash_ethstratum("127.0.0.26")
+    peers.malformed_then_xmrig("127.0.0.19")
+    peers.lsp_jsonrpc("127.0.0.41")  # ordinary JSON-RPC: must stay quiet
+    out, err = watch.communicate(timeout=30)
+    assert watch.returncode == 0, err
+    found: dict[str, dict[str, object]] = {}
+    for line in out.splitlines():
+        event = json.loads(line)
+        server = str(event["target"]["raddr"]).rsplit(":", 1)[0]
+        for e in event["evidence"]:
+            found.setdefault(server, {}).update(
+                {k: v for k, v in e["attributes"].items() if v is not None}
+            )
+    for server in (
+        "127.0.0.19",
+        "127.0.0.21",
+        "127.0.0.22",
+        "127.0.0.23",
+        "127.0.0.24",
+        "127.0.0.26",
+    ):
+        dialect, wallet, worker, _agent = MINING_SERVERS[server]
+        got = found.get(server, {})
+        assert got.get("dialect") == dialect and got.get("wallet") == wallet, (server, got)
+        assert got.get("worker") == worker, (server, got)
+    assert "127.0.0.41" not in found
+
+
 def test_watch_iface_without_capture_privileges_says_so() -> None:
     if shutil.which("setpriv") is None:
         pytest.skip("needs setpriv")
