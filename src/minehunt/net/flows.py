@@ -9,6 +9,7 @@ and dropped when a new one needs room, so memory stays flat whatever the capture
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from minehunt.intel import Intel
 from minehunt.net import dns, tls
@@ -115,6 +116,13 @@ class Flow:
         self.fins = 0
 
 
+class Follower(Protocol):
+    """A capture selection that can widen to what the table learned matters."""
+
+    def follow_host(self, address: str) -> None: ...
+    def follow_flows(self, flows: Iterable[FlowKey]) -> None: ...
+
+
 class FlowTable:
     """Feeds packets into flows; collects observations of finished or evicted flows."""
 
@@ -150,6 +158,15 @@ class FlowTable:
 
     def __len__(self) -> int:
         return len(self._flows)
+
+    def hand_over(self, target: Follower) -> None:
+        """Pass what was learned to matter since the last call (addresses DNS gave for pools,
+        endpoints of mining flows) to the capture selection, so it keeps their packets."""
+        for address in self.new_pool_addresses:
+            target.follow_host(address)
+        target.follow_flows(self.follow)
+        self.new_pool_addresses.clear()
+        self.follow.clear()
 
     # --- packets -------------------------------------------------------------------------
 

@@ -86,11 +86,7 @@ def watch_interface(
                     table.packet(p)
                 seen += 1
             changed = _collect(table, flows, lookups, ports, intel)
-            for address in table.new_pool_addresses:
-                dyn.follow_host(address)
-            dyn.follow_flows(table.follow)
-            table.new_pool_addresses.clear()
-            table.follow.clear()
+            table.hand_over(dyn)
             if dyn.changed:
                 reader.setfilter(dyn.expression())
             if changed:

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
 
 from minehunt.intel import Intel
 from minehunt.model import Finding
@@ -109,7 +108,7 @@ class PcapScanner:
         pre = prefilter.Prefilter(lib, self.ports)
         for batch in pre.read(path, errors.append):
             yield batch
-            _follow(table, pre)
+            table.hand_over(pre)
         self.col.count("packets_read", pre.frames)
 
     def _libpcap(
@@ -120,7 +119,7 @@ class PcapScanner:
         first = [True]
 
         def expression() -> str | None:
-            _follow(table, dyn)
+            table.hand_over(dyn)
             if first[0] or dyn.changed:
                 first[0] = False
                 return dyn.expression()
@@ -213,20 +212,6 @@ class PcapScanner:
 
 
 _ANY = -1
-
-
-class _Follower(Protocol):
-    def follow_host(self, address: str) -> None: ...
-    def follow_flows(self, flows: Iterable[tuple[str, int, str, int]]) -> None: ...
-
-
-def _follow(table: FlowTable, target: _Follower) -> None:
-    """Hand what the table just learned to matter (pool addresses, mining endpoints) on."""
-    for address in table.new_pool_addresses:
-        target.follow_host(address)
-    target.follow_flows(table.follow)
-    table.new_pool_addresses.clear()
-    table.follow.clear()
 
 
 def scan_pcaps(
