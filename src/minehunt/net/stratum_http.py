@@ -176,6 +176,12 @@ def dechunk(data: bytes | bytearray, limit: int) -> tuple[bytes, int] | None:
             raise ValueError("chunk not followed by CRLF")
 
 
+def miner_agent(intel: Intel, agent: str | None) -> str | None:
+    """The miner program a User-Agent names (``cgminer/4.12.1`` -> ``cgminer``), else None."""
+    tokens = re.split(r"[\s/;()]+", agent or "")
+    return next((t for t in tokens if t and intel.miner_name(t)), None)
+
+
 def logged_request_summary(
     intel: Intel,
     *,
@@ -186,8 +192,7 @@ def logged_request_summary(
     """An IDS log's record of an HTTP request (Zeek http.log, Suricata http event) as a
     getwork session, when its User-Agent names a miner program: logs keep the head's
     User-Agent, Host and Basic-auth user, not the JSON-RPC body a capture would show."""
-    tokens = re.split(r"[\s/;()]+", agent or "")
-    miner = next((t for t in tokens if t and intel.miner_name(t)), None)
+    miner = miner_agent(intel, agent)
     if miner is None:
         return None
     parts = split_login(user or None)

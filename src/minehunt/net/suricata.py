@@ -20,7 +20,7 @@ from minehunt.model import Finding
 from minehunt.net import logdb
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
 from minehunt.net.stratum import Direction, Session
-from minehunt.net.stratum_http import logged_request_summary
+from minehunt.net.stratum_http import logged_request_summary, miner_agent
 from minehunt.net.verdict import STRATUM_V2_PORTS, Verdicts, is_coinminer_alert
 from minehunt.net.zeek import NODE_PORTS, names_of_subject
 from minehunt.report import Collector
@@ -168,7 +168,7 @@ def _flows(
         "SELECT DISTINCT json_extract_string(http, '$.http_user_agent') FROM eve "
         "WHERE event_type = 'http'"
     ).fetchall()
-    miner_agents = [a for (a,) in agents if a and logged_request_summary(intel, agent=a, host=None)]
+    miner_agents = [a for (a,) in agents if a and miner_agent(intel, a)]
     signatures = con.execute(
         "SELECT DISTINCT json_extract_string(alert, '$.signature') FROM eve "
         "WHERE event_type = 'alert'"

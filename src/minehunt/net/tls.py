@@ -190,7 +190,13 @@ def _certificate_names(der: bytes) -> list[str]:
             p = end
     except _Short:
         pass
-    return [n.lower().removeprefix("*.").rstrip(".") for n in names if n]
+    return [certificate_host(n) for n in names if n]
+
+
+def certificate_host(name: str) -> str:
+    """A certificate's host name as pool names are matched: lower-case, no wildcard label,
+    no trailing dot (``*.HeroMiners.com.`` -> ``herominers.com``)."""
+    return name.lower().removeprefix("*.").rstrip(".")
 
 
 def _children(der: bytes, start: int, end: int) -> list[tuple[int, int, int]]:

@@ -23,7 +23,8 @@ from minehunt.intel import Intel
 from minehunt.model import Finding
 from minehunt.net import logdb
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
-from minehunt.net.stratum_http import logged_request_summary
+from minehunt.net.stratum_http import logged_request_summary, miner_agent
+from minehunt.net.tls import certificate_host
 from minehunt.net.verdict import STRATUM_V2_PORTS, Verdicts
 from minehunt.report import Collector
 
@@ -210,7 +211,7 @@ def _conn(
             FROM ({http}) GROUP BY uid"""
     )
     agents = [a for (a,) in con.execute("SELECT DISTINCT agent FROM http").fetchall() if a]
-    miner_agents = [a for a in agents if logged_request_summary(intel, agent=a, host=None)]
+    miner_agents = [a for a in agents if miner_agent(intel, a)]
     addresses = names.addresses()
     sql = f"""
         WITH c AS (SELECT * FROM ({conn})),
@@ -257,7 +258,7 @@ def names_of_subject(subject: str | None, san: str | None) -> tuple[str, ...]:
         if key.upper() == "CN" and value:
             out.append(value)
     out += _answers(san)
-    return tuple(n.lower().removeprefix("*.").rstrip(".") for n in out)
+    return tuple(certificate_host(n) for n in out)
 
 
 def _certificates(con: duckdb.DuckDBPyConnection, rel: str | None) -> dict[str, tuple[str, ...]]:
