@@ -138,12 +138,11 @@ def write_zeek(pcap: Path, out: Path, *, json_logs: bool, compress: bool, rotate
          "request_body_len": 0, "response_body_len": 0}
         for c in conns if c.request
     ]  # fmt: skip
-    certs = {c.cert for c in conns if c.cert}
-    x509_rows = [
-        {"ts": c.ts, **_x509(c.cert)}
-        for c in conns
-        if c.cert in certs and not certs.discard(c.cert)
-    ]
+    first_seen: dict[bytes, float] = {}  # Zeek logs each certificate once
+    for c in conns:
+        if c.cert:
+            first_seen.setdefault(c.cert, c.ts)
+    x509_rows = [{"ts": ts, **_x509(der)} for der, ts in first_seen.items()]
     for kind, rows in (
         ("conn", conn_rows),
         ("dns", dns_rows),
