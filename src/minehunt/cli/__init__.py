@@ -1,0 +1,17 @@
+"""Command-line wiring only: no detection logic lives here.
+
+One module per command group; each registers its commands on the Typer apps of
+``common`` when imported.
+"""
+
+from __future__ import annotations
+
+from minehunt.cli import files, host, intel, net, web  # noqa: F401  (registers commands)
+from minehunt.cli.common import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
