@@ -24,7 +24,7 @@ MINING_SERVERS = {
     "127.0.0.28": ("xmrig", TEST_WALLET, "tlsrig", "XMRig/6.21.0"),
 }
 BENIGN_SERVERS = ("127.0.0.41", "127.0.0.42", "127.0.0.43", "127.0.0.45", "127.0.0.46")
-# The compiled pre-pass (net/_prefilter.c) and, for installs without a compiler, libpcap's
+# The compiled pre-pass (net/capture/_prefilter.c) and, for installs without a compiler, libpcap's
 # filter: every test of this module runs on both.
 READERS = {"compiled": {}, "libpcap": {"MINEHUNT_PREFILTER": "off"}}
 
@@ -69,7 +69,7 @@ def report(world: World, reader: str) -> Report:
 
 def test_the_compiled_prefilter_is_built() -> None:
     """scripts/test installs a C compiler, so the fast path is what these tests exercise."""
-    from minehunt.net import prefilter
+    from minehunt.net.capture import prefilter
 
     assert prefilter.library() is not None
 

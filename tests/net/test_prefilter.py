@@ -1,4 +1,4 @@
-"""The compiled capture pre-pass (net/_prefilter.c) on damaged captures: a reason, never a crash.
+"""The compiled capture pre-pass (net/capture/_prefilter.c) on damaged captures: a reason, never a crash.
 
 The walker is C reading untrusted files, so it is fuzzed here in-process: a memory error would
 take the test run down with it.
@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from minehunt import intel
-from minehunt.net import prefilter
-from minehunt.net.pcapfile import CaptureError
+from minehunt.net.capture import prefilter
+from minehunt.net.capture.pcapfile import CaptureError
 from tests.net.conftest import World
 
 MAX_CAPLEN = 256 * 1024

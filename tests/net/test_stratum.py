@@ -29,7 +29,7 @@ from minehunt.net.stratum import (
     looks_like_noise_handshake,
     split_login,
 )
-from minehunt.net.websocket import FrameDecoder, Opcode
+from minehunt.net.stratum.websocket import FrameDecoder, Opcode
 
 C, S = Direction.CLIENT, Direction.SERVER
 Transcript = list[tuple[Direction, bytes]]

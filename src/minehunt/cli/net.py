@@ -49,7 +49,7 @@ def scan_pcap_cmd(
     intel_dir: IntelOpt = None,
 ) -> None:
     """Scan capture files: mining protocols, pool DNS/TLS names, encrypted mining."""
-    from minehunt.net.scan import scan_pcaps
+    from minehunt.net.capture.scan import scan_pcaps
 
     intel = _load_intel(intel_dir)
     report = _run("scan pcap", lambda col: scan_pcaps(files, intel, col, frames=frames))
@@ -67,7 +67,7 @@ def scan_zeek_cmd(
     intel_dir: IntelOpt = None,
 ) -> None:
     """Scan Zeek logs (TSV or JSON, gzipped and rotated files too)."""
-    from minehunt.net.zeek import scan_zeek
+    from minehunt.net.logs.zeek import scan_zeek
 
     if not directory.is_dir():
         err.print(f"[red]error:[/] {directory} is not a directory")
@@ -88,7 +88,7 @@ def scan_suricata_cmd(
     intel_dir: IntelOpt = None,
 ) -> None:
     """Scan Suricata EVE logs (dns, tls, flow, http and alert events)."""
-    from minehunt.net.suricata import scan_eve
+    from minehunt.net.logs.suricata import scan_eve
 
     intel = _load_intel(intel_dir)
     report = _run("scan logs suricata", lambda col: scan_eve(eve, intel, col))
@@ -111,7 +111,7 @@ def watch_iface_cmd(
     intel_dir: IntelOpt = None,
 ) -> None:
     """Capture live traffic; print new or changed findings as JSON lines."""
-    from minehunt.net.live import CaptureDenied, watch_interface
+    from minehunt.net.capture.live import CaptureDenied, watch_interface
 
     intel = _load_intel(intel_dir)
     try:

@@ -17,13 +17,13 @@ from pathlib import Path
 
 from minehunt.intel import Intel
 from minehunt.model import Finding
-from minehunt.net import prefilter
-from minehunt.net.bpf import DynamicFilter
-from minehunt.net.flows import FlowTable
+from minehunt.net.capture import prefilter
+from minehunt.net.capture.bpf import DynamicFilter
+from minehunt.net.capture.flows import FlowTable
+from minehunt.net.capture.packets import Packet, Verdict, decode
+from minehunt.net.capture.pcapfile import CaptureError, locate_frames, read_batches
+from minehunt.net.capture.prefilter import Candidate
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
-from minehunt.net.packets import Packet, Verdict, decode
-from minehunt.net.pcapfile import CaptureError, locate_frames, read_batches
-from minehunt.net.prefilter import Candidate
 from minehunt.net.verdict import STRATUM_V2_PORTS, Verdicts, flow_signals
 from minehunt.report import Collector
 

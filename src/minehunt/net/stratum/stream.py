@@ -6,13 +6,13 @@ from dataclasses import replace
 from enum import Enum, auto
 
 from minehunt.model import Confidence
-from minehunt.net.stratum_http import HttpHead, dechunk, parse_head, starts_like_http
-from minehunt.net.stratum_json import Reply, classify
-from minehunt.net.stratum_login import split_login
-from minehunt.net.stratum_model import Dialect, Direction, MiningMessage
-from minehunt.net.stratum_scan import JsonSplitter, loads
-from minehunt.net.stratum_v2 import HEADER, classify_frame, parse_header, plausible_first_header
-from minehunt.net.websocket import FrameDecoder, Opcode
+from minehunt.net.stratum.http import HttpHead, dechunk, parse_head, starts_like_http
+from minehunt.net.stratum.jsonrpc import Reply, classify
+from minehunt.net.stratum.jsontext import JsonSplitter, loads
+from minehunt.net.stratum.login import split_login
+from minehunt.net.stratum.model import Dialect, Direction, MiningMessage
+from minehunt.net.stratum.v2 import HEADER, classify_frame, parse_header, plausible_first_header
+from minehunt.net.stratum.websocket import FrameDecoder, Opcode
 
 Record = MiningMessage | Reply
 JUNK_AFTER = 16

@@ -4,7 +4,7 @@ The pre-pass walks pcap/pcapng records where they lie (the file is memory-mapped
 decompressed in bounded chunks) and returns only candidate frames, each with its frame
 number, so one pass gives both the findings and the frames to pivot on. It selects the
 packets `bpf.static_filter` selects, plus the followed hosts and pool endpoints, refined by
-what a stateless filter cannot do: HTTP heads without any of `stratum_http.HEAD_MARKERS` are
+what a stateless filter cannot do: HTTP heads without any of `stratum/http.py HEAD_MARKERS` are
 dropped, and a connection's SYN/SYN-ACK are held back (FIN/RST dropped) until something else
 of that connection is a candidate, so connections with nothing to parse never reach Python.
 
@@ -26,8 +26,8 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
-from minehunt.net.pcapfile import sniff_format
-from minehunt.net.stratum_http import HEAD_MARKERS
+from minehunt.net.capture.pcapfile import sniff_format
+from minehunt.net.stratum.http import HEAD_MARKERS
 
 CAPACITY = 1024
 """Candidates per call into C. Followed endpoints learned from a batch apply from the next
@@ -47,7 +47,7 @@ def library() -> ctypes.CDLL | None:
     """The compiled pre-pass, or None (not built, or switched off by the environment)."""
     if os.environ.get("MINEHUNT_PREFILTER", "").lower() in ("off", "0", "no"):
         return None
-    spec = importlib.util.find_spec("minehunt.net._prefilter")
+    spec = importlib.util.find_spec("minehunt.net.capture._prefilter")
     if spec is None or spec.origin is None:
         return None
     try:

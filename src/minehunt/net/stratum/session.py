@@ -7,15 +7,15 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from minehunt.model import Confidence
-from minehunt.net.stratum_json import Reply
-from minehunt.net.stratum_login import split_login
-from minehunt.net.stratum_model import (
+from minehunt.net.stratum.jsonrpc import Reply
+from minehunt.net.stratum.login import split_login
+from minehunt.net.stratum.model import (
     Dialect,
     Direction,
     MiningMessage,
     SessionSummary,
 )
-from minehunt.net.stratum_stream import Record, StreamParser
+from minehunt.net.stratum.stream import Record, StreamParser
 
 _T = TypeVar("_T")
 MAX_PENDING_IDS = 256

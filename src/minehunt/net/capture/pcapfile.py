@@ -19,7 +19,7 @@ from typing import Any
 
 import pcapy  # pcapy-ng ships no stubs (ignored in pyproject)
 
-from minehunt.net.packets import SUPPORTED_LINKTYPES
+from minehunt.net.capture.packets import SUPPORTED_LINKTYPES
 
 BATCH = 512
 """Packets per next_batch call (admitted packets; a read error loses at most the batch)."""

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from minehunt.model import Confidence
-from minehunt.net.stratum_login import split_login
-from minehunt.net.stratum_model import Dialect, Direction, SessionSummary
+from minehunt.net.stratum.login import split_login
+from minehunt.net.stratum.model import Dialect, Direction, SessionSummary
 
 if TYPE_CHECKING:
     from minehunt.intel import Intel

@@ -17,12 +17,12 @@ import duckdb
 
 from minehunt.intel import Intel
 from minehunt.model import Finding
-from minehunt.net import logdb
+from minehunt.net.logs import logdb
+from minehunt.net.logs.zeek import NODE_PORTS, names_of_subject
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
 from minehunt.net.stratum import Direction, Session
-from minehunt.net.stratum_http import logged_request_summary, miner_agent
+from minehunt.net.stratum.http import logged_request_summary, miner_agent
 from minehunt.net.verdict import STRATUM_V2_PORTS, Verdicts, is_coinminer_alert
-from minehunt.net.zeek import NODE_PORTS, names_of_subject
 from minehunt.report import Collector
 
 SOURCE = "net.suricata"

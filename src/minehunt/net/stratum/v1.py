@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from minehunt.model import Confidence
-from minehunt.net.stratum_login import split_login
-from minehunt.net.stratum_model import Dialect, Direction, MiningMessage
-from minehunt.net.stratum_values import (
+from minehunt.net.stratum.login import split_login
+from minehunt.net.stratum.model import Dialect, Direction, MiningMessage
+from minehunt.net.stratum.values import (
     HIGH,
     LOW,
     MEDIUM,

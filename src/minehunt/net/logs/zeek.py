@@ -21,9 +21,9 @@ import duckdb
 
 from minehunt.intel import Intel
 from minehunt.model import Finding
-from minehunt.net import logdb
+from minehunt.net.logs import logdb
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
-from minehunt.net.stratum_http import logged_request_summary, miner_agent
+from minehunt.net.stratum.http import logged_request_summary, miner_agent
 from minehunt.net.tls import certificate_host
 from minehunt.net.verdict import STRATUM_V2_PORTS, Verdicts
 from minehunt.report import Collector

@@ -17,11 +17,11 @@ import pcapy  # pcapy-ng ships no stubs (ignored in pyproject)
 
 from minehunt.intel import Intel
 from minehunt.model import Finding, Severity
-from minehunt.net.bpf import DynamicFilter
-from minehunt.net.flows import FlowKey, FlowTable
+from minehunt.net.capture.bpf import DynamicFilter
+from minehunt.net.capture.flows import FlowKey, FlowTable
+from minehunt.net.capture.packets import SUPPORTED_LINKTYPES, Packet, decode
+from minehunt.net.capture.scan import worth_judging
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook
-from minehunt.net.packets import SUPPORTED_LINKTYPES, Packet, decode
-from minehunt.net.scan import worth_judging
 from minehunt.net.verdict import STRATUM_V2_PORTS, Verdicts, flow_signals
 
 SNAPLEN = 65535

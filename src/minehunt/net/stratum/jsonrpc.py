@@ -11,17 +11,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from minehunt.net.stratum_cryptonote import (
+from minehunt.net.stratum.cryptonote import (
     classify_coinhive,
     classify_webminerpool,
     classify_xmrig,
     job_fields,
     xmr_job,
 )
-from minehunt.net.stratum_login import split_login
-from minehunt.net.stratum_model import Dialect, Direction, MiningMessage
-from minehunt.net.stratum_v1 import classify_stratum, subscribe_reply
-from minehunt.net.stratum_values import (
+from minehunt.net.stratum.login import split_login
+from minehunt.net.stratum.model import Dialect, Direction, MiningMessage
+from minehunt.net.stratum.v1 import classify_stratum, subscribe_reply
+from minehunt.net.stratum.values import (
     HEX0X,
     HIGH,
     LOW,

@@ -10,7 +10,7 @@ import struct
 from collections.abc import Callable
 
 from minehunt.model import Confidence
-from minehunt.net.stratum_model import Dialect, Direction, MiningMessage
+from minehunt.net.stratum.model import Dialect, Direction, MiningMessage
 
 HEADER = 6
 SETUP_CONNECTION = 0x00

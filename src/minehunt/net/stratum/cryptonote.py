@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from minehunt.net.stratum_login import looks_like_address, split_login
-from minehunt.net.stratum_model import Dialect, Direction, MiningMessage
-from minehunt.net.stratum_values import (
+from minehunt.net.stratum.login import looks_like_address, split_login
+from minehunt.net.stratum.model import Dialect, Direction, MiningMessage
+from minehunt.net.stratum.values import (
     HIGH,
     LOW,
     MEDIUM,

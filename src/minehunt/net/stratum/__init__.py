@@ -9,16 +9,16 @@ browser's WebSocket frames (`feed_text`).
 from __future__ import annotations
 
 from minehunt.model import Confidence
-from minehunt.net.stratum_login import LoginParts, split_login
-from minehunt.net.stratum_model import (
+from minehunt.net.stratum.login import LoginParts, split_login
+from minehunt.net.stratum.model import (
     Dialect,
     Direction,
     MiningMessage,
     SessionSummary,
 )
-from minehunt.net.stratum_session import Session
-from minehunt.net.stratum_stream import StreamParser
-from minehunt.net.stratum_v2 import looks_like_noise_handshake
+from minehunt.net.stratum.session import Session
+from minehunt.net.stratum.stream import StreamParser
+from minehunt.net.stratum.v2 import looks_like_noise_handshake
 
 __all__ = [
     "Confidence",

@@ -13,10 +13,10 @@ from typing import Protocol
 
 from minehunt.intel import Intel
 from minehunt.net import dns, tls
+from minehunt.net.capture.packets import ACK, FIN, RST, SYN, UDP, Packet
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
-from minehunt.net.packets import ACK, FIN, RST, SYN, UDP, Packet
 from minehunt.net.stratum import Direction, Session, looks_like_noise_handshake
-from minehunt.net.stratum_http import starts_like_http
+from minehunt.net.stratum.http import starts_like_http
 from minehunt.net.verdict import STRATUM_V2_PORTS
 
 CLIENT, SERVER = 0, 1
