@@ -122,6 +122,42 @@ def test_logs_that_are_not_logs_are_skipped(tmp_path: Path) -> None:
     assert z.report.skipped and s.report.skipped
 
 
+ZEEK_CONN_HEAD = (
+    "#separator \\x09\n#path\tconn\n"
+    "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\t"
+    "duration\torig_bytes\tresp_bytes\tconn_state\torig_pkts\tresp_pkts\n"
+    "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\t"
+    "string\tcount\tcount\n"
+)
+
+
+def test_zeek_times_beyond_the_calendar_do_not_abort_the_scan(tmp_path: Path) -> None:
+    """A log is attacker data too: times past year 9999, infinite or NaN still give findings."""
+    rows = [
+        ("1e20", "inf"),  # year ~3 trillion, endless
+        ("16286517676800.5", "7200"),  # year 518069
+        ("inf", "7200"),
+        ("nan", "7200"),
+    ]
+    lines = [
+        f"{ts}\tC{i}\t10.0.0.{i + 5}\t4000{i}\t10.0.0.9\t3333\ttcp\t-\t{dur}\t5000\t9000"
+        "\tSF\t50\t60"
+        for i, (ts, dur) in enumerate(rows)
+    ]
+    (tmp_path / "conn.log").write_text(ZEEK_CONN_HEAD + "\n".join(lines) + "\n")
+    result = run_cli("scan", "logs", "zeek", str(tmp_path), "-f", "json", "--min-severity", "info")
+    assert "Traceback" not in result.stderr and result.code in (0, 1), result.stderr
+    seen = {
+        f.target.laddr: str(f.evidence[0].attributes["first_seen"]) for f in result.report.findings
+    }
+    assert seen["10.0.0.6:40001"].startswith("+518069-03-14T00:00:00.")
+    assert seen["10.0.0.5:40000"] == "1e+20 s since 1970 (out of range)"
+    assert {seen["10.0.0.7:40002"], seen["10.0.0.8:40003"]} == {
+        "inf s since 1970 (out of range)",
+        "nan s since 1970 (out of range)",
+    }
+
+
 def test_watch_iface_reports_a_miner_as_json_lines() -> None:
     with running_pool(job_interval=1.0) as pool:
         port = pool.port

@@ -299,3 +299,21 @@ def test_capture_of_only_fragments(tmp_path: Path) -> None:
     result = run_cli("scan", "pcap", str(out), "--format", "json")
     assert result.code == 0 and "Traceback" not in result.stderr
     assert any("only IP fragments" in s.reason for s in result.report.skipped)
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_a_timestamp_in_year_518069_does_not_abort_the_scan(reader: str) -> None:
+    """A mutated public capture: pcapng timestamps of year 518069 (beyond `datetime`).
+
+    The scan used to end in ``ValueError: year 518069 is out of range``, losing every finding.
+    The file holds an XMRig login to 10.1.2.3:3333 whose packets carry that time.
+    """
+    report = _scan(DATA / "year-518069.pcapng", reader=reader)
+    (finding,) = report.findings
+    attrs = _attrs(finding, "xmrig")
+    assert attrs["wallet"] == TEST_WALLET and attrs["worker"] == "rig518069"
+    if reader == "compiled":  # libpcap keeps only 32 bits of seconds in its batch records
+        assert str(attrs["first_seen"]).startswith("+518069-03-14T00:00:00")
+        assert str(attrs["last_seen"]).startswith("+518069-03-14T00:00:01")

@@ -9,6 +9,7 @@ acts on.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +40,41 @@ def _addr(ip: str, port: int | None) -> str:
 
 
 def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds")
+    """ISO 8601 (UTC) of an epoch time that came from a capture or log, i.e. attacker data.
+
+    `datetime` holds years 1-9999 only; a pcapng timestamp can reach year 586,000 and a log
+    any float. Such a time is written with an ISO 8601 expanded year (``+518069-03-14T...``)
+    and a non-finite or absurd one as its number, never an exception that loses the scan.
+    """
+    try:
+        return datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds")
+    except (ValueError, OverflowError, OSError):
+        pass
+    if not math.isfinite(ts) or abs(ts) > MAX_EXPANDED_SECONDS:
+        return f"{ts!r} s since 1970 (out of range)"
+    days, micros = divmod(round(ts * 1_000_000), 86_400_000_000)
+    year, month, day = _civil(days)
+    seconds, micro = divmod(micros, 1_000_000)
+    clock = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}.{micro:06d}"
+    return f"{year:+05d}-{month:02d}-{day:02d}T{clock}+00:00"
+
+
+MAX_EXPANDED_SECONDS = 1e17
+"""Beyond about year 3 billion a time is written as its number, not a calendar date."""
+
+
+def _civil(days: int) -> tuple[int, int, int]:
+    """(year, month, day) of a day count from 1970-01-01, proleptic Gregorian, any year
+    (Howard Hinnant's `civil_from_days`)."""
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (month <= 2), month, day
 
 
 def _host(endpoint: str | None) -> str | None:
@@ -83,7 +118,9 @@ def _tls_pool(obs: FlowObservation, intel: Intel) -> tuple[str | None, str | Non
 def mining_rhythm(obs: FlowObservation) -> bool:
     """Long-lived, few bytes both ways: a miner's shares and a pool's job pushes."""
     seconds = obs.last_seen - obs.first_seen
-    if seconds < RHYTHM_MIN_SECONDS or obs.client_bytes <= 0 or obs.server_bytes <= 0:
+    if not math.isfinite(seconds) or seconds < RHYTHM_MIN_SECONDS:
+        return False  # a forged or damaged time must not make an endless flow
+    if obs.client_bytes <= 0 or obs.server_bytes <= 0:
         return False
     return (
         obs.client_bytes / seconds <= RHYTHM_CLIENT_RATE
