@@ -10,7 +10,7 @@ import pytest
 
 from minehunt.model import Confidence
 from minehunt.web.wasm import WasmKind, analyse
-from minehunt.web.wasm_binary import parse
+from minehunt.web.wasm.binary import parse
 from tests.web.miner.build import MinerBuild
 
 NODE_MODULES = Path(__file__).resolve().parents[1] / "node_modules"
@@ -102,7 +102,7 @@ def _leb(n: int) -> bytes:
 def test_oversized_code_keeps_table_fingerprints(
     miner: MinerBuild, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from minehunt.web import wasm_binary
+    from minehunt.web.wasm import binary as wasm_binary
 
     monkeypatch.setattr(wasm_binary, "MAX_CODE_BYTES", 1024)
     v = analyse(miner.wasm_renamed.read_bytes())

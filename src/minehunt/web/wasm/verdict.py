@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 from minehunt import rules
 from minehunt.model import Confidence, Scalar
-from minehunt.web.wasm_binary import WasmError, WasmModule, parse
-from minehunt.web.wasm_signatures import (
+from minehunt.web.wasm.binary import WasmError, WasmModule, parse
+from minehunt.web.wasm.signatures import (
     SCRATCHPAD,
     SCRATCHPAD_LITE,
     SIGNATURES,
