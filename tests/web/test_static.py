@@ -11,7 +11,7 @@ from minehunt.model import Severity, TargetKind
 from minehunt.web.findings import page_finding
 from minehunt.web.html import parse_html
 from minehunt.web.static import analyse, analyse_document, document_finding
-from minehunt.web.wasm_binary import MAGIC
+from minehunt.web.wasm.binary import MAGIC
 from tests.web.site import MINER_PAGES, Site
 
 HERE = Path(__file__).resolve().parent

@@ -23,7 +23,7 @@ from minehunt.web.script import (
     yara_signals,
 )
 from minehunt.web.signals import DocumentResult, Resources, signal, target_for
-from minehunt.web.wasm_binary import MAGIC
+from minehunt.web.wasm.binary import MAGIC
 
 __all__ = ["analyse", "analyse_document", "document_finding", "kind_of"]
 

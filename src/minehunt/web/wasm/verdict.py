@@ -3,6 +3,11 @@
 Used by the website scan (modules fetched statically or caught in the browser) and by
 ``minehunt scan files`` for ``.wasm`` files. Entry point: ``analyse(module_bytes)``.
 
+By default the code is not decoded instruction by instruction: the constants the
+fingerprints need are found from the raw bytes (``immediates``), and only a module found
+to mine is decoded in full, for the loop shapes and opcode histogram its evidence shows.
+``analyse(data, thorough=True)`` decodes every body first, as the reference path.
+
 A miner has to compute its algorithm: CryptoNight is Keccak, then AES rounds over a 2 MiB
 scratchpad, then one of BLAKE-256/Groestl/JH/Skein; RandomX is Argon2 (Blake2b) + AES +
 a big dataset. Renaming, minifying and stripping cannot remove those constants, so the
@@ -15,12 +20,13 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from minehunt import rules
 from minehunt.model import Confidence, Scalar
-from minehunt.web.wasm_binary import WasmError, WasmModule, parse
-from minehunt.web.wasm_signatures import (
+from minehunt.web.wasm.binary import WasmError, WasmModule, parse
+from minehunt.web.wasm.immediates import code_constants
+from minehunt.web.wasm.signatures import (
     SCRATCHPAD,
     SCRATCHPAD_LITE,
     SIGNATURES,
@@ -103,7 +109,8 @@ class WasmVerdict:
         m = self.module
         if m is not None:
             attrs["functions"] = m.functions
-            attrs["instructions"] = m.instructions
+            if m.bodies_decoded:
+                attrs["instructions"] = m.instructions
             if m.memory_min_pages is not None:
                 attrs["memory_pages"] = m.memory_min_pages
             if m.exports:
@@ -157,16 +164,23 @@ def _scratchpad(module: WasmModule) -> str | None:
     return None
 
 
-def analyse(data: bytes, *, use_rules: bool = True) -> WasmVerdict:
-    """Analyse one module's bytes; never raises (an unreadable module is INVALID)."""
+def analyse(data: bytes, *, use_rules: bool = True, thorough: bool = False) -> WasmVerdict:
+    """Analyse one module's bytes; never raises (an unreadable module is INVALID).
+
+    ``thorough`` decodes every function body up front (slow: pywasm reads ~150 KB of code
+    a second); the default reaches the same verdict from the raw bytes.
+    """
     digest = hashlib.sha256(data).hexdigest()
     try:
-        module = parse(data)
+        module = parse(data, thorough=thorough)
     except WasmError as e:
         return WasmVerdict(WasmKind.INVALID, digest, len(data), error=str(e))
+    if not thorough and module.bodies:
+        module = replace(module, constants=code_constants(data, module))
+        if "keccak" in fingerprint(module):  # scratchpad sizes only count next to Keccak
+            module = replace(module, constants=code_constants(data, module, scratchpad=True))
     prims = fingerprint(module)
     scratch = _scratchpad(module)
-    loops = _hashing_loops(module)
     rule_ids: list[str] = []
     rule_algos: list[str] = []
     if use_rules:
@@ -177,7 +191,21 @@ def analyse(data: bytes, *, use_rules: bool = True) -> WasmVerdict:
                     rule_algos.append(m.rule.family)
         except Exception:  # a rule timeout must not lose the structural verdict
             pass
-    return _decide(digest, module, prims, scratch, loops, tuple(rule_ids), rule_algos)
+    verdict = _decide(digest, module, prims, scratch, tuple(rule_ids), rule_algos)
+    if verdict.is_miner and not module.bodies_decoded and not thorough:
+        try:  # a miner's evidence shows its loops and opcodes: decode it in full
+            full = parse(data, thorough=True)
+        except WasmError:
+            return verdict
+        verdict = _decide(
+            digest,
+            replace(full, constants=module.constants | full.constants),
+            prims,
+            scratch,
+            tuple(rule_ids),
+            rule_algos,
+        )
+    return verdict
 
 
 def _decide(
@@ -185,10 +213,10 @@ def _decide(
     module: WasmModule,
     prims: list[str],
     scratch: str | None,
-    loops: int,
     rule_ids: tuple[str, ...],
     rule_algos: list[str],
 ) -> WasmVerdict:
+    loops = _hashing_loops(module)
     finalists = [p for p in CRYPTONIGHT_FINALISTS if p in prims]
     if "keccak" not in prims:
         scratch = None  # a 1-2 MiB constant alone is common (buffers, Argon2 memory sizes)

@@ -4,6 +4,11 @@ Parsing is done by PyPI ``pywasm`` (maintained, decodes post-MVP opcodes: SIMD, 
 sign extension, which emscripten emits by default). This module turns its untyped objects
 into small frozen facts and walks function bodies iteratively (a hostile module can nest
 blocks deeper than Python's recursion limit). Every parser failure becomes ``WasmError``.
+
+pywasm decodes about 150 KB of code per second, so ``parse`` by default reads everything
+but the code section with it and only frames the function bodies (their byte spans);
+``decode_function`` decodes one body on demand and ``parse(data, thorough=True)`` decodes
+them all (the full opcode histogram, loop shapes and constant set).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pywasm.core
@@ -127,7 +132,11 @@ class WasmModule:
     data: bytes = b""
     """All data segments concatenated (tables of hash constants live here)."""
     bodies_decoded: bool = True
-    """False when the code section was over MAX_CODE_BYTES and bodies were not decoded."""
+    """False when function bodies were not decoded (the default, fast parse, or a code
+    section over MAX_CODE_BYTES): opcodes, loops and instructions are then empty, and
+    ``constants`` holds only what the caller confirmed (see ``immediates``)."""
+    bodies: tuple[tuple[int, int], ...] = field(default=(), compare=False, repr=False)
+    """Byte span (start, end) in the module of each defined function's body."""
 
     @property
     def memory_bytes(self) -> int | None:
@@ -165,8 +174,12 @@ def _uleb(data: bytes, pos: int) -> tuple[int, int]:
     raise WasmError("LEB128 number too long")
 
 
-def parse(data: bytes) -> WasmModule:
-    """Parse a module; raises WasmError for anything that is not a readable module."""
+def parse(data: bytes, *, thorough: bool = False) -> WasmModule:
+    """Parse a module; raises WasmError for anything that is not a readable module.
+
+    By default function bodies are framed, not decoded (``bodies`` gives their spans);
+    ``thorough`` decodes every body when the code section is within MAX_CODE_BYTES.
+    """
     if not data.startswith(MAGIC):
         raise WasmError("no \\0asm magic")
     if len(data) > MAX_MODULE_BYTES:
@@ -174,14 +187,44 @@ def parse(data: bytes) -> WasmModule:
     secs = tuple(sections(data))
     readable = data
     code = [sec for sec in secs if sec.id == 10]
-    decoded = not code or code[0].size <= MAX_CODE_BYTES
+    decoded = not code or (thorough and code[0].size <= MAX_CODE_BYTES)
     if not decoded:
         readable = data[: code[0].start] + data[code[0].end :]
     try:
         desc = pywasm.core.ModuleDesc.from_reader(io.BytesIO(readable))
     except Exception as e:  # pywasm asserts, raises Key/Type/Recursion errors
         raise WasmError(f"cannot parse module: {type(e).__name__}: {e}"[:200]) from e
-    return _facts(data, secs, desc, decoded)
+    bodies = _frame(data, code[0], len(desc.func)) if code and not thorough else ()
+    return replace(_facts(data, secs, desc, decoded), bodies=bodies)
+
+
+def _frame(data: bytes, code: Section, functions: int) -> tuple[tuple[int, int], ...]:
+    """The (start, end) span of every function body in the code section."""
+    n, pos = _uleb(data, code.end - code.size)
+    if n != functions:
+        raise WasmError(f"code section has {n} bodies for {functions} functions")
+    spans: list[tuple[int, int]] = []
+    for _ in range(n):
+        size, pos = _uleb(data, pos)
+        if pos + size > code.end:
+            raise WasmError("function body runs past the code section")
+        spans.append((pos, pos + size))
+        pos += size
+    if pos != code.end:
+        raise WasmError("code section has bytes after its last function body")
+    return tuple(spans)
+
+
+def decode_function(data: bytes, span: tuple[int, int]) -> frozenset[int] | None:
+    """The i32/i64 constants of one function body (unsigned, of their width), or None when
+    pywasm cannot decode it."""
+    try:
+        func = pywasm.core.FuncDesc.from_reader_code(io.BytesIO(data[span[0] : span[1]]))
+    except Exception:  # pywasm asserts, raises Key/Type/Recursion errors
+        return None
+    constants: set[int] = set()
+    _walk(func.expr.data, Counter(), constants, [])
+    return frozenset(constants)
 
 
 def _facts(data: bytes, secs: tuple[Section, ...], desc: Any, decoded: bool) -> WasmModule:

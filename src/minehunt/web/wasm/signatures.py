@@ -147,5 +147,5 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature("sha256-iv", tables=(_u32le(SHA256_IV),), immediates=frozenset(SHA256_IV)),
     Signature("sha256-k", tables=(_u32le(SHA256_K),), immediates=frozenset(SHA256_K)),
 )
-"""Raw signatures; wasm.py combines them into primitives (blake2b = SHA-512 IV without
+"""Raw signatures; verdict.py combines them into primitives (blake2b = SHA-512 IV without
 SHA-512's round constants, argon2 = blake2b plus Argon2's markers, ...)."""
