@@ -131,7 +131,10 @@ class Fetcher:
                 with self._client.stream("GET", current) as resp:
                     self.requests += 1
                     if resp.is_redirect and "location" in resp.headers:
-                        current = urljoin(current, resp.headers["location"])
+                        try:
+                            current = urljoin(current, resp.headers["location"])
+                        except ValueError as e:
+                            raise FetchError(f"{current}: bad redirect location ({e})") from e
                         continue
                     body, truncated = self._read(resp, deadline)
                     return Fetched(

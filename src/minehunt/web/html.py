@@ -69,6 +69,15 @@ def _outside(raw: bytes) -> tuple[str, ...]:
     return tuple(out)
 
 
+def join_url(base: str, ref: str) -> str:
+    """``urljoin`` that never raises: a reference that is no URL (an unbalanced IPv6
+    bracket, a bad port) is kept as written, so it is still reported but never fetched."""
+    try:
+        return urljoin(base, ref)
+    except ValueError:
+        return ref
+
+
 def parse_html(base_url: str, raw: bytes) -> HtmlFacts:
     """Parse ``raw`` (any encoding, any validity) as the document at ``base_url``."""
     tree = LexborHTMLParser(raw.decode("utf-8", "replace"))
@@ -76,7 +85,7 @@ def parse_html(base_url: str, raw: bytes) -> HtmlFacts:
     for node in tree.css("base[href]"):
         href = node.attributes.get("href")
         if href:
-            base = urljoin(base_url, href.strip())
+            base = join_url(base_url, href.strip())
         break
     scripts: list[ScriptTag] = []
     for i, node in enumerate(tree.css("script")):
@@ -85,14 +94,14 @@ def parse_html(base_url: str, raw: bytes) -> HtmlFacts:
         scripts.append(
             ScriptTag(
                 index=i,
-                src=urljoin(base, src.strip()) if src else None,
+                src=join_url(base, src.strip()) if src else None,
                 text="" if src else (node.text() or ""),
                 integrity=attrs.get("integrity"),
                 type=attrs.get("type"),
             )
         )
     iframes = tuple(
-        urljoin(base, src.strip())
+        join_url(base, src.strip())
         for node in tree.css("iframe[src], frame[src]")
         if (src := node.attributes.get("src"))
     )
@@ -100,7 +109,7 @@ def parse_html(base_url: str, raw: bytes) -> HtmlFacts:
     for node in tree.css("a[href]"):
         href = node.attributes.get("href")
         if href and not href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
-            links.append(urljoin(base, href.strip()).split("#", 1)[0])
+            links.append(join_url(base, href.strip()).split("#", 1)[0])
             if len(links) >= MAX_LINKS:
                 break
     csp = None

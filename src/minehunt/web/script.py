@@ -10,13 +10,14 @@ import base64
 import binascii
 import hashlib
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from minehunt import rules
 from minehunt.correlate import Signal
 from minehunt.intel import Intel
 from minehunt.model import Severity, Target
 from minehunt.web import indicators
+from minehunt.web.html import join_url
 from minehunt.web.signals import Resources, signal
 from minehunt.web.wasm import WasmVerdict, analyse
 
@@ -99,7 +100,10 @@ def yara_signals(target: Target, data: bytes, where: str) -> list[Signal]:
 
 def url_signals(target: Target, url: str, intel: Intel, where: str) -> list[Signal]:
     """MH-WEB-001 when a URL's host is a browser-miner host or its path a miner script."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced IPv6 bracket: nothing to match
+        return []
     host = (parts.hostname or "").lower()
     pool = intel.pool_domain(host) if host else None
     if pool:
@@ -129,7 +133,10 @@ def _websocket_signals(target: Target, text: str, intel: Intel, where: str) -> l
     out: list[Signal] = []
     for m in list(_WS_URL.finditer(text))[:50]:
         url = m.group(0)
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            continue
         host = (parts.hostname or "").lower()
         why: str | None = None
         try:
@@ -268,9 +275,9 @@ def analyse_script(
     out += packed
     keys += [m.group(1) for m in indicators.SITE_KEY.finditer(text)][:8]
     if base_url:
-        workers = tuple(urljoin(base_url, u) for u in _WORKER.findall(text)[:16])
-        workers += tuple(urljoin(base_url, u) for u in _IMPORT_SCRIPTS.findall(text)[:16])
-        wasm = tuple(urljoin(base_url, u) for u in _WASM_URL.findall(text)[:16])
+        workers = tuple(join_url(base_url, u) for u in _WORKER.findall(text)[:16])
+        workers += tuple(join_url(base_url, u) for u in _IMPORT_SCRIPTS.findall(text)[:16])
+        wasm = tuple(join_url(base_url, u) for u in _WASM_URL.findall(text)[:16])
         res = _merge(res, Resources(workers=workers, wasm=wasm))
         for url in (*workers, *wasm):
             out += url_signals(target, url, intel, f"{where} -> {url[:120]}")

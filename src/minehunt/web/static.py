@@ -151,5 +151,8 @@ def _html(url: str, content: bytes, intel: Intel) -> DocumentResult:
 
 
 def _origin(url: str) -> str:
-    p = urlsplit(url)
-    return f"{p.scheme}://{(p.hostname or '').lower()}:{p.port or ''}"
+    try:
+        p = urlsplit(url)
+        return f"{p.scheme}://{(p.hostname or '').lower()}:{p.port or ''}"
+    except ValueError:  # a bad port or IPv6 literal: an origin of its own
+        return f"invalid:{url}"

@@ -148,7 +148,11 @@ def dechunk(data: bytes | bytearray, limit: int) -> tuple[bytes, int] | None:
         eol = data.find(b"\n", pos)
         if eol < 0:
             return None
-        size = int(bytes(data[pos:eol]).split(b";", 1)[0].strip() or b"x", 16)
+        digits = bytes(data[pos:eol]).split(b";", 1)[0].strip()
+        # int() also takes "-5", "+5" and "_": a negative size would walk backwards forever.
+        if not digits or digits.strip(b"0123456789abcdefABCDEF"):
+            raise ValueError("bad chunk size")
+        size = int(digits, 16)
         pos = eol + 1
         if size == 0:
             # Trailers end with an empty line.
