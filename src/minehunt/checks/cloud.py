@@ -74,4 +74,77 @@ CHECKS: tuple[Check, ...] = (
         "wget -O- | bash, /dev/tcp ...): in a CronJob or DaemonSet it re-infects every node "
         "on schedule. In a Dockerfile RUN step (where installers do this) it is low.",
     ),
+    _c(
+        "MH-CLOUD-001",
+        "Burst of GPU or very large instances",
+        S.MEDIUM,
+        C.MEDIUM,
+        K.BEHAVIOUR,
+        ("T1496", "T1578.002"),
+        "A cloud principal launched (or tried to launch) GPU or very large instances: 8 or "
+        "more, or 256 vCPUs or more, within an hour, or in 3 or more regions within an "
+        "hour. Fewer launches are reported low (CI and ML jobs start a few).",
+    ),
+    _c(
+        "MH-CLOUD-002",
+        "Launches in regions the account never used",
+        S.LOW,
+        C.MEDIUM,
+        K.LOCATION,
+        ("T1496", "T1535"),
+        "The burst's instances run in regions where the account had no activity before, in "
+        "logs covering at least a day: attackers use unwatched regions.",
+    ),
+    _c(
+        "MH-CLOUD-003",
+        "Fresh credentials before the burst",
+        S.MEDIUM,
+        C.MEDIUM,
+        K.PERSISTENCE,
+        ("T1098.001", "T1078.004"),
+        "An access key, login profile or service-account key was created for (or by, or "
+        "from the address of) the principal in the day before its burst of launches.",
+    ),
+    _c(
+        "MH-CLOUD-004",
+        "GPU quota increase requested",
+        S.LOW,
+        C.MEDIUM,
+        K.CONFIG,
+        ("T1496",),
+        "A request to raise the quota of GPU instances (AWS Service Quotas P/G instance "
+        "codes, GCP GPU quota preferences): mining intrusions ask for room to launch.",
+    ),
+    _c(
+        "MH-CLOUD-005",
+        "Audit logging or threat detection switched off",
+        S.MEDIUM,
+        C.HIGH,
+        K.TAMPERING,
+        ("T1562.008",),
+        "CloudTrail stopped or deleted, GuardDuty detector deleted or disabled, Security "
+        "Hub disabled, flow logs or Config recorder removed; GCP log sinks deleted or "
+        "disabled, Security Command Center settings removed.",
+    ),
+    _c(
+        "MH-CLOUD-006",
+        "Start-up script fetches a miner or names a pool",
+        S.HIGH,
+        C.HIGH,
+        K.CONTENT,
+        ("T1496", "T1059.004"),
+        "The user data (AWS, base64-decoded) or startup-script (GCP) of a launch, launch "
+        "template or metadata change names a pool, stratum URL, wallet or miner (high), or "
+        "only downloads and runs code (low).",
+    ),
+    _c(
+        "MH-CLOUD-007",
+        "Firewall opened to mining ports",
+        S.MEDIUM,
+        C.MEDIUM,
+        K.NETWORK,
+        ("T1496", "T1562.007"),
+        "A security group or VPC firewall rule was opened for a mining pool port (3333, "
+        "4444, 5555, 14444 ...), ingress or egress. Web ports are not counted.",
+    ),
 )

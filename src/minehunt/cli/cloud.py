@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import Annotated, Optional
+from pathlib import Path
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.markup import escape
@@ -24,6 +25,7 @@ from minehunt.cli.common import (
     err,
     scan_app,
 )
+from minehunt.cli.net import logs_app
 from minehunt.model import Finding, Severity
 from minehunt.report import Collector
 
@@ -79,3 +81,49 @@ def scan_image_cmd(
             err.print(f"[red]error:[/] {escape(message)}")
         raise typer.Exit(EXIT_USAGE)
     _emit(report, fmt, output, fail_on, min_severity, strict)
+
+
+def _audit(provider: str, command: str, paths: list[Path], **emit: Any) -> None:
+    from minehunt.cloud.audit import scan_audit
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        err.print(f"[red]error:[/] {escape(str(missing[0]))}: no such file or directory")
+        raise typer.Exit(EXIT_USAGE)
+    intel = _load_intel(emit.pop("intel_dir"))
+    report = _run(command, lambda col: scan_audit(intel, provider, paths, col))
+    _emit(report, **emit)
+
+
+@logs_app.command("cloudtrail")
+def scan_cloudtrail_cmd(
+    paths: Annotated[
+        list[Path], typer.Argument(help="CloudTrail files (.json, .json.gz) or folders of them.")
+    ],
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = Severity.MEDIUM,
+    min_severity: MinSevOpt = Severity.LOW,
+    strict: StrictOpt = False,
+    intel_dir: IntelOpt = None,
+) -> None:
+    """Scan AWS CloudTrail logs for mining intrusions (GPU bursts, stolen keys ...)."""
+    _audit("aws", "scan logs cloudtrail", paths, fmt=fmt, output=output, fail_on=fail_on,
+           min_severity=min_severity, strict=strict, intel_dir=intel_dir)  # fmt: skip
+
+
+@logs_app.command("gcp-audit")
+def scan_gcp_audit_cmd(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Cloud Audit Log exports (JSON, JSON lines, .gz).")
+    ],
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = Severity.MEDIUM,
+    min_severity: MinSevOpt = Severity.LOW,
+    strict: StrictOpt = False,
+    intel_dir: IntelOpt = None,
+) -> None:
+    """Scan Google Cloud audit logs for mining intrusions."""
+    _audit("gcp", "scan logs gcp-audit", paths, fmt=fmt, output=output, fail_on=fail_on,
+           min_severity=min_severity, strict=strict, intel_dir=intel_dir)  # fmt: skip
