@@ -201,3 +201,12 @@ def test_not_an_image_is_a_usage_error(tmp_path: Path) -> None:
     assert r.code == 2 and "error" in r.stderr and "Traceback" not in r.stderr
     r = run_cli("scan", "image", "no-such-image-anywhere:0")
     assert r.code == 2 and "Traceback" not in r.stderr
+
+
+def test_files_over_the_size_limit_are_skipped_with_a_reason(images: dict[str, Path]) -> None:
+    r = run_cli("scan", "image", str(images["docker"]), "--max-file-size", "1K", "--format", "json")
+    data = json.loads(r.stdout)
+    big = [s for s in data["skipped"] if "larger than" in s["reason"]]
+    assert any("/bin/busybox" in s["target"] for s in big), data["skipped"]
+    # the miner configuration is small and still found
+    assert r.code == 1 and data["findings"]
