@@ -76,6 +76,45 @@ class TargetKind(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Container:
+    """The container a process runs in, as its runtime's own state describes it."""
+
+    id: str
+    """Full container ID (64 hex digits), from the process's cgroup."""
+    runtime: str | None = None
+    """docker, podman, containerd, cri-o, or kubernetes when only the cgroup tells."""
+    name: str | None = None
+    """Container name."""
+    image: str | None = None
+    """Image reference the container was started from (repository:tag)."""
+    image_id: str | None = None
+    """Local image ID."""
+    image_digest: str | None = None
+    """Manifest digest of the image, where the runtime records it."""
+    created: str | None = None
+    """When the container was created (ISO 8601, as the runtime wrote it)."""
+    pod: str | None = None
+    """Kubernetes pod name."""
+    namespace: str | None = None
+    """Kubernetes namespace."""
+    pod_uid: str | None = None
+    """Kubernetes pod UID, from the cgroup path."""
+    labels: tuple[tuple[str, str], ...] = ()
+    """Runtime labels and annotations, sorted (key, value) pairs."""
+
+    def matches(self, wanted: str) -> bool:
+        """True for this container's name, or an ID prefix of at least 4 hex digits."""
+        w = wanted.strip().lower()
+        return w == (self.name or "").lower() or (len(w) >= 4 and self.id.startswith(w))
+
+    def label(self) -> str:
+        """'pod shop/web-7f9c, container web (docker, acme/web:1.4)' or the short ID."""
+        head = f"pod {self.namespace}/{self.pod}, " if self.pod else ""
+        what = ", ".join(x for x in (self.runtime, self.image) if x)
+        return f"{head}container {self.name or self.id[:12]}" + (f" ({what})" if what else "")
+
+
+@dataclass(frozen=True)
 class Target:
     """Where a finding came from; only the fields that apply are set."""
 
@@ -109,6 +148,8 @@ class Target:
     """Local socket address as ip:port."""
     raddr: str | None = None
     """Remote socket address as ip:port."""
+    container: Container | None = None
+    """For a process: the container it runs in (None on the host itself)."""
 
     @property
     def key(self) -> str:
@@ -122,7 +163,8 @@ class Target:
     def label(self) -> str:
         """A one-line human description of the target."""
         if self.kind is TargetKind.PROCESS:
-            return f"pid {self.pid} {self.name or '?'}" + (f" ({self.exe})" if self.exe else "")
+            text = f"pid {self.pid} {self.name or '?'}" + (f" ({self.exe})" if self.exe else "")
+            return text + (f" in {self.container.label()}" if self.container else "")
         if self.path is not None:
             return self.path + (f":{self.line}" if self.line else "")
         if self.kind is TargetKind.FLOW and self.laddr:
@@ -238,6 +280,11 @@ def finding_from_dict(data: Mapping[str, Any]) -> Finding:
     t["kind"] = TargetKind(t["kind"])
     if t.get("cmdline") is not None:
         t["cmdline"] = tuple(t["cmdline"])
+    if isinstance(t.get("container"), Mapping):
+        c = dict(t["container"])
+        c["labels"] = tuple((str(k), str(v)) for k, v in c.get("labels") or ())
+        names = {f.name for f in fields(Container)}
+        t["container"] = Container(**{k: v for k, v in c.items() if k in names})
     target_fields = {f.name for f in fields(Target)}
     return Finding(
         check_id=CheckId(data["check_id"]),

@@ -69,7 +69,11 @@ def _memory_options(
 
 
 def _host_scan(
-    root: Path, cpu_window: float, intel_dir: Path | None, memory: MemoryOptions | None = None
+    root: Path,
+    cpu_window: float,
+    intel_dir: Path | None,
+    memory: MemoryOptions | None = None,
+    container: str | None = None,
 ) -> Callable[[Collector], Iterable[Finding]]:
     from minehunt.host import HostScanOptions, scan_host
 
@@ -77,7 +81,10 @@ def _host_scan(
         err.print(f"[red]error:[/] --root {root} is not a directory")
         raise typer.Exit(EXIT_USAGE)
     intel = _load_intel(intel_dir)
-    opts = HostScanOptions(root=root, cpu_window=cpu_window, memory=memory)
+    if container is not None and root.resolve() != Path("/"):
+        err.print("[red]error:[/] --container needs the live host (no --root)")
+        raise typer.Exit(EXIT_USAGE)
+    opts = HostScanOptions(root=root, cpu_window=cpu_window, memory=memory, container=container)
     return lambda col: scan_host(intel, opts, col)
 
 
@@ -115,10 +122,14 @@ def scan_host_cmd(
     memory_pid: MemoryPidOpt = None,
     memory_max_mb: MemoryMaxOpt = None,
     memory_seconds: MemorySecondsOpt = None,
+    container: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--container", help="Only processes in this container (name or ID prefix)."),
+    ] = None,
 ) -> None:
     """Scan this host, or with --root the system of a mounted disk (files only)."""
     mem = _memory_options(memory, memory_pid, memory_max_mb, memory_seconds)
-    report = _run("scan host", _host_scan(root, cpu_window, intel_dir, mem))
+    report = _run("scan host", _host_scan(root, cpu_window, intel_dir, mem, container))
     _emit(report, fmt, output, fail_on, min_severity, strict)
 
 

@@ -121,6 +121,9 @@ class _File:
             if st.st_size <= WEB_MAX_BYTES and ftype in (*_TEXTUAL, FileType.WASM):
                 fh.seek(0)
                 self.result.web.extend(web_signals(job.display, fh.read(WEB_MAX_BYTES)))
+            if st.st_size <= WEB_MAX_BYTES and ftype in _TEXTUAL:
+                fh.seek(0)
+                self.result.web.extend(deploy_file_signals(job.display, head, fh))
             if ftype is FileType.ELF and (why := elf_truncation(head, st.st_size)):
                 self.skip(job.display, f"{why}; only its raw bytes were scanned")
             if ftype.is_archive and self.settings.archives.max_depth > 0:
@@ -170,6 +173,18 @@ def web_signals(display: str, content: bytes) -> list[Signal]:
     if kind_of(display, content, None) == "other":
         return []
     return [s for s in analyse_document(display, content) if s.evidence.check_id != "MH-WEB-002"]
+
+
+def deploy_file_signals(display: str, head: bytes, fh: IO[bytes]) -> list[Signal]:
+    """Kubernetes manifests, compose files and Dockerfiles (MH-DEPLOY-*)."""
+    from minehunt.cloud.deploy import MAX_BYTES, deploy_signals, kind_of
+
+    kind = kind_of(display, head)
+    if kind is None:
+        return []
+    from minehunt import intel
+
+    return deploy_signals(intel.default(), display, fh.read(MAX_BYTES), kind)
 
 
 def too_large(st: os.stat_result, limit: int) -> str:

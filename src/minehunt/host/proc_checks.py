@@ -138,7 +138,7 @@ def _known_option(intel: Intel, opt: str) -> str | None:
     return None
 
 
-def _option_hits(intel: Intel, args: tuple[str, ...] | list[str]) -> list[str]:
+def option_hits(intel: Intel, args: tuple[str, ...] | list[str]) -> list[str]:
     hits: list[str] = []
     for i, a in enumerate(args):
         opt, eq, val = a.partition("=")
@@ -177,7 +177,7 @@ def cmdline(intel: Intel, p: ProcessInfo, t: Target, refs: PoolRefs) -> Iterator
     text = " ".join(p.cmdline)
     hits = scan_text(intel, text, names=False)
     yield from _text_signals(intel, hits, t, "cmdline", refs, check_url="MH-PROC-002")
-    opts = _option_hits(intel, p.cmdline)
+    opts = option_hits(intel, p.cmdline)
     if opts:
         yield Signal(
             t,
@@ -191,7 +191,7 @@ def cmdline(intel: Intel, p: ProcessInfo, t: Target, refs: PoolRefs) -> Iterator
         )
     for decoded in decoded_blobs(text):
         inner = scan_text(intel, decoded)
-        inner_opts = _option_hits(intel, decoded.split())
+        inner_opts = option_hits(intel, decoded.split())
         if inner or inner_opts:
             what = (
                 inner.urls

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from minehunt.cloud.containers import ContainerResolver
 from minehunt.correlate import Signal, group
 from minehunt.intel import Intel
 from minehunt.model import Finding, Target
@@ -39,6 +40,8 @@ class HostScanOptions:
     """Start-up file results carried between repeated scans (watch mode)."""
     memory: MemoryOptions | None = None
     """Also scan process memory with the YARA rules (host/memory.py), within these bounds."""
+    container: str | None = None
+    """Only processes in this container (ID prefix or name); host files are not checked."""
 
     @property
     def live(self) -> bool:
@@ -81,10 +84,16 @@ def _process_signals(
     pinned = sockets.hosts_pool_addresses(intel, opts.root)
 
     pending: list[tuple[ProcessInfo, Target, list[Signal], proc_checks.PoolRefs]] = []
+    containers = ContainerResolver()
     for p in procs.values():
         if p.is_kernel_thread:
             continue
         t = proc_checks.process_target(p)
+        box = containers.for_pid(p.pid)
+        if opts.container is not None and not (box and box.matches(opts.container)):
+            continue
+        if box is not None:
+            t = replace(t, container=box)
         refs = proc_checks.PoolRefs()
         sigs = [
             *proc_checks.identity(intel, p, t),
@@ -96,7 +105,8 @@ def _process_signals(
         pending.append((p, t, sigs, refs))
 
     # The rest of the host scan overlaps the CPU window; sleep only what is left of it.
-    yield from _file_signals(intel, opts, col)
+    if opts.container is None:
+        yield from _file_signals(intel, opts, col)
     left = opts.cpu_window - (time.monotonic() - t0)
     if left > 0:
         time.sleep(left)
@@ -113,7 +123,7 @@ def _process_signals(
         from .memory import memory_signals
 
         yield from memory_signals([(p, t) for p, t, _, _ in pending], opts.memory, col)
-    if opts.tampering:
+    if opts.tampering and opts.container is None:
         yield from tampering.hidden_processes({p.ppid for p in procs.values()})
 
 
