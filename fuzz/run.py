@@ -1,5 +1,9 @@
 """Run the fuzz targets: `python fuzz/run.py [NAME...] [--seconds N] [--jobs J]`.
 
+`prefilter` is the C capture reader under libFuzzer with AddressSanitizer and
+UndefinedBehaviorSanitizer (clang); after fuzzing, every capture (seeds, test captures, the
+fuzz corpus) is read once more by `minehunt scan pcap` with the sanitised build loaded.
+
 Each target runs in its own process under atheris (coverage-guided, libFuzzer engine) for
 N seconds, starting from its seeds (fuzz/seeds/NAME, test data, captures the test suite
 left in tests/.cache/seeds). A crash or an unexpected exception fails the run and leaves the
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -21,25 +26,92 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 NAMES = (
     "stratum", "dns", "tls", "http", "websocket", "pcap", "wasm", "web", "archive", "deploy",
-    "eve",
+    "eve", "prefilter",
 )  # fmt: skip
+WORK = REPO / "tests/.cache/fuzz"
+C_SOURCE = REPO / "src/minehunt/net/capture/_prefilter.c"
+SANITIZE = ["-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
+CAPTURES = [REPO / "tests/net/data", REPO / "tests/.cache/seeds/pcap", HERE / "seeds/pcap"]
 
 
-def _one(name: str, seconds: int) -> subprocess.Popen[bytes]:
+def _clang() -> str:
+    exe = shutil.which("clang")
+    if exe is None:
+        sys.exit("fuzz: the C targets need clang (apt-get install clang libclang-rt-14-dev)")
+    return exe
+
+
+def _build_c() -> tuple[Path, Path]:
+    """The libFuzzer harness and a sanitised shared build of the reader, in WORK."""
+    clang = _clang()
+    WORK.mkdir(parents=True, exist_ok=True)
+    harness, shared = WORK / "prefilter_fuzz", WORK / "_prefilter_asan.so"
+    subprocess.run(
+        [clang, *SANITIZE, "-fsanitize=fuzzer", str(HERE / "prefilter_fuzz.c"), "-o", str(harness)],
+        check=True,
+    )
+    subprocess.run(
+        [clang, *SANITIZE, "-shared", "-fPIC", "-shared-libsan", str(C_SOURCE), "-o", str(shared)],
+        check=True,
+    )
+    return harness, shared
+
+
+def replay_captures(shared: Path) -> bool:
+    """Every capture through `minehunt scan pcap` with the sanitised reader; False on a report."""
+    rt = subprocess.run(
+        [_clang(), "-print-file-name=libclang_rt.asan-x86_64.so"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    files = [
+        f
+        for d in [*CAPTURES, WORK / "prefilter"]
+        if d.is_dir()
+        for f in sorted(d.iterdir())
+        if f.is_file()
+    ]
+    env = dict(
+        os.environ,
+        LD_PRELOAD=rt,
+        ASAN_OPTIONS="detect_leaks=0:exitcode=86",
+        UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=86",
+        MINEHUNT_PREFILTER_LIB=str(shared),
+    )
+    # a batch per process: one bad file must not hide the others' reports
+    ok = True
+    for i in range(0, len(files), 200):
+        batch = files[i : i + 200]
+        done = subprocess.run(
+            [sys.executable, "-m", "minehunt", "scan", "pcap", *map(str, batch), "-f", "json"],
+            env=env, capture_output=True, text=True, timeout=900,
+        )  # fmt: skip
+        if done.returncode not in (0, 1) or "Sanitizer" in done.stderr:
+            print(done.stderr[-4000:], file=sys.stderr)
+            ok = False
+    print(f"sanitised reader: {len(files)} captures read, {'clean' if ok else 'FAILED'}")
+    return ok
+
+
+def _one(name: str, seconds: int, harness: Path | None) -> subprocess.Popen[bytes]:
     sys.path.insert(0, str(HERE))
     from targets import seeds
 
-    work = REPO / "tests/.cache/fuzz" / name
+    work = WORK / name
     work.mkdir(parents=True, exist_ok=True)
     crashes = HERE / "crashes" / name
     crashes.mkdir(parents=True, exist_ok=True)
-    argv = [
-        sys.executable, str(HERE / "harness.py"), name,
+    options = [
         f"-max_total_time={seconds}", "-timeout=25", "-rss_limit_mb=3072",
         f"-artifact_prefix={crashes}/", "-print_final_stats=1",
-        str(work), *map(str, seeds(name)),
     ]  # fmt: skip
-    log = open(work.parent / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+    if name == "prefilter":
+        assert harness is not None
+        dirs = [d for d in CAPTURES if d.is_dir()]
+        argv = [str(harness), *options, str(work), *map(str, dirs)]
+    else:
+        argv = [sys.executable, str(HERE / "harness.py"), name, *options, str(work)]
+        argv += map(str, seeds(name))
+    log = open(WORK / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
 
 
@@ -52,11 +124,12 @@ def main() -> int:
     unknown = set(args.names) - set(NAMES)
     if unknown:
         ap.error(f"unknown target(s): {', '.join(sorted(unknown))}; one of {', '.join(NAMES)}")
+    harness, shared = _build_c() if "prefilter" in args.names else (None, None)
     pending, running, failed = list(args.names), {}, []
     while pending or running:
         while pending and len(running) < args.jobs:
             name = pending.pop(0)
-            running[name] = (_one(name, args.seconds), time.monotonic())
+            running[name] = (_one(name, args.seconds, harness), time.monotonic())
         time.sleep(0.5)
         for name, (proc, started) in list(running.items()):
             if proc.poll() is None:
@@ -64,7 +137,7 @@ def main() -> int:
                     proc.kill()  # a hang the fuzzer's own -timeout did not catch
                 continue
             del running[name]
-            log = REPO / "tests/.cache/fuzz" / f"{name}.log"
+            log = WORK / f"{name}.log"
             stats = [ln for ln in log.read_text("utf-8", "replace").splitlines() if "stat::" in ln]
             execs = next(
                 (ln.split(":")[-1].strip() for ln in stats if "number_of_executed_units" in ln), "?"
@@ -74,6 +147,8 @@ def main() -> int:
             if proc.returncode != 0:
                 failed.append(name)
                 print(log.read_text("utf-8", "replace")[-4000:], file=sys.stderr)
+    if shared is not None and not replay_captures(shared):
+        failed.append("sanitised replay")
     print(f"{len(args.names) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 

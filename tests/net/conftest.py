@@ -213,6 +213,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 s.close()
         if proxy is not None:
             stop_process(proxy)
+    # Real traffic for the fuzzers' seed corpus (fuzz/run.py reads tests/.cache/seeds).
+    seeds = Path(__file__).resolve().parents[1] / ".cache/seeds/pcap"
+    seeds.mkdir(parents=True, exist_ok=True)
+    shutil.copy(pcap, seeds / "world.pcapng")
     yield World(pcap, pool_port, proxy is not None, proxy_error)
 
 

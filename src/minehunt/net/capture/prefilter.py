@@ -47,11 +47,15 @@ def library() -> ctypes.CDLL | None:
     """The compiled pre-pass, or None (not built, or switched off by the environment)."""
     if os.environ.get("MINEHUNT_PREFILTER", "").lower() in ("off", "0", "no"):
         return None
-    spec = importlib.util.find_spec("minehunt.net.capture._prefilter")
-    if spec is None or spec.origin is None:
-        return None
+    # A build of the same source with sanitizers, for the test suite (scripts/test).
+    path = os.environ.get("MINEHUNT_PREFILTER_LIB")
+    if path is None:
+        spec = importlib.util.find_spec("minehunt.net.capture._prefilter")
+        if spec is None or spec.origin is None:
+            return None
+        path = spec.origin
     try:
-        lib = ctypes.CDLL(spec.origin)
+        lib = ctypes.CDLL(path)
     except OSError:
         return None
     c = ctypes
