@@ -204,7 +204,9 @@ def test_not_an_image_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_files_over_the_size_limit_are_skipped_with_a_reason(images: dict[str, Path]) -> None:
-    r = run_cli("scan", "image", str(images["docker"]), "--max-file-size", "512K", "--format", "json")
+    r = run_cli(
+        "scan", "image", str(images["docker"]), "--max-file-size", "512K", "--format", "json"
+    )
     data = json.loads(r.stdout)
     big = [s for s in data["skipped"] if "larger than" in s["reason"]]
     assert any("/bin/busybox" in s["target"] for s in big), data["skipped"]

@@ -146,7 +146,7 @@ def _files(paths: Sequence[Path], skip: Any) -> list[Path]:
 def _query(con: Any, sql: str, files: list[Path], skip: Any) -> list[tuple[Any, ...]]:
     """Run ``sql`` over all files at once; on an error, file by file so one corrupt file is a
     Skipped entry and the others are still read."""
-    from minehunt.net.logdb import sql_list
+    from minehunt.net.logs.logdb import sql_list
 
     try:
         return list(con.execute(sql.format(files=sql_list(files))).fetchall())
@@ -163,7 +163,7 @@ def _query(con: Any, sql: str, files: list[Path], skip: Any) -> list[tuple[Any, 
 def read_cloudtrail(
     paths: Sequence[Path], col: Collector
 ) -> tuple[list[CloudEvent], dict[str, _Account]]:
-    from minehunt.net.logdb import connect
+    from minehunt.net.logs.logdb import connect
 
     skip = col.skipper("cloudtrail")
     files = _files(paths, skip)
@@ -227,7 +227,7 @@ def read_cloudtrail(
 def read_gcp_audit(
     paths: Sequence[Path], col: Collector
 ) -> tuple[list[CloudEvent], dict[str, _Account]]:
-    from minehunt.net.logdb import connect
+    from minehunt.net.logs.logdb import connect
 
     skip = col.skipper("gcp-audit")
     files = _files(paths, skip)
