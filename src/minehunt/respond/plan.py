@@ -94,13 +94,20 @@ class _Builder:
             own.append(opts.quarantine.resolve())
         self.own = own
 
-    def real(self, shown: str) -> str:
-        """A path of the scanned system as a path on this machine."""
-        if str(self.opts.root) == "/":
-            return shown
-        return str(self.opts.root) + "/" + shown.lstrip("/")
+    def real(self, shown: str) -> str | None:
+        """A path of the scanned system as a path on this machine; None (and a refusal) if
+        '..' or a symlinked directory would lead it out of the root."""
+        root = self.opts.root.resolve()
+        joined = os.path.normpath(str(root) + "/" + shown.lstrip("/"))
+        parent = Path(os.path.dirname(joined)).resolve()
+        if not (Path(joined).is_relative_to(root) and parent.is_relative_to(root)):
+            self.refused.append(Refusal(printable(shown), f"leads outside {root}; not touched"))
+            return None
+        return joined
 
-    def quarantine(self, f: Finding, path: str, why: str, shown: str | None = None) -> None:
+    def quarantine(self, f: Finding, path: str | None, why: str, shown: str | None = None) -> None:
+        if path is None:
+            return
         norm = os.path.normpath(path)
         if norm in self.paths:
             return
@@ -121,6 +128,8 @@ class _Builder:
 
     def remove_line(self, f: Finding, shown: str, no: int, why: str) -> None:
         real = self.real(shown)
+        if real is None:
+            return
         try:
             with open(real, "rb") as fh:
                 lines = edits.split_lines(fh.read())
@@ -203,8 +212,11 @@ class _Builder:
             elif flagged and path:
                 self.quarantine(f, path, f"executable of pid {r.pid}")
             for arg in _cmdline(r.pid)[1:]:
-                if arg.startswith(TEMP_DIRS):
-                    self.quarantine(f, arg, f"script run by pid {r.pid}")
+                # Where the argument really leads: '/tmp/../etc/x' or a symlinked directory
+                # in /tmp must not take a system file with it.
+                real = os.path.realpath(arg) if arg.startswith(TEMP_DIRS) else ""
+                if real.startswith(TEMP_DIRS):
+                    self.quarantine(f, real, f"script run by pid {r.pid}")
         cwd = _readlink(f"/proc/{pid}/cwd")
         for e in f.evidence:
             cfg = e.attributes.get("config")
@@ -219,6 +231,8 @@ class _Builder:
     def hosts_pin(self, f: Finding, raddr: str, domain: str) -> None:
         ip = raddr.rsplit(":", 1)[0].strip("[]")
         real = self.real("/etc/hosts")
+        if real is None:
+            return
         try:
             with open(real, "rb") as fh:
                 lines = edits.split_lines(fh.read())
@@ -237,7 +251,7 @@ class _Builder:
             self.preload(f, shown)
         elif t.name == "systemd":
             real = self.real(shown)
-            if os.path.isfile(real) and real not in self.paths:
+            if real is not None and os.path.isfile(real) and real not in self.paths:
                 self.paths.add(real)
                 unit = os.path.basename(real)
                 self.actions.append(
@@ -265,6 +279,8 @@ class _Builder:
 
     def preload(self, f: Finding, shown: str) -> None:
         real = self.real(shown)
+        if real is None:
+            return
         try:
             with open(real, "rb") as fh:
                 lines = edits.split_lines(fh.read())
@@ -285,7 +301,7 @@ class _Builder:
             return
         rel, value = setting
         real = self.real("/" + rel)
-        if os.path.isfile(real):
+        if real is not None and os.path.isfile(real):
             self.actions.append(
                 Action(
                     ActionKind.RESTORE_SETTING,
