@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from minehunt.model import Report
+from minehunt.respond.quarantine import FS_IMMUTABLE_FL
 from tests.conftest import run_cli
 from tests.support.pool import Pool
 
@@ -119,7 +120,6 @@ def test_respond_stops_miner_and_persistence_then_undo_restores(
     # The miner's files are in the quarantine, not on disk.
     for p in (planted.exe, planted.script, planted.config, files["lib"]):
         assert not p.exists(), p
-    print(r.stderr)
     assert (planted.exe.parent / "miner.py").exists(), "a file no finding names stays"
     # Exactly the one line of each start-up file is gone.
     assert files["cron"].read_text() == "".join(
@@ -136,6 +136,12 @@ def test_respond_stops_miner_and_persistence_then_undo_restores(
     # Quarantined copies are not executable.
     stored = list((qdir).glob("*/files/*"))
     assert stored and all(p.stat().st_mode & 0o777 == 0o400 for p in stored)
+    # The manifest keeps each file's original path and metadata.
+    (manifest,) = qdir.glob("*/manifest.json")
+    entries = {e["path"]: e for e in json.loads(manifest.read_text())["files"]}
+    exe = entries[str(planted.exe)]
+    assert exe["sha256"] == before["exe"].sha256 and exe["mode"] == 0o755
+    assert exe["flags"] & FS_IMMUTABLE_FL and exe["xattrs"] == {"user.origin": b"dropper".hex()}
     # Each finding says what was done about it.
     acted = {f.target.path or f.target.pid: f.action for f in report.findings if f.action}
     assert "killed pid" in str(acted.get(miner))

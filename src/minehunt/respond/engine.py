@@ -12,7 +12,7 @@ from pathlib import Path
 from . import persistence as edits
 from . import processes, quarantine
 from .interface import Action, ActionError, ActionKind, JournalError, printable
-from .journal import Journal
+from .journal import Journal, write_manifest
 from .plan import Plan
 
 log = logging.getLogger("minehunt.respond")
@@ -76,6 +76,10 @@ class Engine:
             )
         except JournalError as e:
             aborted = str(e)
+        try:
+            write_manifest(self.j.dir)
+        except OSError as e:
+            log.warning("cannot write the manifest in %s: %s", self.j.dir, e.strerror)
         return Response(rid, self.j.path, tuple(results), aborted)
 
     def _one(self, i: int, a: Action) -> Result:

@@ -107,6 +107,33 @@ def read(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+MANIFEST = "manifest.json"
+_STORING = ("capture", "quarantine", "remove-line", "disable-unit")
+
+
+def write_manifest(directory: Path) -> None:
+    """manifest.json: every file this response stored, with its original path and metadata.
+
+    A convenience view derived from the journal (which undo reads): written once the
+    response ends, atomically."""
+    recs = read(directory / JOURNAL)
+    done = {r["action"] for r in recs if r["event"] == "done"}
+    files = [
+        {
+            "kind": r["kind"],
+            "path": r.get("path"),
+            "shown": r.get("shown"),
+            "stored": r["stored"],
+            **r.get("meta", {}),
+        }
+        for r in recs
+        if r["event"] == "begin" and r["kind"] in _STORING and r["action"] in done
+    ]
+    tmp = directory / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps({"files": files}, indent=2, ensure_ascii=True) + "\n")
+    os.replace(tmp, directory / MANIFEST)
+
+
 @dataclass(frozen=True)
 class Summary:
     """One past response, for `respond list`."""
