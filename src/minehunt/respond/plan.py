@@ -165,9 +165,10 @@ class _Builder:
         if why:
             self.refused.append(Refusal(label, f"not touched: {why}"))
             return
-        st = read_stat(pid)
-        if st is None or (f.target.started is not None and pid in self.pids):
-            return
+        if read_stat(pid) is None:
+            return  # exited since the scan
+        # A process already in another finding's tree is stopped with that tree; its own
+        # files are still planned below.
         members: list[ProcRef] = []
         for p in tree(pid, self.opts.protect):
             r = ref(p)
@@ -181,13 +182,17 @@ class _Builder:
                 continue
             members.append(r)
             self.pids.add(p)
-        if not members:
-            return
         summary = f.summary
-        self.actions.append(
-            Action(ActionKind.SUSPEND, f.fingerprint, summary, procs=tuple(members))
-        )
-        self.actions.append(Action(ActionKind.KILL, f.fingerprint, summary, procs=tuple(members)))
+        if members:
+            self.actions.append(
+                Action(ActionKind.SUSPEND, f.fingerprint, summary, procs=tuple(members))
+            )
+            self.actions.append(
+                Action(ActionKind.KILL, f.fingerprint, summary, procs=tuple(members))
+            )
+        own = ref(pid)
+        if own is not None and all(m.pid != pid for m in members):
+            members.insert(0, own)
         named_exe = any(
             e.check_id in ("MH-PROC-006", "MH-PROC-007")
             or (e.check_id == "MH-PROC-001" and e.source == "exe")
@@ -198,7 +203,9 @@ class _Builder:
             deleted = exe.endswith(" (deleted)") or exe.startswith("/memfd:")
             path = exe.removesuffix(" (deleted)")
             flagged = (r.pid == pid and named_exe) or path.startswith(TEMP_DIRS)
-            if deleted and (flagged or exe.startswith("/memfd:")):
+            capture = f"/proc/{r.pid}/exe"
+            if deleted and (flagged or exe.startswith("/memfd:")) and capture not in self.paths:
+                self.paths.add(capture)
                 self.actions.append(
                     Action(
                         ActionKind.CAPTURE,
