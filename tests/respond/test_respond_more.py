@@ -104,3 +104,20 @@ def test_action_in_every_format() -> None:
     table = render(report, OutputFormat.TABLE, width=200)
     assert "Action" in table and "removed line 2" in table
     assert "Action" not in render(Report(findings=(replace(f, action=None),)), OutputFormat.TABLE)
+
+
+def test_quarantine_modes(root: Path, tmp_path: Path) -> None:
+    write(root, "etc/cron.d/job", "* * * * * root /var/tmp/.x/xmrig -o pool.minexmr.com:4444\n")
+    shared = tmp_path / "shared"  # an existing directory someone pointed --quarantine-dir at
+    shared.mkdir(mode=0o755)
+    fresh = tmp_path / "new/quarantine"
+    for qdir in (shared, fresh):
+        r = run_cli(
+            "respond", "--yes", "--root", str(root), "--pid", "0", "--quarantine-dir", str(qdir)
+        )
+        assert r.code == 0, r.stderr
+        (response,) = [p for p in qdir.iterdir()]
+        assert response.stat().st_mode & 0o777 == 0o700
+        write(root, "etc/cron.d/job", "* * * * * root /var/tmp/.x/xmrig -o pool.minexmr.com:4444\n")
+    assert shared.stat().st_mode & 0o777 == 0o755, "an existing directory keeps its mode"
+    assert fresh.stat().st_mode & 0o777 == 0o700

@@ -185,7 +185,7 @@ def respond_cmd(
     err.print(f"plan ({len(plan.actions)} action(s)):")
     show_plan(plan)
     if not plan.actions:
-        _write(report, fmt, output)
+        _write(replace(report, findings=tuple(report.at_or_above(min_severity))), fmt, output)
         raise typer.Exit(EXIT_CLEAN)
     _confirm(yes, "carry out this plan?")
     try:
@@ -200,7 +200,11 @@ def respond_cmd(
     show_response(resp)
     assert isinstance(resp, Response)
     acted = Report(
-        findings=tuple(replace(f, action=resp.action_for(f.fingerprint)) for f in report.findings),
+        findings=tuple(
+            replace(f, action=resp.action_for(f.fingerprint))
+            for f in report.findings
+            if f.severity >= min_severity
+        ),
         skipped=report.skipped,
         counters=report.counters,
         command=report.command,

@@ -60,8 +60,11 @@ class Journal:
     def create(cls, base: Path) -> tuple[str, Journal]:
         """A new response directory (mode 0700) below ``base`` and its journal."""
         try:
-            base.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(base, 0o700)
+            if not base.is_dir():
+                # A directory we create is root's alone; an existing one (even /tmp) keeps
+                # its mode: each response directory below it is 0700 anyway.
+                base.mkdir(mode=0o700, parents=True)
+                os.chmod(base, 0o700)
             rid = new_id()
             d = base / rid
             d.mkdir(mode=0o700)
