@@ -50,8 +50,8 @@ def pool() -> Iterator[Pool]:
 
 
 def unlock_tree(top: Path) -> None:
-    for dirpath, _dirs, files in os.walk(top):
-        for name in files:
+    for dirpath, dirs, files in os.walk(top):
+        for name in [*files, *dirs]:
             p = os.path.join(dirpath, name)
             if not os.path.islink(p) and get_flags(p) & FS_IMMUTABLE_FL:
                 set_flags(p, get_flags(p) & ~FS_IMMUTABLE_FL)

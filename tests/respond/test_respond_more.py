@@ -12,6 +12,7 @@ from pathlib import Path
 
 from minehunt.formats import OutputFormat, render
 from minehunt.model import CheckId, Confidence, Finding, Report, Severity, Target, TargetKind
+from minehunt.respond.quarantine import FS_IMMUTABLE_FL, get_flags
 from tests.conftest import run_cli
 
 from .conftest import respond_env, write
@@ -121,3 +122,19 @@ def test_quarantine_modes(root: Path, tmp_path: Path) -> None:
         write(root, "etc/cron.d/job", "* * * * * root /var/tmp/.x/xmrig -o pool.minexmr.com:4444\n")
     assert shared.stat().st_mode & 0o777 == 0o755, "an existing directory keeps its mode"
     assert fresh.stat().st_mode & 0o777 == 0o700
+
+
+def test_locked_ssh_directory_is_unlocked_for_the_edit_and_locked_again_by_undo(
+    root: Path, qdir: Path
+) -> None:
+    admin = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK0wmN admin@laptop\n"
+    keys = write(root, "root/.ssh/authorized_keys", admin + "ssh-rsa AAAAB3Nza mdrfckr\n", 0o600)
+    subprocess.run(["chattr", "+i", str(keys), str(keys.parent)], check=True)
+    before = keys.read_bytes()
+    r = run_cli("respond", "--yes", "--root", str(root), "--pid", "0", env=respond_env(qdir))
+    assert r.code == 0, r.stderr
+    assert keys.read_text() == admin
+    u = run_cli("respond", "undo", "--last", "--yes", env=respond_env(qdir))
+    assert u.code == 0, u.stderr
+    assert keys.read_bytes() == before
+    assert get_flags(str(keys)) & FS_IMMUTABLE_FL and get_flags(str(keys.parent)) & FS_IMMUTABLE_FL

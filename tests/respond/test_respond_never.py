@@ -17,7 +17,7 @@ from tests.conftest import REPO, run_cli
 from tests.support.launch import disguise_env
 from tests.support.pool import Pool
 
-from .conftest import plant_miner, respond_env, running_from, stop_planted
+from .conftest import plant_miner, respond_env, running_from, stop_planted, write
 
 HIDER_SRC = REPO / "tests/host/data/processhider.c"
 
@@ -110,6 +110,12 @@ def test_process_hidden_from_the_listing_is_killed(
     exe = drop_dir / "mh-victim"
     shutil.copy2(shutil.which("sleep") or "/bin/sleep", exe)
     victim = subprocess.Popen([str(exe), "300"])
+    # The hider is also in the scanned system's ld.so.preload: medium on its own, but it
+    # goes with the hidden process it hides.
+    lib = root / "usr/local/lib/libprocesshider.so"
+    lib.parent.mkdir(parents=True)
+    shutil.copy2(hider, lib)
+    write(root, "etc/ld.so.preload", "/usr/local/lib/libprocesshider.so\n")
     try:
         env = {"LD_PRELOAD": str(hider), "MH_HIDE_COMM": "mh-victim", **respond_env(qdir)}
         r = run_cli(
@@ -127,6 +133,7 @@ def test_process_hidden_from_the_listing_is_killed(
         assert victim.wait(timeout=10) == -9
         assert not exe.exists(), "its executable in /tmp is quarantined"
         assert "MH-TAMP-005" in r.stdout
+        assert (root / "etc/ld.so.preload").read_text() == "" and not lib.exists()
     finally:
         victim.kill()
         victim.wait()

@@ -137,11 +137,14 @@ class Engine:
                 f"{printable(path)} disappeared before it could be quarantined"
             ) from e
         dest = self._stored(i)
-        self.j.write("begin", action=i, stored=dest, meta=meta.to_dict(), **rec)
+        self.j.write(
+            "begin", action=i, stored=dest, meta=meta.to_dict(), dir_flags=_dir_flags(path), **rec
+        )
         sha = quarantine.store(path, dest)
         if sha != meta.sha256:
             os.unlink(dest)
             raise ActionError(f"{printable(path)} changed while being copied; left in place")
+        quarantine.unlock(os.path.dirname(path))
         quarantine.remove_original(path, meta)
         return f"quarantined {printable(a.shown or path)}"
 
@@ -156,10 +159,19 @@ class Engine:
         new = edits.without_line(data, a.line or 0, a.text or "")
         after = hashlib.sha256(new).hexdigest()
         dest = self._stored(i)
-        self.j.write("begin", action=i, stored=dest, meta=meta.to_dict(), after_sha256=after, **rec)
+        self.j.write(
+            "begin",
+            action=i,
+            stored=dest,
+            meta=meta.to_dict(),
+            after_sha256=after,
+            dir_flags=_dir_flags(path),
+            **rec,
+        )
         if quarantine.store(path, dest) != meta.sha256:
             os.unlink(dest)
             raise ActionError(f"{printable(path)} changed while being copied; left in place")
+        quarantine.unlock(os.path.dirname(path))
         edits.write_replacing(path, new, meta)
         return f"removed line {a.line} of {printable(a.shown or path)}"
 
@@ -180,11 +192,19 @@ class Engine:
         mask = edits.mask_path(self.root, unit)
         dest = self._stored(i)
         self.j.write(
-            "begin", action=i, stored=dest, meta=meta.to_dict(), links=links, mask=mask, **rec
+            "begin",
+            action=i,
+            stored=dest,
+            meta=meta.to_dict(),
+            links=links,
+            mask=mask,
+            dir_flags=_dir_flags(path),
+            **rec,
         )
         if quarantine.store(path, dest) != meta.sha256:
             os.unlink(dest)
             raise ActionError(f"{printable(path)} changed while being copied; left in place")
+        quarantine.unlock(os.path.dirname(path))
         quarantine.remove_original(path, meta)
         for link in links:
             os.unlink(link)
@@ -195,3 +215,9 @@ class Engine:
             edits.systemctl("daemon-reload")
         tail = f" ({'; '.join(notes)})" if notes else ""
         return f"disabled and masked {printable(a.shown or unit)}, unit file quarantined{tail}"
+
+
+def _dir_flags(path: str) -> int:
+    """The inode flags of the file's directory: an attacker's `chattr +i ~/.ssh` is lifted
+    for the edit and put back by undo."""
+    return quarantine.get_flags(os.path.dirname(path) or "/")

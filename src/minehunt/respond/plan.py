@@ -324,8 +324,18 @@ class _Builder:
 def build(findings: Iterable[Finding], opts: PlanOptions) -> Plan:
     """The plan for every finding at or above ``opts.min_severity``."""
     b = _Builder(opts)
+    findings = list(findings)
+    # A process hidden from /proc is hidden by something: with one in the plan, the
+    # ld.so.preload entries (medium on their own) are the likely hider and go too.
+    hiding = any(
+        f.severity >= opts.min_severity
+        and any(e.check_id == "MH-TAMP-005" for e in f.evidence)
+        and (opts.only_pids is None or f.target.pid in opts.only_pids)
+        for f in findings
+    )
     for f in findings:
-        if f.severity < opts.min_severity:
+        preload = hiding and any(e.check_id == "MH-TAMP-001" for e in f.evidence)
+        if f.severity < opts.min_severity and not preload:
             continue
         if f.target.pid is not None:
             b.process(f)

@@ -23,7 +23,7 @@ FS_IOC_GETFLAGS = 0x80086601  # linux/fs.h
 FS_IOC_SETFLAGS = 0x40086602
 FS_IMMUTABLE_FL = 0x00000010
 FS_APPEND_FL = 0x00000020
-_LOCK_FLAGS = FS_IMMUTABLE_FL | FS_APPEND_FL
+LOCK_FLAGS = FS_IMMUTABLE_FL | FS_APPEND_FL
 CHUNK = 1 << 20
 
 
@@ -83,8 +83,8 @@ def set_flags(path: str, flags: int) -> None:
 def unlock(path: str) -> None:
     """chattr -i -a: an attacker's lock must go before the file can be moved or edited."""
     flags = get_flags(path)
-    if flags & _LOCK_FLAGS:
-        set_flags(path, flags & ~_LOCK_FLAGS)
+    if flags & LOCK_FLAGS:
+        set_flags(path, flags & ~LOCK_FLAGS)
 
 
 def read_meta(path: str) -> FileMeta:
@@ -194,7 +194,7 @@ def restore(stored: str, path: str, meta: FileMeta) -> None:
             unlock(path)
     os.rename(tmp, path)
     os.utime(path, ns=(meta.atime_ns, meta.mtime_ns), follow_symlinks=False)
-    if meta.flags & _LOCK_FLAGS:
+    if meta.flags & LOCK_FLAGS:
         try:
             set_flags(path, meta.flags)
         except OSError as e:

@@ -41,7 +41,13 @@ def _restore_file(rec: dict[str, Any], force: bool, edited: bool) -> tuple[str, 
         return "refused", f"{shown} was changed since the response; --force overwrites it"
     if not os.path.lexists(path) and edited and not force:
         return "refused", f"{shown} was deleted since the response; --force restores it"
+    parent = os.path.dirname(path) or "/"
+    dir_flags = int(rec.get("dir_flags", 0))
+    if os.path.isdir(parent):
+        quarantine.unlock(parent)
     quarantine.restore(stored, path, meta)
+    if dir_flags & quarantine.LOCK_FLAGS:
+        quarantine.set_flags(parent, dir_flags)
     return "restored", f"restored {shown} (sha256 {meta.sha256[:12]})"
 
 
