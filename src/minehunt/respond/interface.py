@@ -73,25 +73,23 @@ class Action:
 
     def describe(self) -> str:
         """One line for humans, with unprintable characters escaped."""
-        what = {
-            ActionKind.SUSPEND: "suspend",
-            ActionKind.CAPTURE: "copy running executable of",
-            ActionKind.KILL: "kill",
-        }
-        if self.kind in what:
-            pids = ", ".join(f"{p.pid} {printable(p.name)}" for p in self.procs)
-            tail = f" to quarantine ({printable(self.path or '')})" * (
-                self.kind is ActionKind.CAPTURE
-            )
-            return f"{what[self.kind]} pid {pids}{tail}"
         shown = printable(self.shown or self.path or "")
-        if self.kind is ActionKind.REMOVE_LINE:
-            return f"remove line {self.line} of {shown}: {printable(self.text or '')[:100]}"
-        if self.kind is ActionKind.RESTORE_SETTING:
-            return f"set {shown} to {self.text}"
-        if self.kind is ActionKind.DISABLE_UNIT:
-            return f"stop, disable and mask systemd unit {shown}"
-        return f"quarantine {shown}"
+        pids = ", ".join(f"{p.pid} {printable(p.name)}" for p in self.procs)
+        match self.kind:
+            case ActionKind.SUSPEND:
+                return f"suspend pid {pids}"
+            case ActionKind.KILL:
+                return f"kill pid {pids}"
+            case ActionKind.CAPTURE:
+                return f"copy the running executable of pid {pids} ({shown}) to quarantine"
+            case ActionKind.REMOVE_LINE:
+                return f"remove line {self.line} of {shown}: {printable(self.text or '')[:100]}"
+            case ActionKind.RESTORE_SETTING:
+                return f"set {shown} to {self.text}"
+            case ActionKind.DISABLE_UNIT:
+                return f"stop, disable and mask systemd unit {shown}"
+            case ActionKind.QUARANTINE:
+                return f"quarantine {shown}"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -177,7 +177,10 @@ def suspend(procs: Iterable[ProcRef], protect: Protection) -> list[ProcRef]:
                 continue
             if protect.reason(r.pid) is not None:
                 raise ActionError(f"pid {r.pid} is protected: {protect.reason(r.pid)}")
-            os.kill(r.pid, signal.SIGSTOP)
+            try:
+                os.kill(r.pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                continue  # exited meanwhile
             stopped.append(r)
         todo = [x for s in stopped for k in children(s.pid) if (x := ref(k)) is not None]
         todo = [r for r in todo if not any(s.pid == r.pid for s in stopped)]
