@@ -29,12 +29,19 @@ KEYS = (
     "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDWkq3Wb8Yh0cBq1Jq mdrfckr\n"
 )
 
+RC_LOCAL = (
+    "#!/bin/sh -e\nnohup /var/tmp/.x/xmrig -o pool.minexmr.com:4444 >/dev/null 2>&1 &\nexit 0\n"
+)
+PROFILE = "export EDITOR=vim\n(pgrep -x xmrig || /var/tmp/.x/xmrig -o pool.minexmr.com:4444 &)\n"
+
 
 def plant(root: Path, big: int = 4096) -> dict[str, Path]:
     """Start-up files and a dropped 'miner' (an ELF header and ``big`` random bytes)."""
     return {
         "cron": write(root, "etc/cron.d/0hourly", CRON),
         "keys": write(root, "root/.ssh/authorized_keys", KEYS, 0o600),
+        "rc": write(root, "etc/rc.local", RC_LOCAL, 0o755),
+        "profile": write(root, "etc/profile.d/gpu.sh", PROFILE),
         "miner": write(root, "tmp/.x/xmrig", b"\x7fELF\x02\x01\x01" + os.urandom(big), 0o755),
     }
 
@@ -115,6 +122,8 @@ def test_file_disappearing_mid_way_is_a_clear_error(root: Path, qdir: Path) -> N
     assert sum(e == "failed" for e, _ in events) == 1
     assert "xmrig" not in files["cron"].read_text(), "the other actions went on"
     assert "mdrfckr" not in files["keys"].read_text()
+    assert files["rc"].read_text() == "#!/bin/sh -e\nexit 0\n"
+    assert files["profile"].read_text() == "export EDITOR=vim\n"
 
 
 @contextlib.contextmanager
