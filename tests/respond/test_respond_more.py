@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
 from minehunt.formats import OutputFormat, render
 from minehunt.model import CheckId, Confidence, Finding, Report, Severity, Target, TargetKind
 from minehunt.respond.quarantine import FS_IMMUTABLE_FL, get_flags
-from tests.conftest import run_cli
+from tests.conftest import REPO, run_cli
 
 from .conftest import respond_env, write
 
@@ -138,3 +140,25 @@ def test_locked_ssh_directory_is_unlocked_for_the_edit_and_locked_again_by_undo(
     assert u.code == 0, u.stderr
     assert keys.read_bytes() == before
     assert get_flags(str(keys)) & FS_IMMUTABLE_FL and get_flags(str(keys.parent)) & FS_IMMUTABLE_FL
+
+
+def test_on_a_terminal_it_asks_first(root: Path, qdir: Path) -> None:
+    cron = write(
+        root, "etc/cron.d/job", "* * * * * root /var/tmp/.x/xmrig -o pool.minexmr.com:4444\n"
+    )
+    for answer, changed in (("n", False), ("y", True)):
+        master, slave = os.openpty()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "minehunt", "respond", "--root", str(root), "--pid", "0"],
+            stdin=slave,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=REPO,
+            env={**os.environ, **respond_env(qdir)},
+        )
+        os.close(slave)
+        os.write(master, answer.encode() + b"\n")
+        _, err = proc.communicate(timeout=120)
+        os.close(master)
+        assert b"carry out this plan?" in err
+        assert (cron.read_text() == "") is changed, err

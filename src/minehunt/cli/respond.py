@@ -71,7 +71,7 @@ def _need_root() -> None:
 def _confirm(yes: bool, what: str) -> None:
     if yes:
         return
-    if sys.stdin.isatty() and typer.confirm(what, default=False):
+    if sys.stdin.isatty() and typer.confirm(what, default=False, err=True):
         return
     err.print("nothing done: pass --yes to act (or --dry-run to see the plan as JSON)")
     raise typer.Exit(EXIT_FINDINGS)
