@@ -3,6 +3,7 @@ others (a journal that cannot be written does: nothing runs unrecorded)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -178,12 +179,6 @@ class Engine:
     def _disable_unit(self, i: int, a: Action, rec: dict[str, object]) -> str:
         path = a.path or ""
         unit = os.path.basename(path)
-        live = edits.systemd_live(self.root)
-        notes = []
-        if live:
-            for verb in ("stop", "disable"):
-                if complaint := edits.systemctl(verb, unit):
-                    notes.append(f"systemctl {verb}: {complaint}")
         try:
             meta = quarantine.read_meta(path)
         except FileNotFoundError as e:
@@ -201,13 +196,20 @@ class Engine:
             dir_flags=_dir_flags(path),
             **rec,
         )
+        live = edits.systemd_live(self.root)
+        notes = []
+        if live:
+            for verb in ("stop", "disable"):
+                if complaint := edits.systemctl(verb, unit):
+                    notes.append(f"systemctl {verb}: {complaint}")
         if quarantine.store(path, dest) != meta.sha256:
             os.unlink(dest)
             raise ActionError(f"{printable(path)} changed while being copied; left in place")
         quarantine.unlock(os.path.dirname(path))
         quarantine.remove_original(path, meta)
         for link in links:
-            os.unlink(link)
+            with contextlib.suppress(FileNotFoundError):  # systemctl disable did it
+                os.unlink(link)
         if not os.path.lexists(mask):
             os.makedirs(os.path.dirname(mask), exist_ok=True)
             os.symlink("/dev/null", mask)
