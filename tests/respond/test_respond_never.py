@@ -137,3 +137,32 @@ def test_process_hidden_from_the_listing_is_killed(
     finally:
         victim.kill()
         victim.wait()
+
+
+def test_a_parent_that_merely_runs_the_same_interpreter_survives(root: Path, qdir: Path) -> None:
+    # The 'miner' is the system interpreter with a pool URL; its parent names that same
+    # interpreter on its command line but is no watchdog (think of a notebook or CI runner).
+    child = (
+        f"[{sys.executable!r}, '-c', 'import time; time.sleep(300)', '-o', "
+        "'stratum+tcp://pool.minexmr.com:4444']"
+    )
+    code = (
+        "import subprocess, sys, time\n"
+        f"p = subprocess.Popen({child})\n"
+        "print(p.pid, flush=True)\n"
+        "time.sleep(300)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", code, sys.executable], stdout=subprocess.PIPE)
+    try:
+        assert parent.stdout is not None
+        miner = int(parent.stdout.readline())
+        r = run_cli(
+            "respond", "--yes", "--root", str(root), "--pid", str(miner), env=respond_env(qdir)
+        )
+        assert r.code == 0, r.stderr
+        assert f"killed pid {miner}\n" in r.stderr.replace(",", "\n"), r.stderr
+        assert parent.poll() is None, "the parent is not part of the miner"
+        assert Path(sys.executable).exists()
+    finally:
+        parent.kill()
+        parent.wait()

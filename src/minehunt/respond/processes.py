@@ -135,22 +135,31 @@ class Protection:
         return None
 
 
+def _dropped(exe: str) -> bool:
+    """An executable that lives where droppers put programs, or nowhere on disk."""
+    return exe.startswith(TEMP_DIRS) or exe.endswith(" (deleted)") or exe.startswith("/memfd:")
+
+
 def _is_watchdog(parent: int, child: int) -> bool:
-    """A parent that exists to run (and re-run) the child: it names the child's program or
-    runs from a world-writable drop directory."""
-    exe = (exe_of(child) or "").removesuffix(" (deleted)")
-    argv = _cmdline(child)
+    """A parent that exists to run (and re-run) the child: it runs from a drop directory or
+    runs a script from one, or it names the child's program and that program is itself a
+    dropped one. A system interpreter's name in a parent's command line proves nothing
+    (a test runner or a notebook starts python too)."""
     pargv = _cmdline(parent)
-    pexe = exe_of(parent) or ""
-    text = "\0".join(pargv)
-    names = [n for n in (exe, os.path.basename(exe)) if len(n) > 2]
+    if _dropped(exe_of(parent) or ""):
+        return True
+    if any(a.startswith(TEMP_DIRS) and os.path.isfile(a) for a in pargv[1:]):
+        return True
+    exe = exe_of(child) or ""
+    if not _dropped(exe):
+        return False
+    path = exe.removesuffix(" (deleted)")
+    argv = _cmdline(child)
+    names = [n for n in (path, os.path.basename(path)) if len(n) > 2]
     if argv and len(argv[0]) > 2:
         names.append(argv[0])
-    if any(n in text for n in names):
-        return True
-    if pexe.startswith(TEMP_DIRS) or pexe.endswith(" (deleted)") or pexe.startswith("/memfd:"):
-        return True
-    return any(a.startswith(TEMP_DIRS) and os.path.isfile(a) for a in pargv[1:])
+    text = "\0".join(pargv)
+    return any(n in text for n in names)
 
 
 def tree(pid: int, protect: Protection) -> list[int]:
