@@ -212,6 +212,9 @@ class Finding:
     """MITRE ATT&CK technique ids."""
     observed: str = field(default_factory=lambda: now_iso())
     """When the finding was made (UTC, ISO 8601)."""
+    action: str | None = None
+    """What ``minehunt respond`` did about it ('killed pid 12; quarantined /tmp/x ...'),
+    None when nothing was done."""
 
     @property
     def fingerprint(self) -> str:
@@ -305,6 +308,7 @@ def finding_from_dict(data: Mapping[str, Any]) -> Finding:
         ),
         attack=tuple(data.get("attack", ("T1496",))),
         observed=data.get("observed", ""),
+        action=data.get("action"),
     )
 
 

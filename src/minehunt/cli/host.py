@@ -144,8 +144,32 @@ def watch_host_cmd(
         typer.Option(min=1, help="Stop after this many scans [default: run until stopped]."),
     ] = None,
     intel_dir: IntelOpt = None,
+    respond: Annotated[
+        bool,
+        typer.Option("--respond", help="Apply the 'minehunt respond' plan to new findings."),
+    ] = False,
+    respond_min_severity: Annotated[
+        Severity,
+        typer.Option("--respond-min-severity", help="With --respond: act at or above this."),
+    ] = Severity.HIGH,
+    respond_max: Annotated[
+        int, typer.Option("--respond-max", min=1, help="With --respond: responses per minute.")
+    ] = 6,
+    protect: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--protect", help="With --respond: never touch this PID or NAME."),
+    ] = None,
+    pid: Annotated[
+        Optional[list[int]],  # noqa: UP045
+        typer.Option("--pid", help="With --respond: act only on this process and its tree."),
+    ] = None,
+    quarantine_dir: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--quarantine-dir", help="With --respond: quarantine and journals."),
+    ] = None,
 ) -> None:
-    """Scan this host every INTERVAL seconds; print new or changed findings as JSON lines."""
+    """Scan this host every INTERVAL seconds; print new or changed findings as JSON lines.
+    With --respond, act on them as 'minehunt respond --yes' would (rate-limited)."""
     from minehunt.host import HostScanOptions
     from minehunt.host.persistence import FileCache
     from minehunt.host.processes import CpuHistory
@@ -159,8 +183,25 @@ def watch_host_cmd(
         cpu_window=min(0.5, interval / 10),
         history=CpuHistory(),
         file_cache=FileCache(),
+        live_processes=respond,
     )
-    _stream_changes(
-        output,
-        changes(intel, opts, interval=interval, min_severity=min_severity, iterations=iterations),
+    found = changes(
+        intel, opts, interval=interval, min_severity=min_severity, iterations=iterations
     )
+    if respond:
+        from minehunt.cli.respond import _need_root, protection, show_response
+        from minehunt.respond import PlanOptions
+        from minehunt.respond import quarantine_dir as qdir_of
+        from minehunt.respond.watch import RateLimit, WatchResponse, responding
+
+        _need_root()
+        qdir = qdir_of(quarantine_dir)
+        plan = PlanOptions(
+            root=root,
+            min_severity=respond_min_severity,
+            protect=protection(protect),
+            only_pids=frozenset(pid) if pid else None,
+            quarantine=qdir,
+        )
+        found = responding(found, WatchResponse(plan, qdir, RateLimit(respond_max), show_response))
+    _stream_changes(output, found)

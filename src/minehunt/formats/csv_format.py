@@ -25,6 +25,7 @@ COLUMNS = (
     "evidence",
     "attack",
     "observed",
+    "action",
 )
 
 
@@ -53,6 +54,7 @@ def render(report: Report) -> str:
                 " | ".join(f"{e.check_id}: {e.summary}" for e in f.evidence),
                 " ".join(f.attack),
                 f.observed,
+                f.action,
             ]
         )
     return out.getvalue()

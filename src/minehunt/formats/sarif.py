@@ -101,6 +101,8 @@ def render(report: Report) -> str:
                 ],
             },
         }
+        if f.action:
+            result["properties"]["action"] = f.action
         results.append(result)
     notifications = [
         {

@@ -35,16 +35,22 @@ def render(report: Report, *, color: bool = False, width: int = 120) -> str:
         tbl.add_column("Check", no_wrap=True)
         tbl.add_column("Target", overflow="fold", max_width=40)
         tbl.add_column("Evidence", overflow="fold")
+        acted = any(f.action for f in report.findings)
+        if acted:  # only a response report has actions; scans keep four columns
+            tbl.add_column("Action", overflow="fold", max_width=40)
         for f in report.findings:
             ev = "\n".join(f"• {e.summary} [{e.check_id}]" for e in f.evidence[:8])
             if len(f.evidence) > 8:
                 ev += f"\n• … {len(f.evidence) - 8} more"
-            tbl.add_row(
+            cells = [
                 f"[{_STYLE[f.severity]}]{f.severity.value}[/]\n{f.confidence.value} conf.",
                 f"{f.check_id}\n{f.title}",
                 f.target.label(),
                 ev,
-            )
+            ]
+            if acted:
+                cells.append(f.action or "-")
+            tbl.add_row(*cells)
         con.print(tbl)
     if report.skipped:
         con.print(f"\n{len(report.skipped)} input(s) could not be scanned:")

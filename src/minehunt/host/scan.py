@@ -42,11 +42,14 @@ class HostScanOptions:
     """Also scan process memory with the YARA rules (host/memory.py), within these bounds."""
     container: str | None = None
     """Only processes in this container (ID prefix or name); host files are not checked."""
+    live_processes: bool = False
+    """Scan this host's processes even when ``root`` is not '/' (respond: start-up files
+    kept below a prefix, processes running here)."""
 
     @property
     def live(self) -> bool:
         """Processes, sockets and /proc exist only for the host minehunt runs on."""
-        return self.root.resolve() == Path("/")
+        return self.live_processes or self.root.resolve() == Path("/")
 
 
 def describe_process(target: Target, signals: list[Signal]) -> str:

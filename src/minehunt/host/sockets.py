@@ -86,7 +86,11 @@ def connection_signals(
                     CheckId("MH-NET-002"),
                     f"connected to {raddr}, {why}",
                     source="socket",
-                    attributes={"raddr": raddr, "laddr": c.laddr},
+                    attributes={
+                        "raddr": raddr,
+                        "laddr": c.laddr,
+                        **({"pinned": pinned_to} if pinned_to else {}),
+                    },
                 ),
             )
         elif c.rport in intel.mining_ports or c.rport in intel.tls_ports:
