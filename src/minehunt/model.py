@@ -73,6 +73,7 @@ class TargetKind(enum.StrEnum):
     URL = "url"
     FLOW = "flow"
     LOG = "log"
+    ROUTER = "router"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,709 @@
+"""The router checks (MH-ROUTER-*): a RouterConfig in, findings out, each pointing at the
+line or item to look at and saying what to remove.
+
+Severity follows who makes such a change: what only an attacker does (a miner in the proxy
+error page, a SOCKS server for one outside network, a job that deletes other jobs) is high;
+what a careless or busy admin also does (a management job that fetches and imports, a
+transparent caching proxy, a changed port) stays low unless attacker-only signs join it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from minehunt import checks
+from minehunt.intel import Intel
+from minehunt.model import (
+    CheckId,
+    Confidence,
+    Evidence,
+    Finding,
+    Scalar,
+    Severity,
+    Target,
+    TargetKind,
+)
+from minehunt.router import code as code_mod
+from minehunt.router import versions
+from minehunt.router.model import Action, Entry, Note, RouterConfig
+
+__all__ = ["AUDITED", "Sweep", "Where", "audit", "keep"]
+
+AUDITED = frozenset(
+    {
+        "/ip proxy",
+        "/ip proxy access",
+        "/ip socks",
+        "/ip socks access",
+        "/ip firewall nat",
+        "/ip firewall filter",
+        "/system scheduler",
+        "/system script",
+        "/ip dns",
+        "/ip dns static",
+        "/ip dns cache",
+        "/user",
+        "/user group",
+        "/file",
+        "/ip service",
+        "/interface list member",
+        "/ip dhcp-client",
+        "/interface pppoe-client",
+        "/interface lte",
+        "/system resource",
+    }
+)
+_SWEEP_SKIP = frozenset({"/ip dns static", "/ip dns cache", "/system scheduler", "/system script"})
+_SERVICE_DEFAULTS = {
+    "telnet": (23, True),
+    "ftp": (21, True),
+    "www": (80, True),
+    "ssh": (22, True),
+    "www-ssl": (443, False),
+    "api": (8728, True),
+    "winbox": (8291, True),
+    "api-ssl": (8729, True),
+}
+_FULL_POLICY = frozenset({"write", "policy", "password"})
+_SHORT_INTERVAL = 30 * 60
+_PROXY_MATCHERS = (
+    "src-address",
+    "dst-address",
+    "dst-host",
+    "dst-port",
+    "local-port",
+    "path",
+    "method",
+    "src-port",
+)
+
+
+def keep(menu: str) -> bool:
+    """True for the menus the checks read (the parser keeps only these)."""
+    return menu in AUDITED
+
+
+@dataclass(frozen=True)
+class Where:
+    """Which router the findings are about: an export file or a device."""
+
+    source: str
+    """Export path, or the device URL (``ssh://host:22``, ``api://host:8728``)."""
+    live: bool = False
+
+    def target(self, line: int | None) -> Target:
+        if self.live:
+            host = self.source.split("://", 1)[-1].rsplit(":", 1)[0]
+            return Target(TargetKind.ROUTER, name=host, url=self.source, line=line)
+        return Target(
+            TargetKind.ROUTER, name=os.path.basename(self.source), path=self.source, line=line
+        )
+
+    def origin(self, entry: Entry | None) -> str:
+        if entry is None:
+            return self.source
+        if self.live:
+            return f"{self.source} {entry.menu} print"
+        return self.source
+
+
+def _finding(
+    check_id: str,
+    where: Where,
+    entry: Entry | None,
+    summary: str,
+    *,
+    severity: Severity | None = None,
+    confidence: Confidence | None = None,
+    attrs: dict[str, Scalar] | None = None,
+    line: int | None = None,
+) -> Finding:
+    c = checks.get(check_id)
+    at = entry.line if entry is not None else line
+    attributes: dict[str, Scalar] = {"menu": entry.menu} if entry is not None else {}
+    if entry is not None and entry.text:
+        attributes["command"] = entry.text
+    attributes.update(attrs or {})
+    ev = Evidence(CheckId(check_id), summary, where.origin(entry), at, attributes)
+    return Finding(
+        check_id=c.id,
+        title=c.title,
+        severity=severity or c.severity,
+        confidence=confidence or c.confidence,
+        target=where.target(at),
+        summary=summary,
+        evidence=(ev,),
+        attack=c.attack,
+    )
+
+
+def _at(entry: Entry) -> str:
+    return f"line {entry.line}: " if entry.line else ""
+
+
+_HINT_SKIP = frozenset({"disabled", "comment", "log", "log-prefix", ".id", "source", "on-event"})
+
+
+def _remove_hint(entry: Entry) -> str:
+    """A console command that removes exactly this item."""
+    name = entry.name
+    if name:
+        return f'{entry.menu} remove [find name="{name}"]'
+    comment = entry.get("comment")
+    if comment:
+        return f'{entry.menu} remove [find comment="{comment}"]'
+    keys = [f"{k}={_console(v)}" for k, v in entry.props.items() if k not in _HINT_SKIP and v][:5]
+    return f"{entry.menu} remove [find {' '.join(keys)}]" if keys else f"{entry.menu} remove"
+
+
+def _console(value: str) -> str:
+    if value and all(c.isalnum() or c in ".,:/-_!*" for c in value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
+
+
+class Sweep:
+    """MH-ROUTER-001 over every entry of every menu, as the parser streams them."""
+
+    def __init__(self, intel: Intel, where: Where) -> None:
+        self.intel = intel
+        self.where = where
+        self.findings: list[Finding] = []
+
+    def __call__(self, entry: Entry) -> None:
+        if entry.menu in _SWEEP_SKIP:
+            return
+        for key, value in entry.props.items():
+            if len(value) < 4 or (key in ("name", "comment") and entry.menu != "/file"):
+                continue
+            refs = code_mod.miner_refs(self.intel, value)
+            if not refs:
+                continue
+            page = entry.menu == "/file" and entry.name.lower().lstrip("/").startswith(
+                ("webproxy/", "hotspot/", "flash/webproxy/", "flash/hotspot/")
+            )
+            what = f"file {entry.name}" if entry.menu == "/file" else f"{entry.menu} {key}="
+            fix = (
+                f"delete or restore {entry.name}"
+                if entry.menu == "/file"
+                else f"remove it: {_remove_hint(entry)}"
+            )
+            self.findings.append(
+                _finding(
+                    "MH-ROUTER-001",
+                    self.where,
+                    entry,
+                    f"{_at(entry)}{what} names {', '.join(refs[:3])}"
+                    + (" (every proxied or hotspot page carries it)" if page else "")
+                    + f"; {fix}",
+                    severity=Severity.CRITICAL if page else None,
+                    attrs={"indicators": ", ".join(refs[:5]), "property": key},
+                )
+            )
+            return
+
+
+def audit(
+    config: RouterConfig, intel: Intel, where: Where, expected_users: Iterable[str] = ()
+) -> tuple[list[Finding], list[Note]]:
+    """All MH-ROUTER checks except the streaming sweep; returns (findings, notes)."""
+    findings: list[Finding] = []
+    notes: list[Note] = []
+    proxy_findings = list(_proxy(config, where))
+    findings.extend(proxy_findings)
+    findings.extend(_socks(config, where))
+    findings.extend(_jobs(config, intel, where))
+    findings.extend(_dns(config, intel, where))
+    findings.extend(_users(config, where, tuple(expected_users)))
+    findings.extend(_version(config, where))
+    findings.extend(_exposure(config, where, notes))
+    return findings, notes
+
+
+# -- web proxy: NAT redirect to the proxy, deny-all access (002, 003) ----------------------
+def _ports(spec: str) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for part in spec.replace(" ", "").split(","):
+        if not part or part.startswith("!"):
+            continue
+        lo, _, hi = part.partition("-")
+        if lo.isdigit() and (not hi or hi.isdigit()):
+            out.append((int(lo), int(hi or lo)))
+    return out
+
+
+def _has_port(spec: str, port: int) -> bool:
+    return any(lo <= port <= hi for lo, hi in _ports(spec))
+
+
+def _proxy(config: RouterConfig, where: Where) -> Iterator[Finding]:
+    proxy = config.singleton("/ip proxy")
+    proxy_ports = {p for lo, hi in _ports(proxy.get("port", "8080")) for p in range(lo, hi + 1)}
+    deny_all = [
+        e
+        for e in config.menu("/ip proxy access")
+        if e.action is Action.ADD
+        and not e.disabled
+        and e.get("action", "allow").lower() == "deny"
+        and not any(e.get(k) for k in _PROXY_MATCHERS)
+    ]
+    redirects = []
+    for e in config.menu("/ip firewall nat"):
+        if e.disabled or e.action is not Action.ADD or e.get("chain") != "dstnat":
+            continue
+        if e.get("action") not in ("redirect", "dst-nat"):
+            continue
+        if e.get("protocol", "tcp").lower() not in ("tcp", "6"):
+            continue
+        dst = e.get("dst-port")
+        web = [p for p in (80, 443) if dst and _has_port(dst, p)]
+        to = {p for lo, hi in _ports(e.get("to-ports")) for p in range(lo, hi + 1)}
+        if web and to & proxy_ports:
+            redirects.append((e, web, sorted(to & proxy_ports)[0]))
+    for e, web, port in redirects:
+        sev = Severity.HIGH if deny_all else Severity.LOW
+        why = (
+            " and the proxy denies every request, so each page becomes its error page"
+            if deny_all
+            else " (transparent caching does this too; confirm it is yours)"
+        )
+        yield _finding(
+            "MH-ROUTER-002",
+            where,
+            e,
+            f"{_at(e)}NAT {e.get('action')} of TCP {'/'.join(map(str, web))} to the web "
+            f"proxy port {port}{why}; if not yours, remove it: {_remove_hint(e)}",
+            severity=sev,
+            confidence=Confidence.HIGH if deny_all else None,
+            attrs={"to_port": port, "proxy_enabled": proxy.get("enabled", "no")},
+        )
+    for e in deny_all:
+        yield _finding(
+            "MH-ROUTER-003",
+            where,
+            e,
+            f"{_at(e)}web proxy access rule denies every request"
+            + (", and web traffic is redirected to the proxy" if redirects else "")
+            + f"; remove it: {_remove_hint(e)} and check webproxy/error.html",
+            severity=Severity.HIGH if redirects else None,
+            attrs={"redirect_to": e.get("redirect-to")},
+        )
+
+
+# -- SOCKS (004, 005) --------------------------------------------------------------------
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    t = text.strip().lstrip("!").split("-", 1)[0]
+    try:
+        return ipaddress.ip_network(t, strict=False)
+    except ValueError:
+        return None
+
+
+def _socks(config: RouterConfig, where: Where) -> Iterator[Finding]:
+    socks = config.singleton("/ip socks")
+    enabled = socks.get("enabled", "no").lower() in ("yes", "true")
+    port = socks.get("port", "1080")
+    line = config.first_line("/ip socks")
+    entry = next(iter(config.menu("/ip socks")), None)
+    if enabled:
+        odd = port != "1080"
+        yield _finding(
+            "MH-ROUTER-004",
+            where,
+            entry,
+            f"{f'line {line}: ' if line else ''}SOCKS server enabled on port {port}"
+            + (" (not the default 1080)" if odd else "")
+            + "; if not in use: /ip socks set enabled=no",
+            severity=Severity.MEDIUM if odd else None,
+            attrs={"port": port},
+        )
+    allows: list[tuple[Entry, str]] = []
+    for e in config.menu("/ip socks access"):
+        if e.disabled or e.action is not Action.ADD:
+            continue
+        if e.get("action", "allow").lower() == "allow" and e.get("src-address"):
+            allows.append((e, e.get("src-address")))
+    nets = {str(n) for _, s in allows if (n := _network(s)) is not None}
+    if len(nets) == 1:
+        net = _network(next(iter(nets)))
+        if net is not None and net.is_global:
+            e = allows[0][0]
+            yield _finding(
+                "MH-ROUTER-005",
+                where,
+                e,
+                f"{_at(e)}SOCKS access admits only {net} (a public network)"
+                + ("" if enabled else " (SOCKS is disabled now)")
+                + f"; remove the rule ({_remove_hint(e)}) and disable SOCKS",
+                severity=None if enabled else Severity.MEDIUM,
+                attrs={"network": str(net)},
+            )
+
+
+# -- schedulers and scripts (006) -------------------------------------------------------
+_RUN_SCRIPT = re.compile(r"(?i)script[\s/]+run\s+\"?([\w.-]+)")
+
+
+def _jobs(config: RouterConfig, intel: Intel, where: Where) -> Iterator[Finding]:
+    scripts = {e.name: e for e in config.menu("/system script") if e.action is Action.ADD}
+    used: set[str] = set()
+    jobs: list[tuple[Entry, list[Entry]]] = []
+    for e in config.menu("/system scheduler"):
+        if e.action is not Action.ADD:
+            continue
+        event = e.get("on-event").strip()
+        refs = [scripts[event]] if event in scripts else []
+        refs += [scripts[n] for n in _RUN_SCRIPT.findall(event) if n in scripts]
+        used.update(r.name for r in refs)
+        jobs.append((e, refs))
+    jobs += [(s, []) for name, s in scripts.items() if name not in used]
+    for e, refs in jobs:
+        body = e.get("source") if e.menu == "/system script" else e.get("on-event")
+        code = "\n".join([body, *(r.get("source") for r in refs)])
+        sig = code_mod.signals(code, intel)
+        if not (sig.remote_code or sig.attacker):
+            continue
+        interval = code_mod.duration_seconds(e.get("interval"))
+        short = interval is not None and 0 < interval <= _SHORT_INTERVAL
+        parts = []
+        if sig.remote_code:
+            parts.append("fetches " + (", ".join(sig.fetches[:2]) or "a file") + " and runs it")
+        parts.extend(sig.attacker)
+        if interval:
+            parts.append(f"every {e.get('interval')}")
+        if sig.attacker:
+            sev, conf = Severity.HIGH, Confidence.HIGH
+        elif short and sig.plain_bare:
+            sev, conf = Severity.MEDIUM, Confidence.MEDIUM
+        else:
+            sev, conf = Severity.LOW, Confidence.LOW
+        kind = "scheduler" if e.menu == "/system scheduler" else "script"
+        advice = (
+            "remove it and the scripts it runs"
+            if sig.attacker
+            else "if this is not your management job, remove it"
+        )
+        yield _finding(
+            "MH-ROUTER-006",
+            where,
+            e,
+            f"{_at(e)}{kind} {e.name or '?'} {'; '.join(parts)}; {advice}: {_remove_hint(e)}",
+            severity=sev,
+            confidence=conf,
+            attrs={
+                "job": e.name,
+                "interval": e.get("interval"),
+                "fetches": ", ".join(sig.fetches[:5]),
+                "attacker_actions": "; ".join(sig.attacker),
+                "scripts": ", ".join(r.name for r in refs),
+            },
+        )
+
+
+# -- DNS (007, 008) ---------------------------------------------------------------------
+def _sink(e: Entry) -> bool:
+    if e.get("type").upper() == "NXDOMAIN":
+        return True
+    addr = e.get("address")
+    if not addr or e.get("cname") or e.get("forward-to"):
+        return False
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        return False
+    return ip.is_unspecified or ip.is_loopback
+
+
+_RX_HOST = re.compile(r"(?:[a-z0-9-]+\\\.)+[a-z]{2,24}")
+
+
+def _dns_names(e: Entry, intel: Intel) -> list[str]:
+    names: list[str] = []
+    name = e.get("name")
+    if name and intel.pool_domain(name):
+        names.append(name)
+    rx = e.get("regexp")
+    if rx:
+        for m in _RX_HOST.finditer(rx.lower()):
+            host = m.group(0).replace("\\.", ".")
+            if intel.pool_domain(host):
+                names.append(host)
+        names += intel.find_pool_domains(rx)
+    for key in ("cname", "forward-to"):
+        v = e.get(key)
+        if v and intel.pool_domain(v):
+            names.append(v)
+    return list(dict.fromkeys(names))
+
+
+def _dns(config: RouterConfig, intel: Intel, where: Where) -> Iterator[Finding]:
+    for e in config.menu("/ip dns static"):
+        if e.disabled or e.action is not Action.ADD:
+            continue
+        names = _dns_names(e, intel)
+        if not names or _sink(e):
+            continue
+        answer = e.get("address") or e.get("cname") or e.get("forward-to") or "?"
+        asked = e.get("name") or e.get("regexp")
+        yield _finding(
+            "MH-ROUTER-007",
+            where,
+            e,
+            f"{_at(e)}static DNS answers {asked} with {answer} (mining pool {names[0]}): "
+            f"clients using this router are sent there; remove it: {_remove_hint(e)}",
+            attrs={"domain": names[0], "answer": answer},
+        )
+    seen: set[str] = set()
+    for e in config.menu("/ip dns cache"):
+        name = e.get("name").lower().rstrip(".")
+        pool = intel.pool_domain(name) if name else None
+        if not pool or name in seen:
+            continue
+        seen.add(name)
+        answer = e.get("address") or e.get("data")
+        yield _finding(
+            "MH-ROUTER-008",
+            where,
+            e,
+            f"DNS cache holds {name} ({answer or 'no address'}): a client behind this router "
+            "looked up a mining pool; find it in the firewall connection table",
+            attrs={"domain": name, "pool": pool, "answer": answer},
+        )
+
+
+# -- users (009) ------------------------------------------------------------------------
+def _users(config: RouterConfig, where: Where, expected: tuple[str, ...]) -> Iterator[Finding]:
+    full_groups = {"full"}
+    for g in config.menu("/user group"):
+        policy = {p.strip() for p in g.get("policy").split(",")}
+        if policy >= _FULL_POLICY:
+            full_groups.add(g.name)
+    allowed = set(expected) or {"admin"}
+    for e in config.menu("/user"):
+        if e.action is not Action.ADD or e.disabled:
+            continue
+        if e.get("group") in full_groups and e.name and e.name not in allowed:
+            yield _finding(
+                "MH-ROUTER-009",
+                where,
+                e,
+                f"{_at(e)}user {e.name} has full rights (group {e.get('group')})"
+                + (f", last login {e.get('last-logged-in')}" if e.get("last-logged-in") else "")
+                + f'; if you did not add it: /user remove [find name="{e.name}"]',
+                severity=Severity.MEDIUM if expected else None,
+                attrs={"user": e.name, "group": e.get("group"), "address": e.get("address")},
+            )
+
+
+# -- version (010) ----------------------------------------------------------------------
+def _version(config: RouterConfig, where: Where) -> Iterator[Finding]:
+    version = config.version or config.singleton("/system resource").get("version")
+    if not version:
+        return
+    hits = versions.vulnerabilities(version)
+    if not hits:
+        return
+    worst = max(v.severity for v in hits)
+    cves = ", ".join(c for v in hits for c in v.cves)
+    yield _finding(
+        "MH-ROUTER-010",
+        where,
+        None,
+        f"RouterOS {version} is affected by {cves}; upgrade RouterOS and change every "
+        "password (stolen credentials survive the upgrade)",
+        severity=worst,
+        attrs={"version": version, "cves": cves},
+        line=1 if not where.live else None,
+    )
+
+
+# -- WAN exposure (011..014) --------------------------------------------------------------
+@dataclass(frozen=True)
+class _Wan:
+    interfaces: frozenset[str]
+    lists: dict[str, set[str]]
+
+
+def _wan(config: RouterConfig) -> _Wan | None:
+    lists: dict[str, set[str]] = {}
+    for e in config.menu("/interface list member"):
+        if e.action is Action.ADD and not e.disabled:
+            lists.setdefault(e.get("list"), set()).add(e.get("interface"))
+    wan = set(lists.get("WAN", set()))
+    for menu in ("/ip dhcp-client", "/interface pppoe-client", "/interface lte"):
+        for e in config.menu(menu):
+            if e.action is Action.ADD and not e.disabled:
+                wan.add(e.get("interface") if menu == "/ip dhcp-client" else e.name)
+    wan.discard("")
+    return _Wan(frozenset(wan), lists) if wan else None
+
+
+def _iface_match(rule: Entry, wan: _Wan) -> bool:
+    iface = rule.get("in-interface")
+    if iface:
+        neg = iface.startswith("!")
+        hit = iface.lstrip("!") in wan.interfaces
+        if hit == neg:
+            return False
+    lst = rule.get("in-interface-list")
+    if lst:
+        neg = lst.startswith("!")
+        name = lst.lstrip("!")
+        members = wan.lists.get(name, set())
+        hit = name == "WAN" or bool(members & wan.interfaces) or name == "all"
+        if hit == neg:
+            return False
+    return True
+
+
+_NEUTRAL = frozenset(
+    {
+        "chain",
+        "action",
+        "comment",
+        "disabled",
+        "log",
+        "log-prefix",
+        "in-interface",
+        "in-interface-list",
+        "protocol",
+        "dst-port",
+        "connection-state",
+        "dst-address-type",
+        "place-before",
+        "jump-target",
+    }
+)
+
+
+def _rule_matches(rule: Entry, wan: _Wan, proto: str, port: int) -> bool:
+    for key, value in rule.props.items():
+        if key in _NEUTRAL or not value:
+            continue
+        if value.startswith("!"):
+            continue  # 'not from X' still matches most of the internet
+        return False  # src-address, address lists, limits ...: not every WAN packet
+    if not _iface_match(rule, wan):
+        return False
+    p = rule.get("protocol").lower()
+    if p and p not in (proto, {"tcp": "6", "udp": "17"}[proto]):
+        return False
+    dst = rule.get("dst-port")
+    if dst and not _has_port(dst, port):
+        return False
+    states = rule.get("connection-state")
+    if states and not states.startswith("!") and "new" not in states.split(","):
+        return False
+    dtype = rule.get("dst-address-type")
+    return not (dtype and dtype.lstrip("!") != "local")
+
+
+def _reaches(config: RouterConfig, wan: _Wan, proto: str, port: int) -> tuple[bool, Entry | None]:
+    """Does a new packet from the WAN to the router's ``port`` get through the input chain?"""
+    for rule in config.menu("/ip firewall filter"):
+        if rule.action is not Action.ADD or rule.disabled or rule.get("chain") != "input":
+            continue
+        act = rule.get("action", "accept")
+        if act not in ("accept", "drop", "reject", "tarpit"):
+            continue
+        if _rule_matches(rule, wan, proto, port):
+            return act == "accept", rule
+    return True, None
+
+
+def _services(config: RouterConfig) -> dict[str, tuple[int, bool, str, Entry | None]]:
+    out: dict[str, tuple[int, bool, str, Entry | None]] = {
+        name: (port, on, "", None) for name, (port, on) in _SERVICE_DEFAULTS.items()
+    }
+    for e in config.menu("/ip service"):
+        name = e.name
+        if name not in out:
+            continue
+        port, on, addr, _ = out[name]
+        if e.get("port").isdigit():
+            port = int(e.get("port"))
+        if "disabled" in e.props:
+            on = not e.disabled
+        if e.action is Action.OTHER and e.text.split()[0:1] == ["disable"]:
+            on = False
+        out[name] = (port, on, e.get("address", addr), e)
+    return out
+
+
+def _exposure(config: RouterConfig, where: Where, notes: list[Note]) -> Iterator[Finding]:
+    services = _services(config)
+    for name, (port, _on, _addr, e) in services.items():
+        default = _SERVICE_DEFAULTS[name][0]
+        if e is not None and port != default:
+            yield _finding(
+                "MH-ROUTER-012",
+                where,
+                e,
+                f"{_at(e)}service {name} listens on {port} instead of {default}; confirm "
+                "an admin changed it",
+                attrs={"service": name, "port": port, "default_port": default},
+            )
+    wan = _wan(config)
+    if wan is None:
+        if config.menu("/ip firewall filter") or config.menu("/ip service"):
+            notes.append(
+                Note(
+                    None,
+                    reason="WAN interface unknown (no WAN interface list, DHCP or PPPoE "
+                    "client): exposure to the WAN not checked",
+                )
+            )
+        return
+    wan_names = ", ".join(sorted(wan.interfaces))
+    open_all, _ = _reaches(config, wan, "tcp", 65000)
+    if open_all:
+        yield _finding(
+            "MH-ROUTER-014",
+            where,
+            None,
+            f"no input-chain rule drops new connections from the WAN ({wan_names}); add "
+            "/ip firewall filter add chain=input in-interface-list=!LAN action=drop",
+            attrs={"wan": wan_names},
+        )
+    exposed = []
+    first: Entry | None = None
+    for name, (port, on, addr, e) in services.items():
+        if not on or addr.strip():
+            continue
+        ok, _rule = _reaches(config, wan, "tcp", port)
+        if ok:
+            exposed.append(f"{name}/{port}")
+            first = first or e
+    if exposed:
+        sev = (
+            Severity.MEDIUM
+            if any(s.split("/")[0] in ("telnet", "ftp", "winbox", "api") for s in exposed)
+            else Severity.LOW
+        )
+        yield _finding(
+            "MH-ROUTER-011",
+            where,
+            first,
+            f"reachable from the WAN ({wan_names}): {', '.join(exposed)}; disable what you do "
+            "not use (/ip service disable telnet,ftp,api) and restrict the rest (/ip service set "
+            "winbox address=<your admin network>)",
+            severity=sev,
+            attrs={"services": ", ".join(exposed), "wan": wan_names},
+        )
+    dns = config.singleton("/ip dns")
+    if dns.get("allow-remote-requests", "no").lower() in ("yes", "true"):
+        ok, _rule = _reaches(config, wan, "udp", 53)
+        if ok:
+            e = next(iter(config.menu("/ip dns")), None)
+            yield _finding(
+                "MH-ROUTER-013",
+                where,
+                e,
+                f"{_at(e) if e else ''}allow-remote-requests=yes and nothing drops DNS from the "
+                f"WAN ({wan_names}); drop udp/tcp 53 from the WAN in the input chain",
+                attrs={"wan": wan_names},
+            )
