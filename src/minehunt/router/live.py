@@ -143,7 +143,7 @@ async def _ssh(
             try:
                 prints.append((menu, await _run(conn, login, command)))
             except DeviceError as e:
-                notes.append(Note(None, reason=str(e)))
+                notes.append(Note(None, reason=str(e).removeprefix(f"{where}: ")))
     items = list(parse_export(export.splitlines()))
     resource: dict[str, str] = {}
     for menu, text in prints:
@@ -151,7 +151,7 @@ async def _ssh(
             resource = _key_colon_value(text)
             continue
         if _looks_like_error(text):
-            notes.append(Note(None, reason=f"{where}: {menu} print: {text.strip()[:120]}"))
+            notes.append(Note(None, reason=f"{menu} print: {text.strip()[:120]}"))
             continue
         items.extend(parse_print(text, menu))
     if resource:
@@ -264,7 +264,7 @@ def _api(
             try:
                 rows = list(api.path(*path.strip("/").split("/")))
             except TrapError as e:
-                notes.append(Note(None, reason=f"{where}: {path}/print refused: {e}"))
+                notes.append(Note(None, reason=f"{path}/print refused: {e}"))
                 continue
             items.extend(_api_entries(path, rows))
     except TimeoutError as e:
