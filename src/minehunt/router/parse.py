@@ -310,13 +310,20 @@ def parse_export(lines: Iterable[str]) -> Iterator[Entry | Note]:
         if text.startswith("/"):
             # Menu words run until the command word or the first key=value.
             idx = 0
-            for idx, tok in enumerate(tokens):  # noqa: B007 - idx is used after the loop
+            glued: Token | None = None
+            for idx, tok in enumerate(tokens):
                 if tok.key is not None or tok.bracket or tok.value.lower() in _COMMANDS:
                     break
-                words.extend(w for w in tok.value.split("/") if w)
+                pieces = [w for w in tok.value.split("/") if w]
+                if len(pieces) > 1 and pieces[-1].lower() in _COMMANDS:  # /ip/dns/static/add
+                    words.extend(pieces[:-1])
+                    glued = Token(None, pieces[-1])
+                    idx += 1
+                    break
+                words.extend(pieces)
             else:
                 idx = len(tokens)
-            rest = tokens[idx:]
+            rest = ([glued] if glued else []) + tokens[idx:]
             if not words:
                 yield Note(n, reason=f"no menu name: {_short(text)!r}")
                 continue
@@ -486,7 +493,7 @@ def read_export(
 ) -> RouterConfig:
     """Parse an export file (never loaded whole). OSError propagates to the caller."""
     with open(path, encoding="utf-8", errors="replace", newline="") as f:
-        head = f.read(4096)
+        head = f.read(512)  # a binary file (backup, firmware) is binary from its start
         if head and _mostly_binary(head):
             return RouterConfig(
                 source=path,
