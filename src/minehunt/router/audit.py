@@ -307,8 +307,10 @@ def _socks(config: RouterConfig, where: Where) -> Iterator[Finding]:
     socks = config.singleton("/ip socks")
     enabled = socks.get("enabled", "no").lower() in ("yes", "true")
     port = socks.get("port", "1080")
-    line = config.first_line("/ip socks")
-    entry = next(iter(config.menu("/ip socks")), None)
+    # The line that turned it on (a later 'set' overrides an earlier one).
+    setters = [e for e in config.menu("/ip socks") if "enabled" in e.props or "port" in e.props]
+    entry = setters[-1] if setters else None
+    line = entry.line if entry else None
     if enabled:
         odd = port != "1080"
         yield _finding(
@@ -689,8 +691,8 @@ def _exposure(config: RouterConfig, where: Where, notes: list[Note]) -> Iterator
             where,
             first,
             f"reachable from the WAN ({wan_names}): {', '.join(exposed)}; disable what you do "
-            "not use (/ip service disable telnet,ftp,api) and restrict the rest (/ip service set "
-            "winbox address=<your admin network>)",
+            "not use (/ip service disable NAME) and limit the rest to your admin network "
+            "(/ip service set NAME address=ADMIN-NET)",
             severity=sev,
             attrs={"services": ", ".join(exposed), "wan": wan_names},
         )
