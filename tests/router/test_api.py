@@ -71,6 +71,7 @@ CAMPAIGN = {
         {".id": "*2", "name": "ftu", "group": "full", "disabled": "false"},
     ],
     "/user/group": [],
+    "/user/active": [{".id": "*5", "name": "ftu", "address": "95.154.216.130", "via": "api"}],
     "/file": [
         {
             ".id": "*1",
@@ -127,6 +128,7 @@ def test_api_campaign_found_read_only(server: ApiServer, intel: Intel) -> None:
     assert by_id["MH-ROUTER-006"].severity.value == "high"
     assert by_id["MH-ROUTER-010"].severity.value == "high"  # 6.41.3: CVE-2018-14847
     assert by_id["MH-ROUTER-001"].severity.value == "critical"
+    assert "logged in now from 95.154.216.130 via api" in by_id["MH-ROUTER-009"].summary
     assert by_id["MH-ROUTER-014"].severity.value == "medium"  # empty input chain, WAN known
     assert by_id["MH-ROUTER-002"].target.url == f"api://127.0.0.1:{server.port}"
     assert all(c == "/login" or c.endswith("/print") for c in server.commands), server.commands

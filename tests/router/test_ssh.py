@@ -42,6 +42,7 @@ def test_ssh_device_read_only_and_campaign_found(ssh_device: SshDevice, intel: I
     assert cache == {"xmr.pool.minergate.com", "pool.supportxmr.com"}
     users = [f for f in found if f.check_id == "MH-ROUTER-009"]
     assert [f.evidence[0].attributes["user"] for f in users] == ["ftu"]
+    assert "logged in now from 95.154.216.130 via winbox" in users[0].summary
     assert any(f.check_id == "MH-ROUTER-010" for f in found)
     for f in found:
         assert f.target.kind.value == "router"
@@ -51,6 +52,27 @@ def test_ssh_device_read_only_and_campaign_found(ssh_device: SshDevice, intel: I
     assert sent[0] == "/export verbose"
     assert all(c == "/export verbose" or " print" in c for c in sent), sent
     assert col.skipped == []
+
+
+def test_ssh_routeros7_file_contents_read_with_file_get(
+    ssh_device: SshDevice, intel: Intel
+) -> None:
+    # RouterOS 7 prints files without their contents; the page is read with /file get.
+    files = ssh_device.dir / "_file_print_detail_without-paging"
+    text = files.read_text()
+    html = text.split("contents=", 1)[1].split("\n", 1)[0]
+    files.write_text(text.replace("contents=" + html, "", 1))
+    page = html.strip('"').replace('\\"', '"').replace("\\$", "$")
+    answer = ':put_[_file_get_[find_name="webproxy_error.html"]_contents]'
+    (ssh_device.dir / answer).write_text(page + "\n")
+    found = list(scan_devices([_login(ssh_device)], intel, Collector("x")))
+    page_hits = [f for f in found if f.check_id == "MH-ROUTER-001"]
+    assert page_hits and "webproxy/error.html" in page_hits[0].summary
+    sent = ssh_device.commands()
+    assert ':put [/file get [find name="webproxy/error.html"] contents]' in sent
+    assert all(
+        c == "/export verbose" or " print" in c or c.startswith(":put [/file get ") for c in sent
+    ), sent
 
 
 def test_ssh_wrong_credentials_is_a_clear_error(

@@ -48,6 +48,7 @@ AUDITED = frozenset(
         "/ip dns cache",
         "/user",
         "/user group",
+        "/user active",
         "/file",
         "/ip service",
         "/interface list member",
@@ -485,19 +486,30 @@ def _users(config: RouterConfig, where: Where, expected: tuple[str, ...]) -> Ite
         if policy >= _FULL_POLICY:
             full_groups.add(g.name)
     allowed = set(expected) or {"admin"}
+    active: dict[str, list[str]] = {}
+    for a in config.menu("/user active"):
+        via = f" via {a.get('via')}" if a.get("via") else ""
+        active.setdefault(a.name, []).append(f"{a.get('address') or '?'}{via}")
     for e in config.menu("/user"):
         if e.action is not Action.ADD or e.disabled:
             continue
         if e.get("group") in full_groups and e.name and e.name not in allowed:
+            now = active.get(e.name, [])
             yield _finding(
                 "MH-ROUTER-009",
                 where,
                 e,
                 f"{_at(e)}user {e.name} has full rights (group {e.get('group')})"
                 + (f", last login {e.get('last-logged-in')}" if e.get("last-logged-in") else "")
+                + (f", logged in now from {', '.join(now[:3])}" if now else "")
                 + f'; if you did not add it: /user remove [find name="{e.name}"]',
                 severity=Severity.MEDIUM if expected else None,
-                attrs={"user": e.name, "group": e.get("group"), "address": e.get("address")},
+                attrs={
+                    "user": e.name,
+                    "group": e.get("group"),
+                    "address": e.get("address"),
+                    "active_from": ", ".join(now),
+                },
             )
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import re
 import socket
 import ssl
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 
 from minehunt.router.model import Action, Entry, Note, RouterConfig, menu_name
 from minehunt.router.parse import build_config, parse_export, parse_print
@@ -87,6 +88,7 @@ API_MENUS: tuple[str, ...] = (
     "/ip/dns/cache",
     "/user",
     "/user/group",
+    "/user/active",
     "/file",
     "/ip/service",
     "/interface/list/member",
@@ -136,28 +138,60 @@ async def _ssh(
     except (OSError, asyncssh.Error) as e:
         raise DeviceError(f"{where}: cannot connect: {_reason(e)}") from e
     notes: list[Note] = []
+    items: list[Entry | Note] = []
     async with conn:
         export = await _run(conn, login, EXPORT_COMMAND)
-        prints: list[tuple[str, str]] = []
+        items.extend(parse_export(export.splitlines()))
         for command, menu in SSH_COMMANDS:
             try:
-                prints.append((menu, await _run(conn, login, command)))
+                text = await _run(conn, login, command)
             except DeviceError as e:
                 notes.append(Note(None, reason=str(e).removeprefix(f"{where}: ")))
-    items = list(parse_export(export.splitlines()))
-    resource: dict[str, str] = {}
-    for menu, text in prints:
-        if menu == "/system resource":
-            resource = _key_colon_value(text)
-            continue
-        if _looks_like_error(text):
-            notes.append(Note(None, reason=f"{menu} print: {text.strip()[:120]}"))
-            continue
-        items.extend(parse_print(text, menu))
-    if resource:
-        items.append(Entry("/system resource", Action.SET, resource, None, None, ""))
+                continue
+            if menu == "/system resource":
+                resource = _key_colon_value(text)
+                if resource:
+                    items.append(Entry(menu, Action.SET, resource, None, None, ""))
+            elif _looks_like_error(text):
+                notes.append(Note(None, reason=f"{menu} print: {text.strip()[:120]}"))
+            elif menu == "/file":
+                items.extend(await _with_contents(conn, login, parse_print(text, menu), notes))
+            else:
+                items.extend(parse_print(text, menu))
     config = build_config(where, items, keep, on_entry, live=True)
     return _with_notes(config, notes)
+
+
+_PAGE = re.compile(r"(?i)^(?:flash/)?(?:webproxy|hotspot)/.*\.(?:html?|js)$")
+MAX_PAGES = 32
+
+
+async def _with_contents(
+    conn: object, login: Login, rows: Iterable[Entry | Note], notes: list[Note]
+) -> list[Entry | Note]:
+    """RouterOS 7 no longer prints file contents: read the pages a proxy or hotspot serves
+    (webproxy/, hotspot/) with ``:put [/file get ... contents]``, which changes nothing."""
+    out: list[Entry | Note] = []
+    asked = 0
+    for row in rows:
+        if (
+            isinstance(row, Entry)
+            and "contents" not in row.props
+            and _PAGE.match(row.name)
+            and asked < MAX_PAGES
+        ):
+            asked += 1
+            name = row.name.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+            command = f':put [/file get [find name="{name}"] contents]'
+            try:
+                text = await _run(conn, login, command)
+            except DeviceError as e:
+                notes.append(Note(None, reason=str(e).removeprefix(f"{login.url}: ")))
+            else:
+                if not _looks_like_error(text):
+                    row = replace(row, props={**row.props, "contents": text})
+        out.append(row)
+    return out
 
 
 async def _run(conn: object, login: Login, command: str) -> str:
@@ -209,8 +243,6 @@ def _reason(e: BaseException) -> str:
 def _with_notes(config: RouterConfig, notes: list[Note]) -> RouterConfig:
     if not notes:
         return config
-    from dataclasses import replace
-
     return replace(config, skipped=(*config.skipped, *notes))
 
 
