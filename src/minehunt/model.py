@@ -116,6 +116,8 @@ class Target:
         """A stable identity for de-duplicating findings across scans."""
         if self.kind is TargetKind.PROCESS:
             return f"process:{self.pid}:{self.started}"
+        if self.kind is TargetKind.ROUTER:  # one finding per configuration item (its line)
+            return f"router:{self.path or self.url or self.name}:{self.line or 0}"
         if self.path is not None:
             return f"{self.kind.value}:{self.path}"
         return f"{self.kind.value}:{self.url or self.raddr or self.name}"

@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from minehunt.router.audit import keep
 from minehunt.router.model import Action, Entry, Note
 from minehunt.router.parse import parse_export, parse_print, read_export, tokenize
@@ -172,3 +175,19 @@ def test_print_detail_rows_comments_and_flags() -> None:
     admin, old = [i for i in parse_print(text, "/user") if isinstance(i, Entry)]
     assert admin.name == "admin" and admin.props["comment"] == "system default user"
     assert not admin.disabled and old.disabled
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_parser_never_raises_on_any_text(text: str) -> None:
+    for item in parse_export(text.splitlines(keepends=True)):
+        assert isinstance(item, Entry | Note)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(max_codepoint=0x2FF, blacklist_categories=("Cc", "Cs")), max_size=80))
+def test_quoted_values_round_trip(value: str) -> None:
+    from minehunt.router.sinkhole import _quote
+
+    (entry,) = _entries(f"/system script\nadd name=x source={_quote(value)}\n")
+    assert entry.props["source"] == value
