@@ -7,7 +7,10 @@ import io
 import json
 from pathlib import Path
 
+import jsonschema
+
 from tests.conftest import run_cli
+from tests.formats.test_formats import SARIF_SCHEMA
 from tests.router.api_server import ApiServer
 from tests.router.conftest import DATA, SshDevice
 from tests.router.test_api import CAMPAIGN, PASSWORD
@@ -24,6 +27,7 @@ def test_export_scan_every_format(tmp_path: Path) -> None:
     assert 'remove [find name="upd113"]' in sched[0]["summary"]
     r = run_cli("scan", "router", "--export", export, "-f", "sarif")
     sarif = json.loads(r.stdout)
+    jsonschema.validate(sarif, json.loads(SARIF_SCHEMA.read_text()))
     results = sarif["runs"][0]["results"]
     locs = {
         (res["ruleId"], res["locations"][0]["physicalLocation"]["region"]["startLine"])
@@ -112,6 +116,26 @@ def test_live_api_password_never_printed(tmp_path: Path) -> None:
             "json",
         )
         assert ok.code == 1 and json.loads(ok.stdout)["findings"]
+        sarif = run_cli(
+            "scan",
+            "router",
+            f"127.0.0.1:{srv.port}",
+            "--api",
+            "--user",
+            "audit",
+            "--password-file",
+            str(pw),
+            "-f",
+            "sarif",
+        )
+        doc = json.loads(sarif.stdout)
+        jsonschema.validate(doc, json.loads(SARIF_SCHEMA.read_text()))
+        uris = {
+            loc["physicalLocation"]["artifactLocation"]["uri"]
+            for res in doc["runs"][0]["results"]
+            for loc in res["locations"]
+        }
+        assert uris == {f"api://127.0.0.1:{srv.port}"}
         bad = run_cli(
             "-vv",
             "scan",

@@ -120,7 +120,8 @@ async def _ssh(
             login.host,
             port=login.port,
             username=login.user,
-            password=login.password or None,
+            # No key: send the password even when empty (RouterOS ships admin without one).
+            password=login.password if login.password or not login.key_file else None,
             client_keys=[login.key_file] if login.key_file else None,
             known_hosts=login.known_hosts,
             connect_timeout=login.timeout,
