@@ -221,3 +221,18 @@ def test_sinkhole_script_parses_and_is_not_a_finding(
     bad = text.replace("address=0.0.0.0", "address=185.234.217.10")
     hits = [f for f in _scan(tmp_path, intel, CLEAN + bad) if f.check_id == "MH-ROUTER-007"]
     assert len(hits) == len(intel.pool_domains)
+
+
+def test_unknown_wan_is_said_not_guessed(tmp_path: Path, intel: Intel) -> None:
+    text = "/ip firewall filter\nadd action=accept chain=input\n/ip dns\nset allow-remote-requests=yes\n"
+    p = tmp_path / "partial.rsc"
+    p.write_text(text)
+    col = Collector("scan router")
+    found = list(scan_exports([str(p)], intel, col))
+    assert not [
+        f for f in found if f.check_id in ("MH-ROUTER-011", "MH-ROUTER-013", "MH-ROUTER-014")
+    ]
+    assert [s.reason for s in col.skipped] == [
+        "WAN interface unknown (no WAN interface list, DHCP or PPPoE client): exposure to "
+        "the WAN not checked"
+    ]
