@@ -10,25 +10,19 @@ transparent caching proxy, a changed port) stays low unless attacker-only signs 
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
-from minehunt import checks
 from minehunt.intel import Intel
 from minehunt.model import (
-    CheckId,
     Confidence,
-    Evidence,
     Finding,
-    Scalar,
     Severity,
-    Target,
-    TargetKind,
 )
 from minehunt.router import code as code_mod
 from minehunt.router import versions
+from minehunt.router.exposure import exposure
+from minehunt.router.findings import Where, at, has_port, make_finding, ports, remove_hint
 from minehunt.router.model import Action, Entry, Note, RouterConfig
 
 __all__ = ["AUDITED", "Sweep", "Where", "audit", "keep"]
@@ -59,16 +53,6 @@ AUDITED = frozenset(
     }
 )
 _SWEEP_SKIP = frozenset({"/ip dns static", "/ip dns cache", "/system scheduler", "/system script"})
-_SERVICE_DEFAULTS = {
-    "telnet": (23, True),
-    "ftp": (21, True),
-    "www": (80, True),
-    "ssh": (22, True),
-    "www-ssl": (443, False),
-    "api": (8728, True),
-    "winbox": (8291, True),
-    "api-ssl": (8729, True),
-}
 _FULL_POLICY = frozenset({"write", "policy", "password"})
 _SHORT_INTERVAL = 30 * 60
 _PROXY_MATCHERS = (
@@ -86,85 +70,6 @@ _PROXY_MATCHERS = (
 def keep(menu: str) -> bool:
     """True for the menus the checks read (the parser keeps only these)."""
     return menu in AUDITED
-
-
-@dataclass(frozen=True)
-class Where:
-    """Which router the findings are about: an export file or a device."""
-
-    source: str
-    """Export path, or the device URL (``ssh://host:22``, ``api://host:8728``)."""
-    live: bool = False
-
-    def target(self, line: int | None) -> Target:
-        if self.live:
-            host = self.source.split("://", 1)[-1].rsplit(":", 1)[0]
-            return Target(TargetKind.ROUTER, name=host, url=self.source, line=line)
-        return Target(
-            TargetKind.ROUTER, name=os.path.basename(self.source), path=self.source, line=line
-        )
-
-    def origin(self, entry: Entry | None) -> str:
-        if entry is None:
-            return self.source
-        if self.live:
-            return f"{self.source} {entry.menu} print"
-        return self.source
-
-
-def _finding(
-    check_id: str,
-    where: Where,
-    entry: Entry | None,
-    summary: str,
-    *,
-    severity: Severity | None = None,
-    confidence: Confidence | None = None,
-    attrs: dict[str, Scalar] | None = None,
-    line: int | None = None,
-) -> Finding:
-    c = checks.get(check_id)
-    at = entry.line if entry is not None else line
-    attributes: dict[str, Scalar] = {"menu": entry.menu} if entry is not None else {}
-    if entry is not None and entry.text:
-        attributes["command"] = entry.text
-    attributes.update(attrs or {})
-    ev = Evidence(CheckId(check_id), summary, where.origin(entry), at, attributes)
-    return Finding(
-        check_id=c.id,
-        title=c.title,
-        severity=severity or c.severity,
-        confidence=confidence or c.confidence,
-        target=where.target(at),
-        summary=summary,
-        evidence=(ev,),
-        attack=c.attack,
-    )
-
-
-def _at(entry: Entry) -> str:
-    return f"line {entry.line}: " if entry.line else ""
-
-
-_HINT_SKIP = frozenset({"disabled", "comment", "log", "log-prefix", ".id", "source", "on-event"})
-
-
-def _remove_hint(entry: Entry) -> str:
-    """A console command that removes exactly this item."""
-    name = entry.name
-    if name:
-        return f'{entry.menu} remove [find name="{name}"]'
-    comment = entry.get("comment")
-    if comment:
-        return f'{entry.menu} remove [find comment="{comment}"]'
-    keys = [f"{k}={_console(v)}" for k, v in entry.props.items() if k not in _HINT_SKIP and v][:5]
-    return f"{entry.menu} remove [find {' '.join(keys)}]" if keys else f"{entry.menu} remove"
-
-
-def _console(value: str) -> str:
-    if value and all(c.isalnum() or c in ".,:/-_!*" for c in value):
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
 
 
 class Sweep:
@@ -191,14 +96,14 @@ class Sweep:
             fix = (
                 f"delete or restore {entry.name}"
                 if entry.menu == "/file"
-                else f"remove it: {_remove_hint(entry)}"
+                else f"remove it: {remove_hint(entry)}"
             )
             self.findings.append(
-                _finding(
+                make_finding(
                     "MH-ROUTER-001",
                     self.where,
                     entry,
-                    f"{_at(entry)}{what} names {', '.join(refs[:3])}"
+                    f"{at(entry)}{what} names {', '.join(refs[:3])}"
                     + (" (every proxied or hotspot page carries it)" if page else "")
                     + f"; {fix}",
                     severity=Severity.CRITICAL if page else None,
@@ -221,29 +126,14 @@ def audit(
     findings.extend(_dns(config, intel, where))
     findings.extend(_users(config, where, tuple(expected_users)))
     findings.extend(_version(config, where))
-    findings.extend(_exposure(config, where, notes))
+    findings.extend(exposure(config, where, notes))
     return findings, notes
 
 
 # -- web proxy: NAT redirect to the proxy, deny-all access (002, 003) ----------------------
-def _ports(spec: str) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for part in spec.replace(" ", "").split(","):
-        if not part or part.startswith("!"):
-            continue
-        lo, _, hi = part.partition("-")
-        if lo.isdigit() and (not hi or hi.isdigit()):
-            out.append((int(lo), int(hi or lo)))
-    return out
-
-
-def _has_port(spec: str, port: int) -> bool:
-    return any(lo <= port <= hi for lo, hi in _ports(spec))
-
-
 def _proxy(config: RouterConfig, where: Where) -> Iterator[Finding]:
     proxy = config.singleton("/ip proxy")
-    proxy_ports = {p for lo, hi in _ports(proxy.get("port", "8080")) for p in range(lo, hi + 1)}
+    proxy_ports = {p for lo, hi in ports(proxy.get("port", "8080")) for p in range(lo, hi + 1)}
     deny_all = [
         e
         for e in config.menu("/ip proxy access")
@@ -261,8 +151,8 @@ def _proxy(config: RouterConfig, where: Where) -> Iterator[Finding]:
         if e.get("protocol", "tcp").lower() not in ("tcp", "6"):
             continue
         dst = e.get("dst-port")
-        web = [p for p in (80, 443) if dst and _has_port(dst, p)]
-        to = {p for lo, hi in _ports(e.get("to-ports")) for p in range(lo, hi + 1)}
+        web = [p for p in (80, 443) if dst and has_port(dst, p)]
+        to = {p for lo, hi in ports(e.get("to-ports")) for p in range(lo, hi + 1)}
         if web and to & proxy_ports:
             redirects.append((e, web, sorted(to & proxy_ports)[0]))
     for e, web, port in redirects:
@@ -272,24 +162,24 @@ def _proxy(config: RouterConfig, where: Where) -> Iterator[Finding]:
             if deny_all
             else " (transparent caching does this too; confirm it is yours)"
         )
-        yield _finding(
+        yield make_finding(
             "MH-ROUTER-002",
             where,
             e,
-            f"{_at(e)}NAT {e.get('action')} of TCP {'/'.join(map(str, web))} to the web "
-            f"proxy port {port}{why}; if not yours, remove it: {_remove_hint(e)}",
+            f"{at(e)}NAT {e.get('action')} of TCP {'/'.join(map(str, web))} to the web "
+            f"proxy port {port}{why}; if not yours, remove it: {remove_hint(e)}",
             severity=sev,
             confidence=Confidence.HIGH if deny_all else None,
             attrs={"to_port": port, "proxy_enabled": proxy.get("enabled", "no")},
         )
     for e in deny_all:
-        yield _finding(
+        yield make_finding(
             "MH-ROUTER-003",
             where,
             e,
-            f"{_at(e)}web proxy access rule denies every request"
+            f"{at(e)}web proxy access rule denies every request"
             + (", and web traffic is redirected to the proxy" if redirects else "")
-            + f"; remove it: {_remove_hint(e)} and check webproxy/error.html",
+            + f"; remove it: {remove_hint(e)} and check webproxy/error.html",
             severity=Severity.HIGH if redirects else None,
             attrs={"redirect_to": e.get("redirect-to")},
         )
@@ -314,7 +204,7 @@ def _socks(config: RouterConfig, where: Where) -> Iterator[Finding]:
     line = entry.line if entry else None
     if enabled:
         odd = port != "1080"
-        yield _finding(
+        yield make_finding(
             "MH-ROUTER-004",
             where,
             entry,
@@ -335,13 +225,13 @@ def _socks(config: RouterConfig, where: Where) -> Iterator[Finding]:
         net = _network(next(iter(nets)))
         if net is not None and net.is_global:
             e = allows[0][0]
-            yield _finding(
+            yield make_finding(
                 "MH-ROUTER-005",
                 where,
                 e,
-                f"{_at(e)}SOCKS access admits only {net} (a public network)"
+                f"{at(e)}SOCKS access admits only {net} (a public network)"
                 + ("" if enabled else " (SOCKS is disabled now)")
-                + f"; remove the rule ({_remove_hint(e)}) and disable SOCKS",
+                + f"; remove the rule ({remove_hint(e)}) and disable SOCKS",
                 severity=None if enabled else Severity.MEDIUM,
                 attrs={"network": str(net)},
             )
@@ -390,11 +280,11 @@ def _jobs(config: RouterConfig, intel: Intel, where: Where) -> Iterator[Finding]
             if sig.attacker
             else "if this is not your management job, remove it"
         )
-        yield _finding(
+        yield make_finding(
             "MH-ROUTER-006",
             where,
             e,
-            f"{_at(e)}{kind} {e.name or '?'} {'; '.join(parts)}; {advice}: {_remove_hint(e)}",
+            f"{at(e)}{kind} {e.name or '?'} {'; '.join(parts)}; {advice}: {remove_hint(e)}",
             severity=sev,
             confidence=conf,
             attrs={
@@ -452,12 +342,12 @@ def _dns(config: RouterConfig, intel: Intel, where: Where) -> Iterator[Finding]:
             continue
         answer = e.get("address") or e.get("cname") or e.get("forward-to") or "?"
         asked = e.get("name") or e.get("regexp")
-        yield _finding(
+        yield make_finding(
             "MH-ROUTER-007",
             where,
             e,
-            f"{_at(e)}static DNS answers {asked} with {answer} (mining pool {names[0]}): "
-            f"clients using this router are sent there; remove it: {_remove_hint(e)}",
+            f"{at(e)}static DNS answers {asked} with {answer} (mining pool {names[0]}): "
+            f"clients using this router are sent there; remove it: {remove_hint(e)}",
             attrs={"domain": names[0], "answer": answer},
         )
     seen: set[str] = set()
@@ -468,7 +358,7 @@ def _dns(config: RouterConfig, intel: Intel, where: Where) -> Iterator[Finding]:
             continue
         seen.add(name)
         answer = e.get("address") or e.get("data")
-        yield _finding(
+        yield make_finding(
             "MH-ROUTER-008",
             where,
             e,
@@ -495,11 +385,11 @@ def _users(config: RouterConfig, where: Where, expected: tuple[str, ...]) -> Ite
             continue
         if e.get("group") in full_groups and e.name and e.name not in allowed:
             now = active.get(e.name, [])
-            yield _finding(
+            yield make_finding(
                 "MH-ROUTER-009",
                 where,
                 e,
-                f"{_at(e)}user {e.name} has full rights (group {e.get('group')})"
+                f"{at(e)}user {e.name} has full rights (group {e.get('group')})"
                 + (f", last login {e.get('last-logged-in')}" if e.get("last-logged-in") else "")
                 + (f", logged in now from {', '.join(now[:3])}" if now else "")
                 + f'; if you did not add it: /user remove [find name="{e.name}"]',
@@ -523,7 +413,7 @@ def _version(config: RouterConfig, where: Where) -> Iterator[Finding]:
         return
     worst = max(v.severity for v in hits)
     cves = ", ".join(c for v in hits for c in v.cves)
-    yield _finding(
+    yield make_finding(
         "MH-ROUTER-010",
         where,
         None,
@@ -533,191 +423,3 @@ def _version(config: RouterConfig, where: Where) -> Iterator[Finding]:
         attrs={"version": version, "cves": cves},
         line=1 if not where.live else None,
     )
-
-
-# -- WAN exposure (011..014) --------------------------------------------------------------
-@dataclass(frozen=True)
-class _Wan:
-    interfaces: frozenset[str]
-    lists: dict[str, set[str]]
-
-
-def _wan(config: RouterConfig) -> _Wan | None:
-    lists: dict[str, set[str]] = {}
-    for e in config.menu("/interface list member"):
-        if e.action is Action.ADD and not e.disabled:
-            lists.setdefault(e.get("list"), set()).add(e.get("interface"))
-    wan = set(lists.get("WAN", set()))
-    for menu in ("/ip dhcp-client", "/interface pppoe-client", "/interface lte"):
-        for e in config.menu(menu):
-            if e.action is Action.ADD and not e.disabled:
-                wan.add(e.get("interface") if menu == "/ip dhcp-client" else e.name)
-    wan.discard("")
-    return _Wan(frozenset(wan), lists) if wan else None
-
-
-def _iface_match(rule: Entry, wan: _Wan) -> bool:
-    iface = rule.get("in-interface")
-    if iface:
-        neg = iface.startswith("!")
-        hit = iface.lstrip("!") in wan.interfaces
-        if hit == neg:
-            return False
-    lst = rule.get("in-interface-list")
-    if lst:
-        neg = lst.startswith("!")
-        name = lst.lstrip("!")
-        members = wan.lists.get(name, set())
-        hit = name == "WAN" or bool(members & wan.interfaces) or name == "all"
-        if hit == neg:
-            return False
-    return True
-
-
-_NEUTRAL = frozenset(
-    {
-        "chain",
-        "action",
-        "comment",
-        "disabled",
-        "log",
-        "log-prefix",
-        "in-interface",
-        "in-interface-list",
-        "protocol",
-        "dst-port",
-        "connection-state",
-        "dst-address-type",
-        "place-before",
-        "jump-target",
-    }
-)
-
-
-def _rule_matches(rule: Entry, wan: _Wan, proto: str, port: int) -> bool:
-    for key, value in rule.props.items():
-        if key in _NEUTRAL or not value:
-            continue
-        if value.startswith("!"):
-            continue  # 'not from X' still matches most of the internet
-        return False  # src-address, address lists, limits ...: not every WAN packet
-    if not _iface_match(rule, wan):
-        return False
-    p = rule.get("protocol").lower()
-    if p and p not in (proto, {"tcp": "6", "udp": "17"}[proto]):
-        return False
-    dst = rule.get("dst-port")
-    if dst and not _has_port(dst, port):
-        return False
-    states = rule.get("connection-state")
-    if states and not states.startswith("!") and "new" not in states.split(","):
-        return False
-    dtype = rule.get("dst-address-type")
-    return not (dtype and dtype.lstrip("!") != "local")
-
-
-def _reaches(config: RouterConfig, wan: _Wan, proto: str, port: int) -> tuple[bool, Entry | None]:
-    """Does a new packet from the WAN to the router's ``port`` get through the input chain?"""
-    for rule in config.menu("/ip firewall filter"):
-        if rule.action is not Action.ADD or rule.disabled or rule.get("chain") != "input":
-            continue
-        act = rule.get("action", "accept")
-        if act not in ("accept", "drop", "reject", "tarpit"):
-            continue
-        if _rule_matches(rule, wan, proto, port):
-            return act == "accept", rule
-    return True, None
-
-
-def _services(config: RouterConfig) -> dict[str, tuple[int, bool, str, Entry | None]]:
-    out: dict[str, tuple[int, bool, str, Entry | None]] = {
-        name: (port, on, "", None) for name, (port, on) in _SERVICE_DEFAULTS.items()
-    }
-    for e in config.menu("/ip service"):
-        name = e.name
-        if name not in out:
-            continue
-        port, on, addr, _ = out[name]
-        if e.get("port").isdigit():
-            port = int(e.get("port"))
-        if "disabled" in e.props:
-            on = not e.disabled
-        if e.action is Action.OTHER and e.text.split()[0:1] == ["disable"]:
-            on = False
-        out[name] = (port, on, e.get("address", addr), e)
-    return out
-
-
-def _exposure(config: RouterConfig, where: Where, notes: list[Note]) -> Iterator[Finding]:
-    services = _services(config)
-    for name, (port, _on, _addr, e) in services.items():
-        default = _SERVICE_DEFAULTS[name][0]
-        if e is not None and port != default:
-            yield _finding(
-                "MH-ROUTER-012",
-                where,
-                e,
-                f"{_at(e)}service {name} listens on {port} instead of {default}; confirm "
-                "an admin changed it",
-                attrs={"service": name, "port": port, "default_port": default},
-            )
-    wan = _wan(config)
-    if wan is None:
-        if config.menu("/ip firewall filter") or config.menu("/ip service"):
-            notes.append(
-                Note(
-                    None,
-                    reason="WAN interface unknown (no WAN interface list, DHCP or PPPoE "
-                    "client): exposure to the WAN not checked",
-                )
-            )
-        return
-    wan_names = ", ".join(sorted(wan.interfaces))
-    open_all, _ = _reaches(config, wan, "tcp", 65000)
-    if open_all:
-        yield _finding(
-            "MH-ROUTER-014",
-            where,
-            None,
-            f"no input-chain rule drops new connections from the WAN ({wan_names}); add "
-            "/ip firewall filter add chain=input in-interface-list=!LAN action=drop",
-            attrs={"wan": wan_names},
-        )
-    exposed = []
-    first: Entry | None = None
-    for name, (port, on, addr, e) in services.items():
-        if not on or addr.strip():
-            continue
-        ok, _rule = _reaches(config, wan, "tcp", port)
-        if ok:
-            exposed.append(f"{name}/{port}")
-            first = first or e
-    if exposed:
-        sev = (
-            Severity.MEDIUM
-            if any(s.split("/")[0] in ("telnet", "ftp", "winbox", "api") for s in exposed)
-            else Severity.LOW
-        )
-        yield _finding(
-            "MH-ROUTER-011",
-            where,
-            first,
-            f"reachable from the WAN ({wan_names}): {', '.join(exposed)}; disable what you do "
-            "not use (/ip service disable NAME) and limit the rest to your admin network "
-            "(/ip service set NAME address=ADMIN-NET)",
-            severity=sev,
-            attrs={"services": ", ".join(exposed), "wan": wan_names},
-        )
-    dns = config.singleton("/ip dns")
-    if dns.get("allow-remote-requests", "no").lower() in ("yes", "true"):
-        ok, _rule = _reaches(config, wan, "udp", 53)
-        if ok:
-            e = next(iter(config.menu("/ip dns")), None)
-            yield _finding(
-                "MH-ROUTER-013",
-                where,
-                e,
-                f"{_at(e) if e else ''}allow-remote-requests=yes and nothing drops DNS from the "
-                f"WAN ({wan_names}); drop udp/tcp 53 from the WAN in the input chain",
-                attrs={"wan": wan_names},
-            )
