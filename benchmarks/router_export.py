@@ -80,10 +80,10 @@ def main() -> None:
             rows.append((i, w, c, rss, high, gw, gc, len(gout.splitlines())))
     print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; export {total} lines")
     print(
-        "| run | minehunt wall s | CPU s | peak RSS MiB* | findings >= high | grep wall s | grep hits |"
+        "| run | minehunt wall s | CPU s | peak RSS MiB* | findings >= high | grep s | grep hits |"
     )
     print(
-        "|-----|-----------------|-------|---------------|------------------|-------------|-----------|"
+        "|-----|-----------------|-------|---------------|------------------|--------|-----------|"
     )
     for i, w, c, rss, high, gw, _gc, hits in rows:
         print(f"| {i} | {w:.2f} | {c:.2f} | {rss} | {high} | {gw:.3f} | {hits} |")
