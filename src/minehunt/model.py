@@ -73,6 +73,7 @@ class TargetKind(enum.StrEnum):
     URL = "url"
     FLOW = "flow"
     LOG = "log"
+    ROUTER = "router"
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,8 @@ class Target:
         """A stable identity for de-duplicating findings across scans."""
         if self.kind is TargetKind.PROCESS:
             return f"process:{self.pid}:{self.started}"
+        if self.kind is TargetKind.ROUTER:  # one finding per configuration item (its line)
+            return f"router:{self.path or self.url or self.name}:{self.line or 0}"
         if self.path is not None:
             return f"{self.kind.value}:{self.path}"
         return f"{self.kind.value}:{self.url or self.raddr or self.name}"

@@ -13,6 +13,7 @@ from minehunt.cli import (  # noqa: F401  (each module registers its commands)
     intel,
     net,
     respond,
+    router,
     web,
 )
 from minehunt.cli.common import app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from minehunt.model import Report, Severity
@@ -39,13 +40,14 @@ def render(report: Report, *, color: bool = False, width: int = 120) -> str:
         if acted:  # only a response report has actions; scans keep four columns
             tbl.add_column("Action", overflow="fold", max_width=40)
         for f in report.findings:
-            ev = "\n".join(f"• {e.summary} [{e.check_id}]" for e in f.evidence[:8])
+            # Summaries quote configs ('remove [find name=x]'): text, not rich markup.
+            ev = "\n".join(f"• {escape(e.summary)} [{e.check_id}]" for e in f.evidence[:8])
             if len(f.evidence) > 8:
                 ev += f"\n• … {len(f.evidence) - 8} more"
             cells = [
                 f"[{_STYLE[f.severity]}]{f.severity.value}[/]\n{f.confidence.value} conf.",
                 f"{f.check_id}\n{f.title}",
-                f.target.label(),
+                escape(f.target.label()),
                 ev,
             ]
             if acted:
