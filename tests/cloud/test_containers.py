@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -264,3 +265,36 @@ def test_a_container_survives_the_json_round_trip() -> None:
         summary="s",
     )
     assert finding_from_dict(json.loads(json.dumps(asdict(f)))) == f
+
+
+def test_respond_stops_the_container_when_asked(image: str, tmp_path: Path) -> None:
+    """A busy miner-shaped process in a real container with a restart policy: `respond
+    --stop-container` stops the container, and it stays stopped."""
+    name = f"mh-respond-{uuid.uuid4().hex[:6]}"
+    script = "while :; do :; done"
+    run = _podman(
+        "run", "-d", "--name", name, "--restart", "always", *RUN_LIMITS, image,
+        "/bin/sh", "-c", script, "xmrig", "-o", "stratum+tcp://127.0.0.1:3333", "--donate-level", "1",
+    )  # fmt: skip
+    cid = run.stdout.strip().splitlines()[-1]
+    try:
+        pid = int(_podman("inspect", "-f", "{{.State.Pid}}", name).stdout.strip())
+        qdir = tmp_path / "q"
+        plan = run_cli("respond", "--dry-run", "--pid", str(pid), "--stop-container",
+                       "--quarantine-dir", str(qdir))  # fmt: skip
+        assert plan.code == 0, plan.stderr
+        kinds = [a["kind"] for a in json.loads(plan.stdout)["actions"]]
+        assert kinds[:3] == ["suspend", "stop-container", "kill"], kinds
+        done = run_cli("respond", "--yes", "--pid", str(pid), "--stop-container",
+                       "--quarantine-dir", str(qdir), "--format", "json")  # fmt: skip
+        assert "stopped container" in done.stderr + done.stdout, done.stderr
+        for _ in range(2):  # stopped, and its restart policy does not start it again
+            state = _podman("inspect", "-f", "{{.State.Status}}", name).stdout.strip()
+            assert state in ("exited", "stopped"), state
+            time.sleep(3)
+        assert (
+            not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+        )
+    finally:
+        _podman("rm", "-f", "-t", "0", name, check=False)
+    assert cid

@@ -146,6 +146,12 @@ def respond_cmd(
     intel_dir: IntelOpt = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
+    stop_container: Annotated[
+        bool,
+        typer.Option(
+            "--stop-container", help="Also stop the container a miner runs in (not undone)."
+        ),
+    ] = False,
 ) -> None:
     """Scan this host, plan the response to findings at or above --min-severity (default
     high), show it, and with --yes carry it out: suspend then kill process trees,
@@ -176,6 +182,7 @@ def respond_cmd(
             protect=guard,
             only_pids=frozenset(pid) if pid else None,
             quarantine=qdir,
+            stop_containers=stop_container,
         ),
     )
     if dry_run:

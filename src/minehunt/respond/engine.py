@@ -122,6 +122,9 @@ class Engine:
                 return self._remove_line(i, a, rec)
             case ActionKind.DISABLE_UNIT:
                 return self._disable_unit(i, a, rec)
+            case ActionKind.STOP_CONTAINER:
+                self.j.write("begin", action=i, **rec)
+                return processes.stop_container(a.extra[0], a.text or "")
             case ActionKind.RESTORE_SETTING:
                 path = a.path or ""
                 before = edits.read_setting(path)

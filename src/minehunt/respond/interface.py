@@ -37,6 +37,9 @@ class ActionKind(enum.StrEnum):
     """Stop, disable and mask a systemd unit; the unit file goes to the quarantine."""
     RESTORE_SETTING = "restore-setting"
     """Put a kernel setting a miner changed back (NMI watchdog, huge pages, msr writes)."""
+    STOP_CONTAINER = "stop-container"
+    """Stop the container a miner runs in, through its runtime's CLI (with --stop-container);
+    a stopped container is not restarted by its restart policy, nor by undo."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class Action:
                 return f"stop, disable and mask systemd unit {shown}"
             case ActionKind.QUARANTINE:
                 return f"quarantine {shown}"
+            case ActionKind.STOP_CONTAINER:
+                return f"stop {shown} with {self.extra[0] if self.extra else '?'}"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import sys
 from collections.abc import Iterable
@@ -27,6 +28,7 @@ SETTINGS = {
 }
 _ORDER = (
     ActionKind.SUSPEND,
+    ActionKind.STOP_CONTAINER,
     ActionKind.DISABLE_UNIT,
     ActionKind.CAPTURE,
     ActionKind.KILL,
@@ -46,6 +48,8 @@ class PlanOptions:
     """Act only on these processes (and their trees); None: every process finding."""
     quarantine: Path | None = None
     """Never plan to move anything from inside the quarantine itself."""
+    stop_containers: bool = False
+    """Also stop the container a miner process runs in (its runtime's CLI)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,7 @@ class _Builder:
         self.pids: set[int] = set()
         self.paths: set[str] = set()
         self.lines: set[tuple[str, str]] = set()
+        self.containers: set[str] = set()
         own = [Path(sys.executable).resolve(), Path(__file__).resolve().parents[1]]
         if opts.quarantine is not None:
             own.append(opts.quarantine.resolve())
@@ -183,6 +188,25 @@ class _Builder:
             members.append(r)
             self.pids.add(p)
         summary = f.summary
+        box = f.target.container
+        if self.opts.stop_containers and box is not None and box.id not in self.containers:
+            cli = container_cli(box.runtime)
+            if cli is None:
+                self.refused.append(
+                    Refusal(label, f"no CLI to stop {box.runtime or 'unknown'} containers")
+                )
+            else:
+                self.containers.add(box.id)
+                self.actions.append(
+                    Action(
+                        ActionKind.STOP_CONTAINER,
+                        f.fingerprint,
+                        summary,
+                        shown=box.label(),
+                        text=box.id,
+                        extra=(cli,),
+                    )
+                )
         if members:
             self.actions.append(
                 Action(ActionKind.SUSPEND, f.fingerprint, summary, procs=tuple(members))
@@ -345,6 +369,12 @@ def build(findings: Iterable[Finding], opts: PlanOptions) -> Plan:
             b.host(f)
     actions = sorted(b.actions, key=lambda a: _ORDER.index(a.kind))
     return Plan(tuple(actions), tuple(b.refused))
+
+
+def container_cli(runtime: str | None) -> str | None:
+    """The command that stops containers of ``runtime`` on this host, if installed."""
+    names = {"docker": "docker", "podman": "podman"}.get(runtime or "", "crictl")
+    return shutil.which(names)
 
 
 def _cmdline(pid: int) -> list[str]:

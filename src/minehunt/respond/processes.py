@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
+import subprocess
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -218,3 +220,24 @@ def kill(procs: Iterable[ProcRef], protect: Protection, wait: float = 10.0) -> l
             raise ActionError(f"pid(s) {left} still alive {wait:.0f} s after SIGKILL")
         time.sleep(0.05)
     return [r.pid for r in victims]
+
+
+def stop_container(cli: str, container_id: str) -> str:
+    """Stop a container through its runtime's CLI. Its processes are already suspended: the
+    runtime's SIGTERM waits behind the SIGSTOP, so the 1 s grace ends in SIGKILL. A stop
+    (unlike a kill) also keeps Docker's and Podman's restart policies from starting it again.
+    """
+    if not re.fullmatch(r"[0-9a-f]{12,64}", container_id):
+        raise ActionError(f"not a container id: {container_id!r}")
+    name = os.path.basename(cli)
+    argv = [cli, "stop", "--timeout", "1", container_id]
+    if name in ("docker", "podman"):
+        argv = [cli, "stop", "-t", "1", container_id]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise ActionError(f"{name} stop {container_id[:12]} failed: {e}") from e
+    if done.returncode != 0:
+        why = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise ActionError(f"{name} stop {container_id[:12]} failed: {why[0][:200]}")
+    return f"stopped container {container_id[:12]} ({name})"

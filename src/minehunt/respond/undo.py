@@ -90,7 +90,13 @@ def undo(directory: Path, *, force: bool = False) -> list[UndoResult]:
     for i in sorted(begun, reverse=True):
         rec = {**begun[i], "root": start.get("root", "/")}
         kind = ActionKind(rec["kind"])
-        if i in restored or kind in (ActionKind.SUSPEND, ActionKind.KILL, ActionKind.CAPTURE):
+        # Processes and containers are not started again: that would restart the miner.
+        if i in restored or kind in (
+            ActionKind.SUSPEND,
+            ActionKind.KILL,
+            ActionKind.CAPTURE,
+            ActionKind.STOP_CONTAINER,
+        ):
             continue
         j.write("undo-begin", action=i)
         try:
