@@ -6,7 +6,7 @@ One module per command group; each registers its commands on the Typer apps of
 
 from __future__ import annotations
 
-from minehunt.cli import files, host, intel, net, web  # noqa: F401  (registers commands)
+from minehunt.cli import files, host, intel, net, prevent, web  # noqa: F401  (registers commands)
 from minehunt.cli.common import app
 
 __all__ = ["app", "main"]
