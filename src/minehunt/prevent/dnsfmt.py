@@ -38,6 +38,8 @@ def _under(name: str, names: dict[str, BlockEntry]) -> bool:
 def _no_paths(blocks: BlockSet, r: Rendered, fmt: str) -> None:
     if blocks.url_patterns:
         r.left_out[f"URL path patterns ({fmt} matches names only)"] += len(blocks.url_patterns)
+    if blocks.url_rules:
+        r.left_out[f"URL rules from user lists ({fmt} matches names only)"] += len(blocks.url_rules)
     if blocks.networks:
         r.left_out[f"IP networks ({fmt} answers for names only)"] += len(blocks.networks)
 

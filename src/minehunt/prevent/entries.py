@@ -57,13 +57,15 @@ class BlockSet:
     networks: tuple[str, ...]
     """IP networks (CIDR) from user lists; only IP-capable formats use them."""
     sources: tuple[str, ...]
+    url_rules: tuple[str, ...] = ()
+    """Adblock-syntax URL rules merged from user lists (``||host/path``, ``*://*/*x.js*``)."""
 
 
 _SECTION_KIND = (
     (re.compile(r"(?i)^browser"), EntryKind.WEB),
     (re.compile(r"(?i)campaign"), EntryKind.CAMPAIGN),
 )
-_USER_TAG = re.compile(r"^(pools|web|campaigns)\s+from\s+(\S+?)(?::\s*(.*))?$")
+_USER_TAG = re.compile(r"^(pools|web|campaigns)\s+from\s+(\S+?)(?::\s+(.*))?$")
 _RULE = re.compile(r"^#\s*-{10,}\s*$")
 
 
@@ -165,7 +167,15 @@ def collect(
                 nets.add(str(ipaddress.ip_network(text, strict=False)))
             except ValueError:
                 continue
+    rules: set[str] = set()
+    if EntryKind.WEB in wanted:
+        for d in dirs:
+            for line in _read(d / "urls.txt").splitlines():
+                rule = line.split("  #", 1)[0].strip()
+                if rule and not rule.startswith("#"):
+                    rules.add(rule)
     return BlockSet(
+        url_rules=tuple(sorted(rules)),
         domains=domains,
         url_patterns=patterns,
         networks=tuple(sorted(nets, key=_net_key)) if EntryKind.POOL in wanted else (),

@@ -293,6 +293,10 @@ def _rules(blocks: BlockSet, meta: Meta, snort: bool) -> Rendered:
         r.left_out["script-path patterns (use the adblock, squid or extension format)"] += len(
             blocks.url_patterns
         )
+    if blocks.url_rules:
+        r.left_out["adblock URL rules from user lists (use the adblock format)"] += len(
+            blocks.url_rules
+        )
     for i, net in enumerate(blocks.networks):
         sid = PROTO_SID + 200 + i
         lines.append(

@@ -24,6 +24,7 @@ def adblock(blocks: BlockSet, meta: Meta) -> Rendered:
     body = [f"||{name}^\n" for name, _ in dns_names(blocks, r, wildcard=True)]
     for p in blocks.url_patterns:
         body.append("/" + path_regex(p).replace("/", r"\/") + "/\n")
+    body.extend(f"{rule}\n" for rule in blocks.url_rules)
     if blocks.networks:
         r.left_out["IP networks (filter lists match names; use the IDS or squid format)"] += len(
             blocks.networks
@@ -65,6 +66,10 @@ def squid(blocks: BlockSet, meta: Meta) -> Rendered:
             paths.append(f"acl minehunt_miner_paths urlpath_regex -i {posix}\n")
     if paths:
         deny.append("http_access deny minehunt_miner_paths\n")
+    if blocks.url_rules:
+        r.left_out["adblock URL rules from user lists (use the adblock format)"] += len(
+            blocks.url_rules
+        )
     nets = [f"acl minehunt_mining_nets dst {n}\n" for n in blocks.networks]
     if nets:
         deny.append("http_access deny minehunt_mining_nets\n")
@@ -100,7 +105,8 @@ def as_json(blocks: BlockSet, meta: Meta) -> Rendered:
         "domains": domains,
         "url_patterns": [path_regex(p) for p in blocks.url_patterns],
         "networks": list(blocks.networks),
+        "url_rules": list(blocks.url_rules),
     }
-    r.count = len(domains) + len(blocks.url_patterns) + len(blocks.networks)
+    r.count = len(domains) + len(blocks.url_patterns) + len(blocks.networks) + len(blocks.url_rules)
     r.text = json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
     return r
