@@ -1,8 +1,8 @@
 """Prevention: blocklists for resolvers, proxies, IDS and browsers, and the exposure audit.
 
 ``entries`` gathers what to block from the intel; ``formats`` renders it for one consumer
-(one module per family: ``dnsfmt``, ``webfmt``, ``idsfmt``); ``extension`` builds the
-Chromium extension; ``exposure`` audits the doors miners use to get onto a host.
+(one module per family: ``dnsfmt``, ``webfmt``, ``idsfmt``); ``exposure`` audits the
+doors miners use to get onto a host.
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ class BlockFormat(enum.StrEnum):
     SURICATA = "suricata"
     SNORT = "snort"
     JSON = "json"
-    CHROMIUM_EXTENSION = "chromium-extension"
 
 
 @dataclass(frozen=True)
@@ -65,13 +64,11 @@ class Rendered:
     left_out: Counter[str] = field(default_factory=Counter)
     notes: Counter[str] = field(default_factory=Counter)
     """Counts worth knowing that lose nothing (e.g. subdomains a parent entry covers)."""
-    files: dict[str, str] = field(default_factory=dict)
-    """Extra files (path relative to the output directory) for directory formats."""
 
 
 def render(blocks: BlockSet, fmt: BlockFormat, meta: Meta | None = None) -> Rendered:
     """Render ``blocks`` as ``fmt``: deterministic for the same input and date."""
-    from minehunt.prevent import dnsfmt, extension, idsfmt, webfmt
+    from minehunt.prevent import dnsfmt, idsfmt, webfmt
 
     meta = meta or Meta.now(fmt, blocks.sources)
     if fmt is BlockFormat.HOSTS:
@@ -92,6 +89,4 @@ def render(blocks: BlockSet, fmt: BlockFormat, meta: Meta | None = None) -> Rend
         return idsfmt.suricata(blocks, meta)
     if fmt is BlockFormat.SNORT:
         return idsfmt.snort(blocks, meta)
-    if fmt is BlockFormat.CHROMIUM_EXTENSION:
-        return extension.build(blocks, meta)
     assert_never(fmt)

@@ -290,7 +290,7 @@ def _rules(blocks: BlockSet, meta: Meta, snort: bool) -> Rendered:
     for name, e in dns_names(blocks, r, wildcard=True):
         lines.extend(_domain_rules(name, e, meta, sids, snort))
     if blocks.url_patterns:
-        r.left_out["script-path patterns (use the adblock, squid or extension format)"] += len(
+        r.left_out["script-path patterns (use the adblock or squid format)"] += len(
             blocks.url_patterns
         )
     if blocks.url_rules:
