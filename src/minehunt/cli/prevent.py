@@ -44,7 +44,7 @@ def blocklist(
     fmt: Annotated[BlockFormat, typer.Option("--format", "-f", help="What to generate.")],
     output: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--output", "-o", help="Write the blocklist here instead of stdout."),
+        typer.Option("--output", "-o", help="Write here (a directory for chromium-extension)."),
     ] = None,
     include: Annotated[
         str, typer.Option("--include", help="Comma-separated: pools, web, campaigns.")
@@ -55,7 +55,19 @@ def blocklist(
     intel = _load_intel(intel_dir)
     blocks = collect(intel, _kinds(include), intel_dir)
     rendered = render(blocks, fmt)
-    if output is None:
+    if fmt is BlockFormat.CHROMIUM_EXTENSION:
+        if output is None:
+            err.print("[red]error:[/] chromium-extension needs -o DIR")
+            raise typer.Exit(EXIT_USAGE)
+        try:
+            for rel, text in rendered.files.items():
+                path = output / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+        except OSError as e:
+            err.print(f"[red]error:[/] cannot write {output}: {e.strerror or e}")
+            raise typer.Exit(EXIT_USAGE) from e
+    elif output is None:
         typer.echo(rendered.text, nl=False)
     else:
         try:

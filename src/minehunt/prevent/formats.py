@@ -26,6 +26,7 @@ class BlockFormat(enum.StrEnum):
     SURICATA = "suricata"
     SNORT = "snort"
     JSON = "json"
+    CHROMIUM_EXTENSION = "chromium-extension"
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,15 @@ class Rendered:
     text: str = ""
     count: int = 0
     left_out: Counter[str] = field(default_factory=Counter)
+    files: dict[str, str] = field(default_factory=dict)
+    """Files (relative path -> text) of a directory format such as the extension."""
     notes: Counter[str] = field(default_factory=Counter)
     """Counts worth knowing that lose nothing (e.g. subdomains a parent entry covers)."""
 
 
 def render(blocks: BlockSet, fmt: BlockFormat, meta: Meta | None = None) -> Rendered:
     """Render ``blocks`` as ``fmt``: deterministic for the same input and date."""
-    from minehunt.prevent import dnsfmt, idsfmt, webfmt
+    from minehunt.prevent import dnsfmt, extension, idsfmt, webfmt
 
     meta = meta or Meta.now(fmt, blocks.sources)
     if fmt is BlockFormat.HOSTS:
@@ -89,4 +92,6 @@ def render(blocks: BlockSet, fmt: BlockFormat, meta: Meta | None = None) -> Rend
         return idsfmt.suricata(blocks, meta)
     if fmt is BlockFormat.SNORT:
         return idsfmt.snort(blocks, meta)
+    if fmt is BlockFormat.CHROMIUM_EXTENSION:
+        return extension.build(blocks, meta)
     assert_never(fmt)
