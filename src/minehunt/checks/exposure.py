@@ -123,4 +123,16 @@ CHECKS: tuple[Check, ...] = (
         "yarn-site/core-site leave the ResourceManager REST API unauthenticated (simple "
         "auth, no ACLs): anyone can submit an application that runs a miner.",
     ),
+    _c(
+        "MH-EXPO-013",
+        "Site CSP would not stop browser miners",
+        S.LOW,
+        C.HIGH,
+        K.CONFIG,
+        ("T1496", "T1189"),
+        "scan url --csp: the page's Content-Security-Policy lets at least one way a browser "
+        "miner runs through (a script from a miner host, injected inline code, a blob: "
+        "worker, a WebSocket to a pool proxy, WebAssembly compilation); info when it stops "
+        "them all. The finding carries a suggested policy.",
+    ),
 )
