@@ -91,6 +91,13 @@ def _tree(root: Path, hardened: bool) -> None:
     _write(root, "etc/hadoop/yarn-site.xml",
            "<configuration><property><name>yarn.resourcemanager.hostname</name>"
            "<value>rm</value></property></configuration>")  # fmt: skip
+    # what XMRig's setup scripts leave: MSR writes, huge pages, no NMI watchdog
+    _write(root, "etc/modprobe.d/msr.conf",
+           "blacklist msr\n" if h else "options msr allow_writes=on\n")  # fmt: skip
+    _write(root, "etc/sysctl.d/60-miner.conf",
+           "vm.swappiness = 10\n" if h else "vm.nr_hugepages = 1280\nkernel.nmi_watchdog = 0\n")  # fmt: skip
+    _write(root, "proc/sys/vm/nr_hugepages", "0\n" if h else "1280\n")
+    _write(root, "proc/sys/kernel/nmi_watchdog", "1\n" if h else "0\n")
 
 
 def test_open_host_reports_every_door_with_its_fix(tmp_path: Path) -> None:
@@ -101,13 +108,16 @@ def test_open_host_reports_every_door_with_its_fix(tmp_path: Path) -> None:
     for f in r.report.findings:
         found.setdefault(f.check_id, []).append(f.target.path or "")
         assert "Fix: " in f.summary and f.evidence[0].attributes["fix"]
-    assert set(found) == {f"MH-EXPO-{n:03d}" for n in range(1, 13)}, found
+    assert set(found) == {f"MH-EXPO-{n:03d}" for n in (*range(1, 13), 14)}, found
     assert sorted(found["MH-EXPO-001"]) == [
         "/etc/docker/daemon.json", "/etc/systemd/system/docker.service.d/override.conf"]  # fmt: skip
     assert found["MH-EXPO-002"] == ["/var/run/docker.sock"]
     assert found["MH-EXPO-007"] == ["/etc/ssh/sshd_config.d/50-cloud.conf"]
     assert found["MH-EXPO-009"] == ["/home/alice/.aws/credentials"]
     assert found["MH-EXPO-010"] == ["/var/www/shop/.env"]
+    assert sorted(found["MH-EXPO-014"]) == [
+        "/etc/modprobe.d/msr.conf", "/etc/sysctl.d/60-miner.conf", "/etc/sysctl.d/60-miner.conf",
+        "/proc/sys/kernel/nmi_watchdog", "/proc/sys/vm/nr_hugepages"]  # fmt: skip
     versions = {f.evidence[0].attributes.get("product") for f in r.report.findings
                 if f.check_id == "MH-EXPO-011"}  # fmt: skip
     assert versions == {"Log4j", "Apache ActiveMQ", "Jenkins"}
@@ -118,6 +128,7 @@ def test_hardened_host_gives_nothing_at_medium_or_above(tmp_path: Path) -> None:
     r = run_cli("scan", "exposure", "--root", str(tmp_path), "-f", "json")
     assert r.code == 0, r.stdout
     assert [f for f in r.report.findings if f.severity >= Severity.MEDIUM] == []
+    assert r.report.findings == ()  # this tree closes every door, low ones included
 
 
 def test_sshd_default_allows_passwords_and_first_value_wins(tmp_path: Path) -> None:

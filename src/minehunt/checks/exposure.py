@@ -135,4 +135,16 @@ CHECKS: tuple[Check, ...] = (
         "worker, a WebSocket to a pool proxy, WebAssembly compilation); info when it stops "
         "them all. The finding carries a suggested policy.",
     ),
+    _c(
+        "MH-EXPO-014",
+        "Kernel settings miners tune are open",
+        S.LOW,
+        C.MEDIUM,
+        K.CONFIG,
+        ("T1496",),
+        "MSR writes are allowed (msr allow_writes=on, the RandomX MSR boost), huge pages are "
+        "reserved or the NMI watchdog is off, now or persistently (modprobe.d, sysctl.d): "
+        "the settings XMRig's setup scripts make. The host scan reports them as tampering "
+        "(MH-TAMP-002..004); here they are hardening to restore.",
+    ),
 )

@@ -638,6 +638,51 @@ def _yarn(r: _Root) -> Iterator[Finding]:
             )
 
 
+def _kernel(r: _Root) -> Iterator[Finding]:
+    fix_msr = "set 'options msr allow_writes=off' (or 'install msr /bin/false') in modprobe.d"
+    msr = (r.read("/sys/module/msr/parameters/allow_writes") or "").strip()
+    if msr == "on":
+        yield _finding(
+            "MH-EXPO-014",
+            "/sys/module/msr/parameters/allow_writes",
+            "MSR writes are allowed now (msr allow_writes=on)",
+            fix_msr,
+        )
+    for path in r.glob("/etc/modprobe.d/*.conf"):
+        for n, line in enumerate((r.read(path) or "").splitlines(), 1):
+            if re.match(r"\s*options\s+msr\b.*\ballow_writes=on", line):
+                yield _finding(
+                    "MH-EXPO-014", r.host(path), "modprobe.d allows MSR writes", fix_msr, n
+                )
+    pages = (r.read("/proc/sys/vm/nr_hugepages") or "").strip()
+    if pages.isdigit() and int(pages) > 0:
+        yield _finding(
+            "MH-EXPO-014",
+            "/proc/sys/vm/nr_hugepages",
+            f"vm.nr_hugepages = {pages} (huge pages reserved now)",
+            "set vm.nr_hugepages=0 unless a database or VM host needs them",
+        )
+    nmi = (r.read("/proc/sys/kernel/nmi_watchdog") or "").strip()
+    if nmi == "0":
+        yield _finding(
+            "MH-EXPO-014",
+            "/proc/sys/kernel/nmi_watchdog",
+            "kernel.nmi_watchdog = 0 now",
+            "set kernel.nmi_watchdog=1",
+        )
+    for path in [*r.glob("/etc/sysctl.conf"), *r.glob("/etc/sysctl.d/*.conf")]:
+        for n, line in enumerate((r.read(path) or "").splitlines(), 1):
+            m = re.match(r"\s*(vm\.nr_hugepages|kernel\.nmi_watchdog)\s*=\s*(\d+)", line)
+            if m and ((m.group(1) == "vm.nr_hugepages") == (int(m.group(2)) > 0)):
+                yield _finding(
+                    "MH-EXPO-014",
+                    r.host(path),
+                    f"{m.group(1)} = {m.group(2)} set at boot",
+                    "remove the line unless a workload needs it",
+                    n,
+                )
+
+
 def audit(root: Path, live: bool, skip: Skip) -> Iterator[Finding]:
     """Every open door found under ``root`` (and, with ``live``, on this host's sockets)."""
     r = _Root(root, skip)
@@ -652,6 +697,7 @@ def audit(root: Path, live: bool, skip: Skip) -> Iterator[Finding]:
         _dotenv,
         _software,
         _yarn,
+        _kernel,
     ):
         yield from part(r)
     if live:
