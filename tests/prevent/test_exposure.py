@@ -140,6 +140,9 @@ def test_sshd_default_allows_passwords_and_first_value_wins(tmp_path: Path) -> N
     r = run_cli("scan", "exposure", "--root", str(tmp_path), "-f", "json")
     (f,) = r.report.findings
     assert f.check_id == "MH-EXPO-007" and "OpenSSH defaults to yes" in f.summary
+    # keys required by AuthenticationMethods: passwords are never asked for
+    _write(tmp_path, "etc/ssh/sshd_config", "AuthenticationMethods publickey\n")
+    assert run_cli("scan", "exposure", "--root", str(tmp_path), "-f", "json").report.findings == ()
 
 
 @pytest.fixture

@@ -351,7 +351,7 @@ def _sshd_options(
                     if "match" in out:
                         return
             continue
-        out.setdefault(key, (value.split()[0].lower(), r.host(path), n))
+        out.setdefault(key, (value.lower(), r.host(path), n))
 
 
 def _ssh(r: _Root) -> Iterator[Finding]:
@@ -361,7 +361,8 @@ def _ssh(r: _Root) -> Iterator[Finding]:
     opts: dict[str, tuple[str, str, int]] = {}
     _sshd_options(r, main, set(), opts)
     value, where, line = opts.get("passwordauthentication", ("yes", "/etc/ssh/sshd_config", 0))
-    if value == "yes":
+    methods = opts.get("authenticationmethods", ("any", "", 0))[0]
+    if value.split()[0] == "yes" and (methods == "any" or "password" in methods):
         how = f"set at line {line}" if line else "unset, and OpenSSH defaults to yes"
         yield _finding(
             "MH-EXPO-007",
@@ -372,7 +373,7 @@ def _ssh(r: _Root) -> Iterator[Finding]:
             line or None,
         )
     value, where, line = opts.get("permitrootlogin", ("prohibit-password", where, 0))
-    if value == "yes":
+    if value.split()[0] == "yes":
         yield _finding(
             "MH-EXPO-008",
             where,
