@@ -204,6 +204,7 @@ def test_output_is_deterministic_sorted_with_header(
         assert ascii_names == sorted(ascii_names)
         idn = next(d for d in doc["domains"] if d["ascii"].startswith("xn--"))
         assert idn["source"] == "testlist" and idn["note"].startswith("IDN pool")
+        assert idn["unicode"] == "mönero-pool.example"
         return
     comment = {"rpz": ";", "adblock": "!"}.get(fmt, "#")
     assert f"{comment} generated 2026-01-01 by minehunt" in text

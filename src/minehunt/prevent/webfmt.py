@@ -78,6 +78,13 @@ def squid(blocks: BlockSet, meta: Meta) -> Rendered:
     return r
 
 
+def _unicode(name: str) -> str:
+    try:
+        return name.encode("ascii").decode("idna")
+    except UnicodeError:
+        return name
+
+
 def as_json(blocks: BlockSet, meta: Meta) -> Rendered:
     """Every entry with its kind, source and note; stable keys, sorted entries."""
     r = Rendered()
@@ -91,6 +98,7 @@ def as_json(blocks: BlockSet, meta: Meta) -> Rendered:
             {
                 "domain": e.domain,
                 "ascii": ascii_name,
+                "unicode": _unicode(ascii_name),
                 "kind": e.kind.value,
                 "source": e.source,
                 "note": e.note,
