@@ -29,6 +29,8 @@ MIXED = """\
 ||cdn.hoster.example/npm/deepminer/build/deepminer.min.js
 *://*.proxy-three.example/*
 *://*/*hashing-lib.min.js*
+*/lib/webminer-core.min.js
+/static/jsminer.js$script,third-party
 example.org##+js(abort-current-script, CoinHive)
 example.org#%#//scriptlet('abort-on-property-read', 'Miner')
 example.org##div.miner-widget
@@ -64,7 +66,7 @@ def test_update_reads_every_format_and_keeps_sources(tmp_path: Path, env: dict[s
     src.write_text(MIXED, encoding="utf-8")
     r = run_cli("intel", "update", "--from", str(src), env=env)
     assert r.code == 0, r.stderr
-    assert "added 11 domain(s), 2 URL rule(s), 2 network(s)" in r.stdout
+    assert "added 11 domain(s), 4 URL rule(s), 2 network(s)" in r.stdout
     for reason in (
         "skipped 2: uBlock/AdGuard scriptlet",
         "skipped 1: cosmetic (element-hiding)",
@@ -90,13 +92,14 @@ def test_update_reads_every_format_and_keeps_sources(tmp_path: Path, env: dict[s
     assert entry["source"] == f"file:{src}"
     assert "||cdn.hoster.example/npm/deepminer/build/deepminer.min.js" in doc["url_rules"]
     assert "hashing-lib.min.js" in doc["url_rules"]
+    assert {"*/lib/webminer-core.min.js", "/static/jsminer.js"} <= set(doc["url_rules"])
     assert doc["networks"] == ["45.9.148.7/32", "185.71.65.0/24"]
     status = run_cli("intel", "status", env=env).stdout
     assert f"file:{src} (pools): 11" in status and f"file:{src} (networks): 2" in status
     # merging the same list again adds nothing and says why
     again = run_cli("intel", "update", "--from", str(src), env=env)
     assert "added 0 domain(s)" in again.stdout
-    assert "not added 15: already in the user intel" in again.stderr
+    assert "not added 17: already in the user intel" in again.stderr
 
 
 def test_hostile_million_line_list_is_bounded(tmp_path: Path, env: dict[str, str]) -> None:

@@ -74,6 +74,7 @@ _COSMETIC = re.compile(r"#[@?$]*#")
 _ZONE_RR = re.compile(r"\s(?:SOA|NS|TXT|A|AAAA|MX)\s", re.I)
 _REGEX_RULE = re.compile(r"^/.+/(\$.*)?$")
 _NETLIKE = re.compile(r"^[0-9a-fA-F:.]+(?:/\d{1,3})?$")
+_ADB_PATH = re.compile(r"^(\*?/[^\s$]*[A-Za-z0-9][^\s$]*)(?:\$\S*)?$")
 _URL = re.compile(r"^(?:\*|https?|wss?)://([^/\s]+)(/\S*)?$", re.I)
 _ADB_HOST = re.compile(r"^\|\|([^/^$|*]+)([\^/|$*].*)?$")
 
@@ -198,6 +199,14 @@ class _Reader:
             host, rest = m.group(1), m.group(2) or ""
             path = rest[rest.index("/") :] if "/" in rest.split("$", 1)[0] else None
             self.url(host, path.split("$", 1)[0] if path else None)
+            return
+        m = _ADB_PATH.match(line)
+        if m:  # "*/coinhive.min.js", "/lib/miner.js$script": a path on any host
+            body = m.group(1)
+            if len(body.strip("*/")) < 4:
+                self.r.skipped[Skip.WILDCARD_HOST] += 1
+            else:
+                self._add(self.r.url_rules, body)
             return
         if line.startswith("|") and not line.startswith("||"):
             line = line[1:].rstrip("|")
