@@ -7,13 +7,13 @@ two in agreement.
 
 from __future__ import annotations
 
-from minehunt.checks import cloud, files, host, net, router, web
+from minehunt.checks import cloud, exposure, files, host, net, router, web
 from minehunt.checks.base import Category, Check
 
 __all__ = ["CHECKS", "Category", "Check", "get"]
 
 CHECKS: dict[str, Check] = {
-    c.id: c for group in (host, files, net, web, cloud, router) for c in group.CHECKS
+    c.id: c for group in (host, files, net, web, cloud, exposure, router) for c in group.CHECKS
 }
 
 

@@ -57,6 +57,10 @@ def scan_url_cmd(
     min_severity: MinSevOpt = Severity.LOW,
     strict: StrictOpt = False,
     intel_dir: IntelOpt = None,
+    csp: Annotated[
+        bool,
+        typer.Option("--csp", help="Report whether each page's CSP would stop browser miners."),
+    ] = False,
 ) -> None:
     """Scan web pages for browser miners (static; with --browser also in Chromium)."""
     from minehunt.web.browser import BrowserError, BrowserOptions
@@ -81,6 +85,7 @@ def scan_url_cmd(
         limits=FetchLimits(max_bytes=max_bytes * 1024 * 1024, timeout=timeout),
         browser=BrowserOptions(window=window, executable=chromium) if browser else None,
         allow_hosts=tuple(allow_host or ()),
+        csp=csp,
     )
     try:
         report = _run("scan url", lambda col: scan_urls(urls, options, intel, col))

@@ -26,6 +26,8 @@ class WebScanOptions:
     browser: BrowserOptions | None = None
     """Run each page in Chromium too (``--browser``); None: static analysis only."""
     allow_hosts: tuple[str, ...] = ()
+    csp: bool = False
+    """Also report whether each page's CSP would stop browser miners (MH-EXPO-013)."""
 
 
 def scan_urls(
@@ -66,6 +68,11 @@ def scan_urls(
         finding = page_finding(url, signals, extra)
         if finding is not None:
             yield finding
+        if options.csp and page is not None and page.kind == "html":
+            from minehunt.prevent.csp import csp_finding, example_hosts
+
+            yield csp_finding(url, page.csp_header, page.csp_meta, page.third_party_scripts,
+                              *example_hosts(intel))  # fmt: skip
 
 
 def _browse(
