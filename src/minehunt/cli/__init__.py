@@ -17,16 +17,6 @@ from minehunt.cli import (  # noqa: F401  (each module registers its commands)
     router,
     web,
 )
-    cloud,
-    files,
-    host,
-    intel,
-    net,
-    prevent,
-    respond,
-    router,
-    web,
-)
 from minehunt.cli.common import app
 
 __all__ = ["app", "main"]

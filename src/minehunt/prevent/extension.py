@@ -12,8 +12,8 @@ from typing import Any
 from minehunt.prevent.dnsfmt import dns_names
 from minehunt.prevent.entries import BlockSet
 from minehunt.prevent.formats import Meta, Rendered
-from minehunt.web.wasm import CRYPTONIGHT_FINALISTS
-from minehunt.web.wasm_signatures import SCRATCHPAD, SIGNATURES
+from minehunt.web.wasm.signatures import SCRATCHPAD, SIGNATURES
+from minehunt.web.wasm.verdict import CRYPTONIGHT_FINALISTS
 
 __all__ = ["build", "wasm_shapes"]
 
