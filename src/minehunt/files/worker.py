@@ -165,11 +165,14 @@ class _File:
 def web_signals(display: str, content: bytes) -> list[Signal]:
     """The website checks (MH-WEB-*) on a web root's HTML, JS or WASM file, so a site owner
     can gate CI on ``scan files``. Rule matches are left out: the YARA scan reports them."""
+    from minehunt.web.script import rules_scanned_elsewhere
     from minehunt.web.static import analyse_document, kind_of
 
     if kind_of(display, content, None) == "other":
         return []
-    return [s for s in analyse_document(display, content) if s.evidence.check_id != "MH-WEB-002"]
+    with rules_scanned_elsewhere():
+        signals = analyse_document(display, content)
+    return [s for s in signals if s.evidence.check_id != "MH-WEB-002"]
 
 
 def too_large(st: os.stat_result, limit: int) -> str:
