@@ -13,6 +13,7 @@ from minehunt.cli.common import (
     IntelOpt,
     MinSevOpt,
     OutputOpt,
+    QuietOpt,
     StrictOpt,
     _emit,
     _load_intel,
@@ -57,6 +58,7 @@ def scan_url_cmd(
     min_severity: MinSevOpt = Severity.LOW,
     strict: StrictOpt = False,
     intel_dir: IntelOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Scan web pages for browser miners (static; with --browser also in Chromium)."""
     from minehunt.web.browser import BrowserError, BrowserOptions
@@ -83,7 +85,7 @@ def scan_url_cmd(
         allow_hosts=tuple(allow_host or ()),
     )
     try:
-        report = _run("scan url", lambda col: scan_urls(urls, options, intel, col))
+        report = _run("scan url", lambda col: scan_urls(urls, options, intel, col), quiet=quiet)
     except BrowserError as e:
         err.print(f"[red]error:[/] {e}")
         raise typer.Exit(EXIT_USAGE) from e

@@ -49,6 +49,8 @@ class FileResult:
     """What scanning one file on disk produced (its archive members included)."""
 
     display: str
+    size: int = 0
+    """The file's size when the walk listed it (what progress counts as done)."""
     hits: list[Hit] = field(default_factory=list)
     skips: list[tuple[str, str]] = field(default_factory=list)
     scanned_bytes: int = 0
@@ -76,7 +78,7 @@ class _File:
     def __init__(self, job: FileJob, settings: Settings) -> None:
         self.job = job
         self.settings = settings
-        self.result = FileResult(job.display)
+        self.result = FileResult(job.display, job.size)
 
     def skip(self, target: str, reason: str) -> FileResult:
         self.result.skips.append((target, reason))

@@ -17,6 +17,15 @@ _STYLE = {
     Severity.INFO: "dim",
 }
 
+CHECK_WIDTH = 24
+"""The check ID on one line, its title wrapped below it."""
+EVIDENCE = 28
+"""Evidence keeps at least this width when the target column is sized."""
+MIN_TARGET = 16
+FIXED_COLUMNS = 13 + 12 + CHECK_WIDTH
+"""Borders and padding of four columns, the severity column, the check column: the target
+column gets what its longest label needs from the rest, as long as evidence keeps room."""
+
 
 def render(report: Report, *, color: bool = False, width: int = 120) -> str:
     buf = io.StringIO()
@@ -30,11 +39,13 @@ def render(report: Report, *, color: bool = False, width: int = 120) -> str:
     if not report.findings:
         con.print("No findings.")
     else:
+        longest = max(len(f.target.label()) for f in report.findings)
+        target = min(longest, max(MIN_TARGET, width - FIXED_COLUMNS - EVIDENCE))
         tbl = Table(show_lines=True, expand=False)
         tbl.add_column("Severity", no_wrap=True)
-        tbl.add_column("Check", no_wrap=True)
-        tbl.add_column("Target", overflow="fold", max_width=40)
-        tbl.add_column("Evidence", overflow="fold")
+        tbl.add_column("Check", max_width=CHECK_WIDTH)
+        tbl.add_column("Target", overflow="fold", min_width=target, max_width=target)
+        tbl.add_column("Evidence", overflow="fold", width=width - FIXED_COLUMNS - target)
         for f in report.findings:
             ev = "\n".join(f"• {e.summary} [{e.check_id}]" for e in f.evidence[:8])
             if len(f.evidence) > 8:
