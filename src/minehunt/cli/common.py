@@ -154,7 +154,7 @@ def _run(
     command: str, scan: Callable[[Collector], Iterable[Finding]], *, quiet: bool = False
 ) -> Report:
     """Run ``scan`` with a progress bar on stderr when it is a terminal (and not ``quiet``)."""
-    from minehunt.progress import TerminalProgress
+    from minehunt.cli.progressbar import TerminalProgress
 
     col = Collector(command)
     findings: list[Finding] = []
