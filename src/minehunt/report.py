@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 
 from minehunt import __version__
 from minehunt.model import Finding, Report, Skipped, now_iso, sort_findings
+from minehunt.progress import Progress
 
 
 class Collector:
@@ -18,6 +19,8 @@ class Collector:
         self._t0 = time.monotonic()
         self.skipped: list[Skipped] = []
         self.counters: dict[str, int | float] = {}
+        self.progress = Progress()
+        """Where the scan reports how far it got (the CLI puts a progress bar here)."""
 
     def skipper(self, source: str) -> Callable[[str, str], None]:
         """A ``skip(target, reason)`` callable that records under ``source``."""
@@ -29,6 +32,7 @@ class Collector:
 
     def count(self, key: str, n: int | float = 1) -> None:
         self.counters[key] = self.counters.get(key, 0) + n
+        self.progress.counted(key, n)
 
     def report(self, findings: Iterable[Finding]) -> Report:
         self.counters["seconds"] = round(time.monotonic() - self._t0, 3)

@@ -111,3 +111,18 @@ def test_sarif_points_archive_members_at_the_archive_on_disk(tmp_path: Path) -> 
     (member,) = loc["logicalLocations"]
     assert member["name"] == "opt/.cache/config.json"
     assert member["fullyQualifiedName"] == f"{bundle}!opt/.cache/config.json"
+
+
+def test_table_gives_a_long_path_the_width_it_needs() -> None:
+    from minehunt.web.static import document_finding
+
+    corpus = REPO / "tests/corpus/files/web"
+    path = "/srv/www/shop.example/releases/2026-12-01/public/assets/vendor/js/pool_websocket.js"
+    finding = document_finding(path, (corpus / "pool_websocket.js").read_bytes())
+    assert finding is not None
+    report = Report(findings=(finding,), command="scan files")
+    wide = render(report, OutputFormat.TABLE, width=160)
+    assert path in wide  # on one line, not folded into slices
+    for width in (80, 120, 160):
+        lines = render(report, OutputFormat.TABLE, width=width).splitlines()
+        assert all(len(line) <= width and line[-1] in "┓┃┩│┤┘" for line in lines), width

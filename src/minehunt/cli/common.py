@@ -63,6 +63,10 @@ RootOpt = Annotated[
 CpuWindowOpt = Annotated[
     float, typer.Option("--cpu-window", min=0.0, max=60.0, help="Seconds of CPU sampling.")
 ]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="No progress bar on stderr (none is drawn off a terminal)."),
+]
 IntelOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--intel", help="Extra intel directory (pools.txt, intel.toml)."),
@@ -146,20 +150,21 @@ def _emit(
     raise typer.Exit(EXIT_CLEAN)
 
 
-def _run(command: str, scan: Callable[[Collector], Iterable[Finding]]) -> Report:
+def _run(
+    command: str, scan: Callable[[Collector], Iterable[Finding]], *, quiet: bool = False
+) -> Report:
+    """Run ``scan`` with a progress bar on stderr when it is a terminal (and not ``quiet``)."""
+    from minehunt.cli.progressbar import TerminalProgress
+
     col = Collector(command)
     findings: list[Finding] = []
-    with err.status(f"minehunt {command} …", spinner="dots") if err.is_terminal else _Null():
+    if err.is_terminal and not quiet:
+        col.progress = TerminalProgress(err, f"minehunt {command}")
+    try:
         findings.extend(scan(col))
+    finally:
+        col.progress.close()
     return col.report(findings)
-
-
-class _Null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}

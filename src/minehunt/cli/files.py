@@ -15,6 +15,7 @@ from minehunt.cli.common import (
     FormatOpt,
     MinSevOpt,
     OutputOpt,
+    QuietOpt,
     StrictOpt,
     _emit,
     _run,
@@ -54,6 +55,7 @@ def scan_files_cmd(
     max_file_size: MaxSizeOpt = "256M",
     jobs: JobsOpt = None,
     follow_symlinks: FollowOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Scan files, directory trees and the archives in them with the YARA rules."""
     from dataclasses import replace
@@ -77,5 +79,5 @@ def scan_files_cmd(
     if jobs is not None:
         opts = replace(opts, jobs=jobs)
     roots = [str(p) for p in paths]
-    report = _run("scan files", lambda col: scan_files(ruleset, roots, opts, col))
+    report = _run("scan files", lambda col: scan_files(ruleset, roots, opts, col), quiet=quiet)
     _emit(report, fmt, output, fail_on, min_severity, strict)

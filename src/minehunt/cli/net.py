@@ -14,6 +14,7 @@ from minehunt.cli.common import (
     IntelOpt,
     MinSevOpt,
     OutputOpt,
+    QuietOpt,
     StrictOpt,
     _emit,
     _load_intel,
@@ -47,12 +48,15 @@ def scan_pcap_cmd(
     strict: StrictOpt = False,
     frames: FramesOpt = True,
     intel_dir: IntelOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Scan capture files: mining protocols, pool DNS/TLS names, encrypted mining."""
     from minehunt.net.capture.scan import scan_pcaps
 
     intel = _load_intel(intel_dir)
-    report = _run("scan pcap", lambda col: scan_pcaps(files, intel, col, frames=frames))
+    report = _run(
+        "scan pcap", lambda col: scan_pcaps(files, intel, col, frames=frames), quiet=quiet
+    )
     _emit(report, fmt, output, fail_on, min_severity, strict)
 
 
@@ -65,6 +69,7 @@ def scan_zeek_cmd(
     min_severity: MinSevOpt = Severity.LOW,
     strict: StrictOpt = False,
     intel_dir: IntelOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Scan Zeek logs (TSV or JSON, gzipped and rotated files too)."""
     from minehunt.net.logs.zeek import scan_zeek
@@ -73,7 +78,7 @@ def scan_zeek_cmd(
         err.print(f"[red]error:[/] {directory} is not a directory")
         raise typer.Exit(EXIT_USAGE)
     intel = _load_intel(intel_dir)
-    report = _run("scan logs zeek", lambda col: scan_zeek(directory, intel, col))
+    report = _run("scan logs zeek", lambda col: scan_zeek(directory, intel, col), quiet=quiet)
     _emit(report, fmt, output, fail_on, min_severity, strict)
 
 
@@ -86,12 +91,13 @@ def scan_suricata_cmd(
     min_severity: MinSevOpt = Severity.LOW,
     strict: StrictOpt = False,
     intel_dir: IntelOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Scan Suricata EVE logs (dns, tls, flow, http and alert events)."""
     from minehunt.net.logs.suricata import scan_eve
 
     intel = _load_intel(intel_dir)
-    report = _run("scan logs suricata", lambda col: scan_eve(eve, intel, col))
+    report = _run("scan logs suricata", lambda col: scan_eve(eve, intel, col), quiet=quiet)
     _emit(report, fmt, output, fail_on, min_severity, strict)
 
 

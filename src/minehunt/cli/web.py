@@ -13,6 +13,7 @@ from minehunt.cli.common import (
     IntelOpt,
     MinSevOpt,
     OutputOpt,
+    QuietOpt,
     StrictOpt,
     _emit,
     _load_intel,
@@ -61,6 +62,7 @@ def scan_url_cmd(
         bool,
         typer.Option("--csp", help="Report whether each page's CSP would stop browser miners."),
     ] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Scan web pages for browser miners (static; with --browser also in Chromium)."""
     from minehunt.web.browser import BrowserError, BrowserOptions
@@ -88,7 +90,7 @@ def scan_url_cmd(
         csp=csp,
     )
     try:
-        report = _run("scan url", lambda col: scan_urls(urls, options, intel, col))
+        report = _run("scan url", lambda col: scan_urls(urls, options, intel, col), quiet=quiet)
     except BrowserError as e:
         err.print(f"[red]error:[/] {e}")
         raise typer.Exit(EXIT_USAGE) from e

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from minehunt.correlate import Signal, correlate
 from minehunt.model import Finding, Target, TargetKind
+from minehunt.progress import Unit
 from minehunt.report import Collector
 from minehunt.rules import RuleSet
 from minehunt.web.findings import page_finding
@@ -62,7 +63,7 @@ def _batches(jobs: Iterable[FileJob], settings: Settings) -> Iterator[Batch]:
 
 def _crashed(batch: Batch, error: BaseException) -> list[FileResult]:
     reason = f"scanner process died ({error}); not scanned"
-    return [FileResult(j.display, skips=[(j.display, reason)]) for j in batch.jobs]
+    return [FileResult(j.display, j.size, skips=[(j.display, reason)]) for j in batch.jobs]
 
 
 def finding(hit: Hit, web: Sequence[Signal] = (), *, archive: str | None = None) -> Finding:
@@ -99,6 +100,10 @@ def scan_files(
     walker = Walker(paths, skip, col.count, follow_symlinks=opts.follow_symlinks)
     settings = opts.settings()
     jobs = iter(walker)
+    if col.progress.enabled:  # walk first, so the bar has a total (walking is cheap)
+        listed = list(jobs)
+        col.progress.task("scanning", sum(j.size for j in listed), Unit.BYTES)
+        jobs = iter(listed)
     # Look ahead: a small scan is faster inline than with worker processes to start.
     first: list[FileJob] = []
     for job in jobs:
@@ -112,6 +117,7 @@ def scan_files(
         batches = _batches(_chain(first, jobs), settings)
         for results in pool.imap(batches):
             for result in results:
+                col.progress.advance(result.size)
                 for target, reason in result.skips:
                     skip(target, reason)
                 col.count("bytes_scanned", result.scanned_bytes)

@@ -49,6 +49,8 @@ class FileResult:
     """What scanning one file on disk produced (its archive members included)."""
 
     display: str
+    size: int = 0
+    """The file's size when the walk listed it (what progress counts as done)."""
     hits: list[Hit] = field(default_factory=list)
     skips: list[tuple[str, str]] = field(default_factory=list)
     scanned_bytes: int = 0
@@ -76,7 +78,7 @@ class _File:
     def __init__(self, job: FileJob, settings: Settings) -> None:
         self.job = job
         self.settings = settings
-        self.result = FileResult(job.display)
+        self.result = FileResult(job.display, job.size)
 
     def skip(self, target: str, reason: str) -> FileResult:
         self.result.skips.append((target, reason))
@@ -168,11 +170,14 @@ class _File:
 def web_signals(display: str, content: bytes) -> list[Signal]:
     """The website checks (MH-WEB-*) on a web root's HTML, JS or WASM file, so a site owner
     can gate CI on ``scan files``. Rule matches are left out: the YARA scan reports them."""
+    from minehunt.web.script import rules_scanned_elsewhere
     from minehunt.web.static import analyse_document, kind_of
 
     if kind_of(display, content, None) == "other":
         return []
-    return [s for s in analyse_document(display, content) if s.evidence.check_id != "MH-WEB-002"]
+    with rules_scanned_elsewhere():
+        signals = analyse_document(display, content)
+    return [s for s in signals if s.evidence.check_id != "MH-WEB-002"]
 
 
 def deploy_file_signals(display: str, head: bytes, fh: IO[bytes]) -> list[Signal]:

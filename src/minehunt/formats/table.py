@@ -18,6 +18,15 @@ _STYLE = {
     Severity.INFO: "dim",
 }
 
+CHECK_WIDTH = 24
+"""The check ID on one line, its title wrapped below it."""
+EVIDENCE = 28
+"""Evidence keeps at least this width when the target column is sized."""
+MIN_TARGET = 16
+FIXED_COLUMNS = 13 + 12 + CHECK_WIDTH
+"""Borders and padding of four columns, the severity column, the check column: the target
+column gets what its longest label needs from the rest, as long as evidence keeps room."""
+
 
 def render(report: Report, *, color: bool = False, width: int = 120) -> str:
     buf = io.StringIO()
@@ -31,14 +40,18 @@ def render(report: Report, *, color: bool = False, width: int = 120) -> str:
     if not report.findings:
         con.print("No findings.")
     else:
+        acted = any(f.action for f in report.findings)  # only a response report has actions
+        action = max(12, min(30, (width - FIXED_COLUMNS) // 4)) if acted else 0
+        rest = width - FIXED_COLUMNS - (action + 3 if acted else 0)
+        longest = max(len(f.target.label()) for f in report.findings)
+        target = min(longest, max(MIN_TARGET, rest - EVIDENCE))
         tbl = Table(show_lines=True, expand=False)
         tbl.add_column("Severity", no_wrap=True)
-        tbl.add_column("Check", no_wrap=True)
-        tbl.add_column("Target", overflow="fold", max_width=40)
-        tbl.add_column("Evidence", overflow="fold")
-        acted = any(f.action for f in report.findings)
-        if acted:  # only a response report has actions; scans keep four columns
-            tbl.add_column("Action", overflow="fold", max_width=40)
+        tbl.add_column("Check", max_width=CHECK_WIDTH)
+        tbl.add_column("Target", overflow="fold", min_width=target, max_width=target)
+        tbl.add_column("Evidence", overflow="fold", width=max(12, rest - target))
+        if acted:
+            tbl.add_column("Action", overflow="fold", width=action)
         for f in report.findings:
             # Summaries quote configs ('remove [find name=x]'): text, not rich markup.
             ev = "\n".join(f"• {escape(e.summary)} [{e.check_id}]" for e in f.evidence[:8])

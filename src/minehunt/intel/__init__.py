@@ -187,6 +187,11 @@ class Intel:
         m = self._pow_re.search(text) if self._pow_re else None
         return m.group(0) if m else None
 
+    @property
+    def pow_marker_pattern(self) -> re.Pattern[str] | None:
+        """The pattern ``pow_marker`` searches with (a match starts with a marker name)."""
+        return self._pow_re
+
     def script_hits(self, line: str) -> Iterator[tuple[str, re.Pattern[str]]]:
         """(kind, pattern) for every script pattern matching ``line``."""
         for kind, pats in self.scripts.items():

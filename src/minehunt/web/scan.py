@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from minehunt.correlate import Signal
 from minehunt.intel import Intel
 from minehunt.model import Finding
+from minehunt.progress import Unit
 from minehunt.report import Collector
 from minehunt.web.browser import BrowserOptions, BrowserSession
 from minehunt.web.crawl import Crawler, CrawlOptions, PageResult
@@ -46,6 +47,7 @@ def scan_urls(
     pages: dict[str, PageResult] = {}
     with Fetcher(scope, options.limits, pool=options.crawl.concurrency) as fetcher:
         crawler = Crawler(fetcher, intel, options.crawl, col.skipper("web.static"))
+        col.progress.task("fetching pages", unit=Unit.PAGES, counter="pages")
         for result in crawler.crawl(seeds):
             pages[result.url] = result
             col.count("pages")
@@ -90,6 +92,7 @@ def _browse(
     targets += [s for s in seeds if s not in pages]
     targets = list(dict.fromkeys(targets))[: options.crawl.max_pages]
     skip = col.skipper("web.browser")
+    col.progress.task("running pages", len(targets), Unit.PAGES, counter="browser_pages")
     out: dict[str, list[Signal]] = {}
     browser = session or BrowserSession(scope, options.browser)
     try:

@@ -10,6 +10,9 @@ import base64
 import binascii
 import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from urllib.parse import urlsplit
 
 from minehunt import rules
@@ -17,6 +20,7 @@ from minehunt.correlate import Signal
 from minehunt.intel import Intel
 from minehunt.model import Severity, Target
 from minehunt.web import indicators
+from minehunt.web.hints import Hints
 from minehunt.web.html import join_url
 from minehunt.web.signals import Resources, signal
 from minehunt.web.wasm import WasmVerdict, analyse
@@ -74,9 +78,25 @@ def wasm_signals(target: Target, verdict: WasmVerdict, where: str) -> list[Signa
     return []
 
 
+_RULES_ELSEWHERE: ContextVar[bool] = ContextVar("rules_elsewhere", default=False)
+
+
+@contextmanager
+def rules_scanned_elsewhere() -> Iterator[None]:
+    """Within this block scripts and pages get no MH-WEB-002: the caller (``scan files``)
+    runs the same rules on the same bytes and reports them itself."""
+    token = _RULES_ELSEWHERE.set(True)
+    try:
+        yield
+    finally:
+        _RULES_ELSEWHERE.reset(token)
+
+
 def yara_signals(target: Target, data: bytes, where: str) -> list[Signal]:
     """MH-WEB-002 for every shared web rule that matches ``data``."""
     out: list[Signal] = []
+    if _RULES_ELSEWHERE.get():
+        return out
     try:
         matches = rules.bundled().scan(data, timeout=10)
     except Exception:  # a rule timeout on a hostile blob loses only this check
@@ -129,9 +149,9 @@ def url_signals(target: Target, url: str, intel: Intel, where: str) -> list[Sign
     return []
 
 
-def _websocket_signals(target: Target, text: str, intel: Intel, where: str) -> list[Signal]:
+def _websocket_signals(target: Target, hints: Hints, intel: Intel, where: str) -> list[Signal]:
     out: list[Signal] = []
-    for m in list(_WS_URL.finditer(text))[:50]:
+    for m in list(hints.finditer(_WS_URL, "ws"))[:50]:
         url = m.group(0)
         try:
             parts = urlsplit(url)
@@ -182,14 +202,15 @@ def _inline_wasm(target: Target, text: str, where: str) -> list[Signal]:
 
 
 def _packed(
-    target: Target, text: str, intel: Intel, where: str, depth: int
+    target: Target, hints: Hints, intel: Intel, where: str, depth: int
 ) -> tuple[list[Signal], Resources, list[str]]:
     """Packed/obfuscated loaders: flag them, decode base64 blobs and analyse them again."""
     out: list[Signal] = []
     res = Resources()
     keys: list[str] = []
-    evals = _EVAL.search(text) is not None
-    if _PACKER.search(text):
+    text = hints.text
+    evals = hints.search(_EVAL, "eval") is not None
+    if hints.search(_PACKER, "packer"):
         out.append(
             signal(
                 target,
@@ -199,7 +220,7 @@ def _packed(
                 {"packer": "dean-edwards"},
             )
         )
-    elif evals and _DECODERS.search(text) and _LONG_STRING.search(text):
+    elif evals and hints.search(_DECODERS, "decoders") and _LONG_STRING.search(text):
         out.append(
             signal(
                 target,
@@ -211,7 +232,7 @@ def _packed(
         )
     if depth > 0:
         return out, res, keys
-    for m in list(_ATOB.finditer(text))[:4]:
+    for m in list(hints.finditer(_ATOB, "atob"))[:4]:
         blob = re.sub(r"\s+", "", m.group(2))
         if len(blob) > MAX_DECODE * 4 // 3:
             continue
@@ -236,9 +257,14 @@ def _merge(a: Resources, b: Resources) -> Resources:
     )
 
 
-def _pow(target: Target, text: str, intel: Intel, where: str) -> list[Signal]:
-    marker = intel.pow_marker(text)
-    shape = all(p.search(text) for p in indicators.POW_SHAPE)
+def _pow(target: Target, hints: Hints, intel: Intel, where: str) -> list[Signal]:
+    pattern = intel.pow_marker_pattern
+    found = hints.search(pattern, "pow_marker") if pattern is not None else None
+    marker = found.group(0) if found else None
+    groups = ("pow0", "pow1", "pow2")
+    shape = all(map(hints.has, groups)) and all(
+        hints.search(p, g) for p, g in zip(indicators.POW_SHAPE, groups, strict=True)
+    )
     if marker or shape:
         what = marker or "hash-until-solved loop"
         return [
@@ -257,8 +283,9 @@ def analyse_script(
 ) -> tuple[list[Signal], Resources, list[str]]:
     """Signals, referenced resources (workers, wasm) and site keys of one script."""
     data = text.encode("utf-8", "replace")
+    hints = Hints(text, data, intel)
     out = yara_signals(target, data, where)
-    for domain in intel.find_pool_domains(text)[:10]:
+    for domain in (intel.find_pool_domains(text) if hints.has("pool") else [])[:10]:
         out.append(
             signal(
                 target,
@@ -268,16 +295,19 @@ def analyse_script(
                 {"domain": domain},
             )
         )
-    out += _websocket_signals(target, text, intel, where)
+    out += _websocket_signals(target, hints, intel, where)
     out += _inline_wasm(target, text, where)
-    out += _pow(target, text, intel, where)
-    packed, res, keys = _packed(target, text, intel, where, depth)
+    out += _pow(target, hints, intel, where)
+    packed, res, keys = _packed(target, hints, intel, where, depth)
     out += packed
-    keys += [m.group(1) for m in indicators.SITE_KEY.finditer(text)][:8]
+    keys += [m.group(1) for m in hints.finditer(indicators.SITE_KEY, "site_key")][:8]
     if base_url:
-        workers = tuple(join_url(base_url, u) for u in _WORKER.findall(text)[:16])
-        workers += tuple(join_url(base_url, u) for u in _IMPORT_SCRIPTS.findall(text)[:16])
-        wasm = tuple(join_url(base_url, u) for u in _WASM_URL.findall(text)[:16])
+        found = _WORKER.findall(text)[:16] if hints.has("worker") else []
+        workers = tuple(join_url(base_url, u) for u in found)
+        found = [m.group(1) for m in hints.finditer(_IMPORT_SCRIPTS, "import_scripts")][:16]
+        workers += tuple(join_url(base_url, u) for u in found)
+        found = _WASM_URL.findall(text)[:16] if hints.has("wasm_url") else []
+        wasm = tuple(join_url(base_url, u) for u in found)
         res = _merge(res, Resources(workers=workers, wasm=wasm))
         for url in (*workers, *wasm):
             out += url_signals(target, url, intel, f"{where} -> {url[:120]}")

@@ -108,6 +108,7 @@ class PcapScanner:
         pre = prefilter.Prefilter(lib, self.ports)
         for batch in pre.read(path, errors.append):
             yield batch
+            self.col.progress.note(f"{pre.frames:,} packets")
             table.hand_over(pre)
         self.col.count("packets_read", pre.frames)
 
@@ -219,7 +220,7 @@ def scan_pcaps(
 ) -> Iterator[Finding]:
     """Scan capture files; one finding per client/pool pair across all of them."""
     scanner = PcapScanner(intel, col, frames=frames)
-    for path in paths:
+    for path in col.progress.over(paths, "reading captures"):
         log.info("reading %s", path)
         scanner.scan(path)
     yield from scanner.findings()

@@ -52,6 +52,7 @@ def scan_eve(paths: list[Path], intel: Intel, col: Collector) -> Iterator[Findin
     if not files:
         return
     con = logdb.connect()
+    col.progress.task("reading the events")
     columns = ", ".join(f"{logdb.sql_str(k)}: '{v}'" for k, v in _COLUMNS.items())
     try:
         con.execute(

@@ -125,6 +125,7 @@ def scan_zeek(directory: Path, intel: Intel, col: Collector) -> Iterator[Finding
         skip(str(directory), "no Zeek conn/dns/ssl/x509/http logs found")
         return
     con = logdb.connect()
+    col.progress.task("reading the logs")
     rel = {k: _relation(con, k, files, skip) for k, files in logs.items() if files}
     verdicts = Verdicts(intel)
     names = NameBook()

@@ -1,0 +1,177 @@
+"""Web content throughput: `minehunt scan files` against the YARA CLI on npm packages.
+
+    .venv/bin/python benchmarks/web_content.py [--rounds 1] [--jobs 2] [--cache DIR]
+
+The corpus is what a web root or a front-end repository holds: sql.js (WebAssembly and
+asm.js builds, base64-inlined modules), @tensorflow/tfjs-backend-wasm, monaco-editor,
+hash-wasm and blake2b-wasm, fetched with ``npm pack`` at pinned versions, each kept as the
+.tgz and unpacked (cached in ``--cache``). The page cache is warmed first. The YARA CLI
+(``yara -p N``) runs on the same rule file as ``files_scan.py`` gives it (the bundled rules,
+``N of (expression, ...)`` rewritten for libyara); minehunt runs as users run it,
+``minehunt scan files DIR --jobs N``, which also analyses every HTML, JS and WASM file
+(MH-WEB-*). CPU time (user + system of the tool and its workers) is reported beside
+wall time: it is what load from other work distorts least. Afterwards each file is timed
+alone through minehunt's file worker, in this process, to find the slowest one.
+Targets: minehunt >= 2x yara and >= 50 MB/s, no file over 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from files_scan import libyara_rules, machine, measure, warm
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGES = (
+    "sql.js@1.17.0",
+    "@tensorflow/tfjs-backend-wasm@4.22.0",
+    "monaco-editor@0.57.0",
+    "hash-wasm@4.13.0",
+    "blake2b-wasm@2.4.0",
+)
+
+
+def fetch(cache: Path) -> Path:
+    """The corpus directory: one .tgz per package plus its unpacked tree."""
+    corpus = cache / "corpus"
+    done = cache / "complete"
+    if done.exists() and done.read_text() == "\n".join(PACKAGES):
+        return corpus
+    shutil.rmtree(corpus, ignore_errors=True)
+    (corpus / "unpacked").mkdir(parents=True)
+    npm = shutil.which("npm")
+    if npm is None:
+        sys.exit("npm not found: apt-get install npm")
+    out = subprocess.run(
+        [npm, "pack", "--json", "--silent", *PACKAGES],
+        cwd=corpus,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    for item in json.loads(out):
+        tgz = corpus / item["filename"]
+        dest = corpus / "unpacked" / tgz.name.removesuffix(".tgz")
+        with tarfile.open(tgz) as tar:
+            tar.extractall(dest, filter="data")
+    done.write_text("\n".join(PACKAGES))
+    return corpus
+
+
+def files_of(root: Path) -> list[str]:
+    return sorted(
+        os.path.join(d, n)
+        for d, _, names in os.walk(root)
+        for n in names
+        if os.path.isfile(os.path.join(d, n))
+    )
+
+
+def slowest(files: list[str], top: int) -> list[tuple[float, int, str]]:
+    """Seconds per file through minehunt's file worker (rules + website analysis)."""
+    from minehunt import rules
+    from minehunt.files import pool
+    from minehunt.files.scanner import FileScanOptions
+    from minehunt.files.worker import Batch, FileJob, scan_batch
+
+    pool._RULES = rules.bundled()
+    settings = FileScanOptions(max_file_size=1 << 40).settings()
+    times = []
+    for path in files:
+        size = os.path.getsize(path)
+        t0 = time.perf_counter()
+        scan_batch(Batch((FileJob(path, path, size),), settings))
+        times.append((time.perf_counter() - t0, size, path))
+    return sorted(times, reverse=True)[:top]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--cache", type=Path, default=REPO / "benchmarks" / ".cache" / "web-content")
+    args = ap.parse_args()
+    yara = shutil.which("yara")
+    if yara is None:
+        sys.exit("yara not found: apt-get install yara")
+    version = subprocess.run([yara, "--version"], capture_output=True, text=True).stdout.strip()
+    print(f"machine: {machine()}")
+    corpus = fetch(args.cache)
+    files = files_of(corpus)
+    mb = warm(files) / 1e6
+    tgz = sum(1 for f in files if f.endswith(".tgz"))
+    print(f"corpus: {', '.join(PACKAGES)}: {len(files)} files ({tgz} .tgz), {mb:.0f} MB")
+    with tempfile.TemporaryDirectory() as tmp:
+        rule_file = Path(tmp) / "minehunt.yar"
+        rule_file.write_text(libyara_rules())
+        scan_list = Path(tmp) / "files.txt"
+        scan_list.write_text("\n".join(files) + "\n")
+        biggest = max(os.path.getsize(p) for p in files)
+        yara_cmd = [yara, "-w", "-p", str(args.jobs), "--scan-list", str(rule_file), str(scan_list)]
+        report = Path(tmp) / "report.json"
+        minehunt_cmd = [
+            sys.executable,
+            "-m",
+            "minehunt",
+            "scan",
+            "files",
+            str(corpus),
+            "--format",
+            "json",
+            "--output",
+            str(report),
+            "--jobs",
+            str(args.jobs),
+            "--max-file-size",
+            str(biggest + 1),
+            "--min-severity",
+            "info",
+        ]
+        tools = {
+            f"yara {version} -p {args.jobs}": yara_cmd,
+            f"minehunt --jobs {args.jobs}": minehunt_cmd,
+        }
+        best: dict[str, tuple[float, int, float]] = {}
+        for r in range(args.rounds):
+            for name, cmd in tools.items():
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                wall, peak, _ = measure(cmd)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+                print(
+                    f"  round {r + 1}: {name}: {wall:.2f} s, {mb / wall:.1f} MB/s, CPU {cpu:.1f} s"
+                )
+                if name not in best or wall < best[name][0]:
+                    best[name] = (wall, peak, cpu)
+        found = json.loads(report.read_text())["findings"]
+    (ywall, _, ycpu), (mwall, _, mcpu) = best.values()
+    print("| tool | wall s | MB/s | CPU s | MB per CPU s | peak RSS |")
+    print("|------|--------|------|-------|--------------|----------|")
+    for name, (wall, peak, cpu) in best.items():
+        print(
+            f"| {name} | {wall:.2f} | {mb / wall:.1f} | {cpu:.1f} | {mb / cpu:.1f} "
+            f"| {peak / (1 << 20):.0f} MiB |"
+        )
+    print(f"ratio minehunt / yara: wall {ywall / mwall:.2f}x, CPU {ycpu / mcpu:.2f}x")
+    print(
+        f"minehunt findings: {len(found)} "
+        f"({', '.join(sorted({f['severity'] for f in found})) or 'none'})"
+    )
+    print("slowest files through minehunt's worker (one process, one file at a time):")
+    for secs, size, path in slowest(files, 5):
+        print(f"  {secs:.2f} s  {size / 1e6:6.2f} MB  {os.path.relpath(path, corpus)}")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Where a script's regexes can match, from one YARA-X pass over its bytes.
+
+Python's ``re`` reads case-insensitive and word-bounded patterns at a few MB/s, and most
+patterns of the script analysis match nowhere in an ordinary library. Every such pattern
+starts with (or needs) one of a few literals: YARA-X finds all of them in one pass, and a
+pattern is then tried only at the places where its literals are (``search``/``finditer``
+give what ``re`` would over the whole text), or not at all when they are absent (``has``).
+A literal seen more than MAX_ANCHORS times sends that group back to a whole-text scan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import yara_x
+
+from minehunt.intel import Intel
+
+MAX_ANCHORS = 20_000
+"""Matches kept per literal; a group with a literal at the cap is scanned in full."""
+
+ANCHORS: dict[str, tuple[tuple[str, bool], ...]] = {
+    # group: ((literal, case-insensitive), ...)
+    "ws": (("ws://", True), ("wss://", True)),
+    "atob": (("atob", False),),
+    "packer": (("eval", False),),
+    "eval": (("eval", True), ("new", True), ("function", True)),
+    "decoders": (
+        ("atob", False),
+        ("fromCharCode", False),
+        ("unescape", False),
+        ("decodeURIComponent", False),
+    ),
+    "worker": (("Worker", False),),
+    "import_scripts": (("importScripts", False),),
+    "wasm_url": ((".wasm", False),),
+    "pow0": (("crypto.subtle.digest", True), ("sha256", True), ("createhash", True)),
+    "pow1": (("challenge", True), ("difficulty", True)),
+    "pow2": (("nonce", True), ("number", True), ("solution", True), ("maxnumber", True)),
+    "site_key": (
+        (".Anonymous", False),
+        (".User", False),
+        (".Token", False),
+        ("site_key", False),
+        ("sitekey", False),
+    ),
+}
+"""Literals every match of the script analysis' patterns starts with (or contains)."""
+
+_CACHE: dict[int, tuple[Intel, yara_x.Rules, dict[str, str], frozenset[str]]] = {}
+
+
+def _literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _rules(intel: Intel) -> tuple[yara_x.Rules, dict[str, str], frozenset[str]]:
+    """Compiled hint rules for ``intel`` (its pool domains and PoW markers), the names of
+    their patterns' groups, and the groups that cannot be anchored; cached."""
+    hit = _CACHE.get(id(intel))
+    if hit is not None and hit[0] is intel:
+        return hit[1], hit[2], hit[3]
+    groups = dict(ANCHORS)
+    groups["pool"] = tuple((d, True) for d in sorted(intel.pool_domains) if d.isascii())
+    groups["pow_marker"] = tuple((m, True) for m in intel.pow_markers if m.isascii())
+    names: dict[str, str] = {}
+    lines: list[str] = []
+    for group, literals in groups.items():
+        for i, (lit, nocase) in enumerate(literals):
+            name = f"${group}_{i}"
+            names[name] = group
+            lines.append(f'{name} = "{_literal(lit)}"' + (" nocase" if nocase else ""))
+    rules = yara_x.compile(
+        "rule hints { strings: " + "\n".join(lines) + " condition: any of them }"
+    )
+    # Non-ASCII intel entries cannot be anchored: their groups always count as present.
+    full = {"pool"} if any(not d.isascii() for d in intel.pool_domains) else set()
+    if any(not m.isascii() for m in intel.pow_markers):
+        full.add("pow_marker")
+    if len(_CACHE) > 8:
+        _CACHE.clear()
+    _CACHE[id(intel)] = (intel, rules, names, frozenset(full))
+    return rules, names, frozenset(full)
+
+
+class Hints:
+    """The literal anchors found in one script."""
+
+    def __init__(self, text: str, data: bytes, intel: Intel) -> None:
+        self.text = text
+        self._data = data
+        rules, names, full = _rules(intel)
+        scanner = yara_x.Scanner(rules)
+        scanner.max_matches_per_pattern(MAX_ANCHORS)
+        offsets: dict[str, list[int]] = {}
+        self._full: set[str] = set(full)
+        for rule in scanner.scan(data).matching_rules:
+            for pattern in rule.patterns:
+                if not pattern.matches:
+                    continue
+                group = names[pattern.identifier]
+                offsets.setdefault(group, []).extend(m.offset for m in pattern.matches)
+                if len(pattern.matches) >= MAX_ANCHORS:
+                    self._full.add(group)
+        self._bytes = offsets
+        self._chars: dict[str, list[int]] = {}
+
+    def has(self, group: str) -> bool:
+        """Can a pattern of ``group`` match at all (one of its literals is present)?"""
+        return group in self._bytes or group in self._full
+
+    def _positions(self, group: str) -> list[int]:
+        """Character positions of the group's literals, ascending."""
+        if group not in self._chars:
+            offsets = sorted(set(self._bytes.get(group, ())))
+            if len(self._data) == len(self.text):  # ASCII: bytes and characters agree
+                self._chars[group] = offsets
+            else:
+                out: list[int] = []
+                char = byte = 0
+                for off in offsets:
+                    char += len(self._data[byte:off].decode("utf-8", "replace"))
+                    byte = off
+                    out.append(char)
+                self._chars[group] = out
+        return self._chars[group]
+
+    def search(self, pattern: re.Pattern[str], group: str) -> re.Match[str] | None:
+        """``pattern.search(text)`` for a pattern whose matches start with a group literal."""
+        if group in self._full:
+            return pattern.search(self.text)
+        for pos in self._positions(group):
+            m = pattern.match(self.text, pos)
+            if m is not None:
+                return m
+        return None
+
+    def finditer(self, pattern: re.Pattern[str], group: str) -> Iterator[re.Match[str]]:
+        """``pattern.finditer(text)`` for a pattern whose matches start with a group literal."""
+        if group in self._full:
+            yield from pattern.finditer(self.text)
+            return
+        end = 0
+        for pos in self._positions(group):
+            if pos < end:
+                continue
+            m = pattern.match(self.text, pos)
+            if m is not None:
+                end = max(m.end(), pos + 1)
+                yield m
