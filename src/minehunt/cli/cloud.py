@@ -17,6 +17,7 @@ from minehunt.cli.common import (
     IntelOpt,
     MinSevOpt,
     OutputOpt,
+    QuietOpt,
     StrictOpt,
     _emit,
     _load_intel,
@@ -52,6 +53,7 @@ def scan_image_cmd(
         typer.Option("--jobs", "-j", min=1, help="Scanner processes [default: one per core]."),
     ] = None,
     intel_dir: IntelOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Scan container images: every file of every layer, the config and the build history."""
     from minehunt import rules
@@ -75,7 +77,7 @@ def scan_image_cmd(
                 unreadable.append(f"{ref}: {e}")
                 col.skipper("image")(ref, str(e))
 
-    report = _run("scan image", scan)
+    report = _run("scan image", scan, quiet=quiet)
     if len(unreadable) == len(refs):
         for message in unreadable:
             err.print(f"[red]error:[/] {escape(message)}")
@@ -83,7 +85,7 @@ def scan_image_cmd(
     _emit(report, fmt, output, fail_on, min_severity, strict)
 
 
-def _audit(provider: str, command: str, paths: list[Path], **emit: Any) -> None:
+def _audit(provider: str, command: str, paths: list[Path], quiet: bool, **emit: Any) -> None:
     from minehunt.cloud.audit import scan_audit
 
     missing = [p for p in paths if not p.exists()]
@@ -91,7 +93,7 @@ def _audit(provider: str, command: str, paths: list[Path], **emit: Any) -> None:
         err.print(f"[red]error:[/] {escape(str(missing[0]))}: no such file or directory")
         raise typer.Exit(EXIT_USAGE)
     intel = _load_intel(emit.pop("intel_dir"))
-    report = _run(command, lambda col: scan_audit(intel, provider, paths, col))
+    report = _run(command, lambda col: scan_audit(intel, provider, paths, col), quiet=quiet)
     _emit(report, **emit)
 
 
@@ -106,9 +108,10 @@ def scan_cloudtrail_cmd(
     min_severity: MinSevOpt = Severity.LOW,
     strict: StrictOpt = False,
     intel_dir: IntelOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Scan AWS CloudTrail logs for mining intrusions (GPU bursts, stolen keys ...)."""
-    _audit("aws", "scan logs cloudtrail", paths, fmt=fmt, output=output, fail_on=fail_on,
+    _audit("aws", "scan logs cloudtrail", paths, quiet, fmt=fmt, output=output, fail_on=fail_on,
            min_severity=min_severity, strict=strict, intel_dir=intel_dir)  # fmt: skip
 
 
@@ -123,7 +126,8 @@ def scan_gcp_audit_cmd(
     min_severity: MinSevOpt = Severity.LOW,
     strict: StrictOpt = False,
     intel_dir: IntelOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Scan Google Cloud audit logs for mining intrusions."""
-    _audit("gcp", "scan logs gcp-audit", paths, fmt=fmt, output=output, fail_on=fail_on,
+    _audit("gcp", "scan logs gcp-audit", paths, quiet, fmt=fmt, output=output, fail_on=fail_on,
            min_severity=min_severity, strict=strict, intel_dir=intel_dir)  # fmt: skip

