@@ -27,7 +27,7 @@ from tests.web.obfuscated.build import (
     transform,
 )
 
-ASM_PRESETS = ("terser", "string-array", "hex-escapes", "rc4")
+ASM_PRESETS = ("terser", "rc4")
 """The asm.js build is 150 KB: the presets that keep its variants small enough for a test."""
 BENIGN_PRESETS = ("rc4", "control-flow", "terser")
 
@@ -124,7 +124,10 @@ def test_benign_libraries_stay_below_medium(intel: Intel) -> None:
     samples = benign_npm()
     assert len(samples) >= 10
     variants = [Variant(name, "plain", p) for name, p in samples.items()]
-    variants += transform(samples, BENIGN_PRESETS, "benign")
+    # The big bundles (lodash, jquery ...) take minutes to obfuscate: the benchmark does them.
+    small = {name: p for name, p in samples.items() if p.stat().st_size < 120_000}
+    assert {"npm/js-sha3/src/sha3.js", "npm/hash-wasm/dist/argon2.umd.min.js"} <= set(small)
+    variants += transform(small, BENIGN_PRESETS, "benign")
     loud = []
     for v in variants:
         f = _finding(v, intel)

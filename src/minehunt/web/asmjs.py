@@ -108,7 +108,8 @@ def analyse_asm(text: str) -> AsmVerdict | None:
     data = _data(text)
     literals: set[int] = set()
     for m in _LITERAL.finditer(text):
-        literals.add(int(m.group(0), 0) & 0xFFFFFFFF)
+        v = m.group(0)
+        literals.add(int(v, 16 if v[:2] in ("0x", "0X") else 10) & 0xFFFFFFFF)
         if len(literals) > 200_000:
             break
     found: set[str] = set()

@@ -31,6 +31,8 @@ BUDGET_PER_MB = 4.0
 ROUNDS = 3
 """Layers decoded (a packer inside a string array inside an atob blob ...)."""
 MAX_BLOBS = 8
+MIN_ESCAPES = 8
+"""Escaped letters, digits and URL characters that make escape decoding worth a re-read."""
 
 _PACKER = re.compile(
     r"""\}\s*\(\s*(['"])((?:(?!\1)[^\\]|\\.)*)\1\s*,\s*(\d+|\[\])\s*,\s*(\d+)\s*,\s*"""
@@ -45,12 +47,18 @@ _FROMCHARCODE = re.compile(
 )
 _ESCAPES = re.compile(r"\\x([0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|\\u\{([0-9a-fA-F]{1,6})\}")
 _STRING_ARRAY_HINT = re.compile(r"_0x[0-9a-f]{3,}|function\s+[\w$]+\(\)\{(?:var|const|let)\s")
-_BRACKET = re.compile(r"""\[\s*(?:'([A-Za-z_$][\w$]*)'|"([A-Za-z_$][\w$]*)")\s*\]""")
+_BRACKET = re.compile(
+    r"""\[\s*(\(\s*)?(?:'([A-Za-z_$][\w$]*)'|"([A-Za-z_$][\w$]*)")\s*(?(1)\)\s*)\]"""
+)
 _QUOTED_KEY = re.compile(r"""([{,]\s*)(?:'([A-Za-z_$][\w$]*)'|"([A-Za-z_$][\w$]*)")\s*:""")
 _LITERAL = r"""(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")"""
 _CONCAT = re.compile(_LITERAL + r"(?:\s*\+\s*" + _LITERAL + ")*")
 """A string literal and the literals added to it; matching whole literals keeps it linear."""
 _LITERAL_RE = re.compile(_LITERAL)
+_PAREN_LITERAL = re.compile(
+    r"(?:(?<=[\[+=,:?])|(?<![\w$)\]\s])(?=\(\s*['\"][^()]*\)\s*\+))\s*\(\s*(" + _LITERAL + r")\s*\)"
+)
+"""A string literal in parentheses where they only group: ``[("Anony")+("mous")]``."""
 _HEX_NUMBER = re.compile(r"(?<![\w$.\\])0x([0-9a-fA-F]{1,12})(?![\w$])")
 _OBJECT_START = re.compile(r"(?<![\w$])([\w$]+)\s*=\s*\{")
 _MEMBER_REF = re.compile(r"(?<![\w$.])([\w$]+)\.([A-Za-z_$][\w$]*)(?![\w$]|\s*=[^=]|\s*\()")
@@ -146,13 +154,14 @@ def _escapes(text: str, steps: list[str]) -> str:
         ch = chr(code) if code < 0x110000 else ""
         if ch in _KEEP_ESCAPED or (code < 0x20 and ch not in "\t"):
             return m.group(0)
-        count += 1
+        if ch.isascii() and (ch.isalnum() or ch in "_.:/"):
+            count += 1  # what obfuscators escape; regex sources escape other characters
         return ch
 
     if "\\x" not in text and "\\u" not in text:
         return text
     out = _ESCAPES.sub(one, text)
-    if count >= 4:
+    if count >= MIN_ESCAPES:
         steps.append(f"hex/unicode escapes ({count})")
         return out
     return text
@@ -240,7 +249,10 @@ def _concat(m: re.Match[str]) -> str:
 
 
 def _fold(text: str) -> str:
-    return _CONCAT.sub(_concat, text) if "+" in text else text
+    if "+" not in text:
+        return text
+    text = _PAREN_LITERAL.sub(lambda m: m.group(1), text)
+    return _CONCAT.sub(_concat, text)
 
 
 def _string_members(text: str, deadline: float) -> str:
@@ -279,7 +291,7 @@ def _string_members(text: str, deadline: float) -> str:
 
 
 def _brackets(text: str) -> str:
-    return _BRACKET.sub(lambda m: "." + (m.group(1) or m.group(2)), text)
+    return _BRACKET.sub(lambda m: "." + (m.group(2) or m.group(3)), text)
 
 
 def _keys(text: str) -> str:

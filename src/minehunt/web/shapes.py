@@ -46,6 +46,8 @@ _RESULT = re.compile(
 
 def worker_loop(text: str) -> Shape | None:
     """A message loop that takes job/blob/target and posts nonces, hashes or shares."""
+    if "postMessage" not in text or "blob" not in text or "job" not in text:
+        return None
     if not (_HANDLER.search(text) and _POST.search(text)):
         return None
     if not (_JOB.search(text) and _BLOB.search(text) and _TARGET.search(text)):
@@ -60,14 +62,13 @@ def worker_loop(text: str) -> Shape | None:
     )
 
 
-_CORES = re.compile(r"\bhardwareConcurrency\b")
 _SPAWN = re.compile(r"\bnew\s+(?:Shared)?Worker\s*\(|\.\s*_?spawn\w*\s*\(|\bWorker\s*\(")
 _THROTTLE = re.compile(r"throttl|\bduty\b|\bidle\s*:\s*|setThrottle", re.I)
 
 
 def thread_pool(text: str) -> Shape | None:
     """Workers sized by navigator.hardwareConcurrency, with a throttle."""
-    if not _CORES.search(text):
+    if "hardwareConcurrency" not in text:
         return None
     spawn = _SPAWN.search(text)
     throttle = _THROTTLE.search(text)
@@ -82,13 +83,13 @@ def thread_pool(text: str) -> Shape | None:
 _SOCKET = re.compile(r"\bnew\s+WebSocket\s*\(\s*([^)]{0,300})\)")
 _LOGIN = re.compile(
     r"""(?x)
-    \b(?:type|method|cmd|action|op)\s*:\s*["']
+    \b(?:type|method|cmd|action|op)\s*(?::|=(?!=))\s*["']
       (auth|login|mining\.authorize|mining\.subscribe|eth_submitLogin|handshake|subscribe)["']
     """
 )
 _CREDENTIAL = re.compile(
     r"\b(site_?key|sitekey|wallet|address|login|pass(?:word)?|rig_?id|user(?:name)?|"
-    r"identifier|token)\b\s*:",
+    r"identifier|token)\b\s*(?::|=(?!=))",
     re.I,
 )
 _WORK = re.compile(
@@ -99,6 +100,8 @@ _URL = re.compile(r"""["'`](wss?://[^"'`\s]{3,300})["'`]""")
 
 def websocket_login(text: str) -> Shape | None:
     """A WebSocket that logs in with a key or wallet, then exchanges jobs and shares."""
+    if "WebSocket" not in text:
+        return None
     sock = _SOCKET.search(text)
     if sock is None:
         return None
@@ -136,6 +139,8 @@ _HASH_API = frozenset({"getHashesPerSecond", "getTotalHashes", "getAcceptedHashe
 
 def miner_api_use(text: str) -> Shape | None:
     """A loader or UI script driving a CoinHive-style miner API (hash rate, throttle ...)."""
+    if not any(name in text for name in _HASH_API):
+        return None
     used = list(dict.fromkeys(m.group(1) for m in _API_CALL.finditer(text)))
     if len(used) < 2 or not _HASH_API.intersection(used):
         return None
