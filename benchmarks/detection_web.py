@@ -26,11 +26,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from minehunt import intel as intel_mod  # noqa: E402
-from minehunt.model import Severity  # noqa: E402
-from minehunt.web import script  # noqa: E402
-from minehunt.web.deobfuscate import Deobfuscated  # noqa: E402
-from minehunt.web.static import document_finding  # noqa: E402
 from tests.web.miner.build import build as build_miner  # noqa: E402
 from tests.web.obfuscated.build import (  # noqa: E402
     MODULES,
@@ -40,6 +35,12 @@ from tests.web.obfuscated.build import (  # noqa: E402
     corpus_positives,
     transform,
 )
+
+from minehunt import intel as intel_mod  # noqa: E402
+from minehunt.model import Severity  # noqa: E402
+from minehunt.web import script  # noqa: E402
+from minehunt.web.deobfuscate import Deobfuscated  # noqa: E402
+from minehunt.web.static import document_finding  # noqa: E402
 
 intel = intel_mod.default()
 
@@ -98,16 +99,16 @@ def main() -> None:
 
     by_preset: dict[str, list[tuple[bool, float]]] = defaultdict(list)
     missed = []
-    for v in positives():
+    variants = positives()
+    plain_miners = [v.path for v in variants if v.preset == "plain"]
+    for v in variants:
         t0 = time.perf_counter()
         ok, sev = detected(v.path)
         by_preset[v.preset].append((ok, time.perf_counter() - t0))
         if not ok:
             missed.append(f"{v.source} [{v.preset}] -> {sev}")
     print("\nRecall on browser miners (medium or above):\n")
-    rows = [
-        (p, len(r), sum(ok for ok, _ in r), sum(s for _, s in r)) for p, r in by_preset.items()
-    ]
+    rows = [(p, len(r), sum(ok for ok, _ in r), sum(s for _, s in r)) for p, r in by_preset.items()]
     total = [x for r in by_preset.values() for x in r]
     rows.append(("all", len(total), sum(ok for ok, _ in total), sum(s for _, s in total)))
     table(rows, "preset")
@@ -145,7 +146,7 @@ def main() -> None:
     for m in loud + obf_loud:
         print(f"- false positive: {m}")
 
-    corpus = [v.path for v in by_preset["plain"] for _ in (0,)] + benign
+    corpus = plain_miners + benign
     with_deob = scan_time(corpus)
     real = script.deobfuscate
     script.deobfuscate = lambda text, budget=None: Deobfuscated(text)  # type: ignore[assignment]
