@@ -84,3 +84,38 @@ def test_budget_bounds_the_work() -> None:
     blob = base64.b64encode(code.encode()).decode()
     d = deobfuscate(f'eval(atob("{blob}"));' + "var q = 1;" * 1000, budget=0.0)
     assert not d.complete
+
+
+def legacy_obfuscate(code: str, rotation: int = 7) -> str:
+    """The 2017-2018 javascript-obfuscator layout: a hex-escaped string array rotated at
+    start-up by a fixed count (``while(--n) push(shift())``) and ``_0xd('0x1f')`` lookups."""
+    strings: list[str] = []
+
+    def lookup(m: re.Match[str]) -> str:
+        s = m.group(2)
+        if s not in strings:
+            strings.append(s)
+        return f"_0x4f6b('0x{strings.index(s):x}')"
+
+    body = re.sub(r"""(["'])((?:(?!\1).){2,})\1""", lookup, code)
+    n = len(strings)
+    stored = strings[n - rotation % n :] + strings[: n - rotation % n]  # undone by the IIFE
+    escaped = ",".join("'" + "".join(f"\\x{ord(c):02x}" for c in s) + "'" for s in stored)
+    return (
+        f"var _0x3f2a=[{escaped}];(function(_0x4d2b1c,_0x3f2a51){{var _0x2e1f3a=function"
+        "(_0x5e9e8f){while(--_0x5e9e8f){_0x4d2b1c['push'](_0x4d2b1c['shift']());}};"
+        f"_0x2e1f3a(++_0x3f2a51);}}(_0x3f2a,0x{rotation:x}));var _0x4f6b=function(_0x4d2b1c,"
+        "_0x3f2a51){_0x4d2b1c=_0x4d2b1c-0x0;var _0x2e1f3a=_0x3f2a[_0x4d2b1c];return _0x2e1f3a;};"
+        + body
+    )
+
+
+def test_legacy_string_array_with_fixed_rotation(intel: Intel) -> None:
+    code = (CORPUS / "pool_websocket.js").read_text()
+    obfuscated = legacy_obfuscate(code)
+    assert "wss://" not in obfuscated and "auth" not in obfuscated
+    d = deobfuscate(obfuscated)
+    assert any(s.startswith("string array (none") and "rotated" in s for s in d.steps)
+    assert '"wss://ws.pool.example/proxy"' in d.text and 'type: "auth"' in d.text
+    sev = severity("/srv/www/legacy.js", obfuscated, intel)
+    assert sev is not None and sev >= Severity.MEDIUM
