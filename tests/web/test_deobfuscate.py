@@ -119,3 +119,13 @@ def test_legacy_string_array_with_fixed_rotation(intel: Intel) -> None:
     assert '"wss://ws.pool.example/proxy"' in d.text and 'type: "auth"' in d.text
     sev = severity("/srv/www/legacy.js", obfuscated, intel)
     assert sev is not None and sev >= Severity.MEDIUM
+
+
+def test_hostile_lookups_do_not_break_the_scan(intel: Intel) -> None:
+    """Indexes that are not numbers, or overflow, leave the call as it is."""
+    code = (CORPUS / "pool_websocket.js").read_text()
+    hostile = legacy_obfuscate(code) + "_0x4f6b('zz');_0x4f6b(1e400);_0x4f6b(0x" + "f" * 400 + ");"
+    d = deobfuscate(hostile)
+    assert "_0x4f6b('zz')" in d.text and '"wss://ws.pool.example/proxy"' in d.text
+    sev = severity("/srv/www/hostile.js", hostile, intel)
+    assert sev is not None and sev >= Severity.MEDIUM

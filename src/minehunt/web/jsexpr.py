@@ -222,7 +222,10 @@ def evaluate(
 ) -> Value:
     """The value of one constant expression; raises ``Unresolved`` otherwise."""
     p = _Parser(_tokens(text), names or {}, objects or {}, call)
-    v = p.expr()
+    try:
+        v = p.expr()
+    except (OverflowError, ValueError, RecursionError) as e:
+        raise Unresolved(str(e)[:40]) from e
     if p.i != len(p.toks):
         raise Unresolved(text[:40])
     return v
@@ -239,10 +242,13 @@ def evaluate_args(
     out: list[Value] = []
     if not p.toks:
         return out
-    out.append(p.expr())
-    while p.peek() == ",":
-        p.take()
+    try:
         out.append(p.expr())
+        while p.peek() == ",":
+            p.take()
+            out.append(p.expr())
+    except (OverflowError, ValueError, RecursionError) as e:
+        raise Unresolved(str(e)[:40]) from e
     if p.i != len(p.toks):
         raise Unresolved(text[:40])
     return out

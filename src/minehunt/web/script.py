@@ -278,7 +278,10 @@ def _decoded(
     target: Target, text: str, intel: Intel, where: str, base_url: str | None, seen: list[Signal]
 ) -> tuple[list[Signal], Resources, list[str]]:
     """Run every check again on the deobfuscated text; keep only what is new there."""
-    deob = deobfuscate(text)
+    try:
+        deob = deobfuscate(text)
+    except (ValueError, RecursionError, OverflowError, MemoryError):
+        return [], Resources(), []  # hostile or unexpected input: the plain analysis stands
     if not deob.changed:
         return [], Resources(), []
     how = deob.describe()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -70,7 +71,10 @@ class _Decoder:
     def get(self, index: Value, key: Value | None, prefix: bool = False) -> str:
         """The decoded string; ``prefix``: its first characters only (for parseInt)."""
         n = len(self.strings)
-        i = int(js_number(index)) - self.offset
+        num = js_number(index)
+        if not math.isfinite(num):
+            raise Unresolved("index is not a number")
+        i = int(num) - self.offset
         if not 0 <= i < n:
             raise Unresolved("index out of range")
         j = (i + self.rotation) % n
@@ -372,7 +376,7 @@ def _search_rotation(r: _Resolver, dec: _Decoder, expr: str, target: float, n: i
         dec.rotation = rot
         try:
             value = evaluate(expr, None, r.objects, r.call)
-        except (Unresolved, RecursionError):
+        except (Unresolved, RecursionError, ValueError, OverflowError):
             continue
         if value == target:
             return True
@@ -407,7 +411,7 @@ def _substitute(r: _Resolver) -> tuple[str, int]:
         try:
             args = evaluate_args(text[m.end() : close], None, r.objects, r.call)
             value = r.call(m.group(1), args)
-        except (Unresolved, RecursionError):
+        except (Unresolved, RecursionError, ValueError, OverflowError):
             continue
         if not isinstance(value, str):
             continue
