@@ -68,9 +68,16 @@ def positives() -> list[Variant]:
     return plain + transform(samples, PRESETS, "bench-positives")
 
 
+MINING_PACKAGES = ("coin-hive-stratum",)
+"""npm packages in tests/node_modules that are mining software (the CoinHive proxy the web
+tests run): positives by nature, so not counted among the benign files."""
+
+
 def benign_files(max_kb: int) -> list[Path]:
     out = []
     for p in sorted(MODULES.rglob("*.js")):
+        if any(part in MINING_PACKAGES for part in p.relative_to(MODULES).parts):
+            continue
         if p.is_file() and p.stat().st_size <= max_kb * 1024:
             out.append(p)
     return out
@@ -147,15 +154,18 @@ def main() -> None:
         print(f"- false positive: {m}")
 
     corpus = plain_miners + benign
-    with_deob = scan_time(corpus)
     real = script.deobfuscate
-    script.deobfuscate = lambda text, budget=None: Deobfuscated(text)  # type: ignore[assignment]
-    try:
-        without = scan_time(corpus)
-    finally:
-        script.deobfuscate = real
+    times: dict[bool, list[float]] = {True: [], False: []}
+    for on in (False, True, False, True):  # alternate; the best of two each (load, caches)
+        if not on:
+            script.deobfuscate = lambda text, budget=None: Deobfuscated(text)  # type: ignore[assignment]
+        try:
+            times[on].append(scan_time(corpus))
+        finally:
+            script.deobfuscate = real
+    with_deob, without = min(times[True]), min(times[False])
     print(f"\nWeb corpus scan ({len(corpus)} plain files: miners as deployed + benign npm):\n")
-    print("| deobfuscator | seconds | added |")
+    print("| deobfuscator | seconds (best of 2) | added |")
     print("|---|---|---|")
     print(f"| off | {without:.2f} | |")
     print(f"| on | {with_deob:.2f} | {100 * (with_deob - without) / without:+.1f} % |")

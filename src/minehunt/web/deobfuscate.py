@@ -31,6 +31,8 @@ BUDGET_PER_MB = 4.0
 ROUNDS = 3
 """Layers decoded (a packer inside a string array inside an atob blob ...)."""
 MAX_BLOBS = 8
+MIN_CHARS = 8
+"""Characters String.fromCharCode calls must spell before the text is read again."""
 MIN_ESCAPES = 8
 """Escaped letters, digits and URL characters that make escape decoding worth a re-read."""
 
@@ -60,18 +62,20 @@ _PAREN_LITERAL = re.compile(
 )
 """A string literal in parentheses where they only group: ``[("Anony")+("mous")]``."""
 _HEX_NUMBER = re.compile(r"(?<![\w$.\\])0x([0-9a-fA-F]{1,12})(?![\w$])")
-_OBJECT_START = re.compile(r"(?<![\w$])([\w$]+)\s*=\s*\{")
-_MEMBER_REF = re.compile(r"(?<![\w$.])([\w$]+)\.([A-Za-z_$][\w$]*)(?![\w$]|\s*=[^=]|\s*\()")
+_OBFUSCATED_NAME = r"(?<![\w$.])([A-Za-z_$][\w$]*)"
+"""An owner object's name (obfuscators use _0x3fa2c1, a0_0x3fa2 or random letters)."""
+_OBJECT_START = re.compile(_OBFUSCATED_NAME + r"\s*=\s*\{")
+_MEMBER_REF = re.compile(_OBFUSCATED_NAME + r"\.([A-Za-z_$][\w$]*)(?![\w$]|\s*=[^=]|\s*\()")
 _MEMBER_PAIR = re.compile(
     r"""(?<=[{,])\s*([A-Za-z_$][\w$]*|'[\w$]+'|"[\w$]+")\s*:\s*("(?:[^"\\\n]|\\.)*")\s*(?=[,}])"""
 )
 _MEMBER_ASSIGN = re.compile(
-    r"""(?<![\w$.])([\w$]+)\.([A-Za-z_$][\w$]*)\s*=\s*("(?:[^"\\\n]|\\.)*")\s*(?=[,;])"""
+    _OBFUSCATED_NAME + r"""\.([A-Za-z_$][\w$]*)\s*=\s*("(?:[^"\\\n]|\\.)*")\s*(?=[,;])"""
 )
 _ALIAS = re.compile(r"(?:\b(?:var|let|const)\s+|,\s*)([\w$]+)\s*=\s*([\w$]+)\s*(?=[,;])")
 MAX_OBJECTS = 20_000
 NORMALISE_BUDGET = 1.0
-"""Seconds allowed for inlining string members after the decoding budget."""
+"""Seconds per MiB allowed for normalising after decoding."""
 _PACKER_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _KEEP_ESCAPED = frozenset("'\"\\\n\r\u2028\u2029`")
 
@@ -121,7 +125,9 @@ def deobfuscate(text: str, budget: float | None = None) -> Deobfuscated:
         layer = "\n".join(payloads)  # the next round reads only what was just decoded
     out = "\n/* decoded */\n".join(parts)
     if steps:
-        out, done = _normalise(out, deadline + NORMALISE_BUDGET)
+        members = any(s.startswith("string array") for s in steps)
+        extra = NORMALISE_BUDGET * max(1.0, len(out) / (1024 * 1024))
+        out, done = _normalise(out, min(deadline, time.monotonic()) + extra, members)
         complete = complete and done
     return Deobfuscated(out, tuple(steps), complete)
 
@@ -171,6 +177,7 @@ def _from_char_code(text: str, steps: list[str]) -> str:
     if "fromCharCode" not in text:
         return text
     count = 0
+    chars = 0
 
     def one(m: re.Match[str]) -> str:
         nonlocal count
@@ -183,14 +190,17 @@ def _from_char_code(text: str, steps: list[str]) -> str:
             return m.group(0)
         if not values or any(isinstance(v, str) or not 0 <= v < 0x110000 for v in values):
             return m.group(0)
+        nonlocal chars
         count += 1
+        chars += len(values)
         s = "".join(chr(int(v)) for v in values)
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
     out = _FROMCHARCODE.sub(one, text)
-    if count:
+    if count and chars >= MIN_CHARS:
         steps.append(f"String.fromCharCode ({count})")
-    return out
+        return out
+    return text
 
 
 def _packer_value(word: str, radix: int) -> int | None:
@@ -303,13 +313,14 @@ def _numbers(text: str) -> str:
     return _HEX_NUMBER.sub(lambda m: str(int(m.group(1), 16)), text)
 
 
-def _normalise(text: str, deadline: float) -> tuple[str, bool]:
+def _normalise(text: str, deadline: float, members: bool = True) -> tuple[str, bool]:
     """Undo the rewriting obfuscators do to expressions they leave in place.
 
-    Returns the text and whether every pass ran within ``deadline``.
+    Returns the text and whether every pass ran within ``deadline``. ``members``: also
+    inline string-member objects (only worth it after a string array was decoded).
     """
     text = _brackets(_fold(text))
-    for _ in range(4):  # chains of string-member objects
+    for _ in range(4 if members else 0):  # chains of string-member objects (obfuscator)
         if time.monotonic() > deadline:
             return text, False
         inlined = _string_members(text, deadline)

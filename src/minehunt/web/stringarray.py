@@ -27,7 +27,8 @@ _STR_RE = re.compile(_STR, re.S)
 _ARRAY_FN = re.compile(
     r"function\s+([\w$]+)\s*\(\s*\)\s*\{\s*(?:var|const|let)\s+[\w$]+\s*=\s*\[(?=\s*['\"])"
 )
-_ARRAY_VAR = re.compile(r"(?:var|const|let)\s+([\w$]+)\s*=\s*\[(?=\s*['\"])")
+_ARRAY_VAR = re.compile(r"(?:var|const|let)\s+((?:[a-z]\d_)?_0x[0-9a-f]{3,})\s*=\s*\[(?=\s*['\"])")
+"""The 2016-2019 layout: a top-level ``var _0x3f2a = [...]`` (always a generated name)."""
 _FUNC = re.compile(
     r"(?:function\s+([\w$]+)|(?:var|const|let)\s+([\w$]+)\s*=\s*function)"
     r"\s*\(\s*([\w$]+)\s*(?:,\s*([\w$]+)\s*)?\)\s*\{"
@@ -271,9 +272,11 @@ def _find_arrays(text: str) -> list[tuple[str, list[str], bool]]:
     return found
 
 
-def _find_decoder(text: str, array: str, is_fn: bool, strings: list[str]) -> _Decoder | None:
+def _find_decoder(
+    text: str, array: str, is_fn: bool, strings: list[str], funcs: list[re.Match[str]]
+) -> _Decoder | None:
     ref = re.compile(re.escape(array) + (r"\s*\(\s*\)" if is_fn else r"\s*\["))
-    for m in _FUNC.finditer(text):
+    for m in funcs:
         name = m.group(1) or m.group(2)
         if name == array or not ref.search(text, m.end(), m.end() + 600):
             continue
@@ -430,8 +433,9 @@ def decode_string_arrays(text: str, deadline: float) -> StringArrayResult | None
     r = _Resolver(text, deadline)
     arrays = _find_arrays(text)
     rotated = False
+    funcs = list(_FUNC.finditer(text)) if arrays else []
     for array, strings, is_fn in arrays:
-        dec = _find_decoder(text, array, is_fn, strings)
+        dec = _find_decoder(text, array, is_fn, strings, funcs)
         if dec is not None:
             r.decoders[dec.name] = dec
             dec.strings = strings
