@@ -142,3 +142,31 @@ def test_hashing_libraries_are_not_asm_miners(intel: Intel) -> None:
         f = document_finding(str(p), p.read_bytes(), None, intel)
         assert f is None or "MH-WEB-021" not in {e.check_id for e in f.evidence}, name
     assert Path(benign_npm()["npm/js-sha3/src/sha3.js"]).exists()
+
+
+# The hash-rate UI of CoinHive's documentation (2017), as sites pasted it beside the embed.
+MINER_UI = """
+var miner = window.miner;
+setInterval(function () {
+  var hashesPerSecond = miner.getHashesPerSecond();
+  var totalHashes = miner.getTotalHashes();
+  var acceptedHashes = miner.getAcceptedHashes();
+  document.getElementById("hps").textContent = hashesPerSecond.toFixed(1);
+  document.getElementById("total").textContent = totalHashes + " / " + acceptedHashes;
+}, 1000);
+document.getElementById("slower").onclick = function () {
+  miner.setThrottle(Math.min(0.9, miner.getThrottle() + 0.1));
+};
+"""
+
+
+def test_miner_ui_script_is_reported_as_part_of_the_miner(tmp_path: Path, intel: Intel) -> None:
+    _tools()
+    ui = tmp_path / "stats.js"
+    ui.write_text(MINER_UI)
+    for v in [Variant("ui", "plain", ui), *transform({"ui": ui}, ("rc4", "terser"), "ui")]:
+        f = _finding(v, intel)
+        assert f is not None and f.severity >= Severity.MEDIUM, v.preset
+        ui_ev = [e for e in f.evidence if e.check_id == "MH-WEB-025"]
+        assert ui_ev and ui_ev[0].attributes["family"] == "coinhive-compatible", v.preset
+        assert "browser miner (coinhive" in f.summary  # named by the family rule or the shape
