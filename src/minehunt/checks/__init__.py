@@ -7,14 +7,14 @@ two in agreement.
 
 from __future__ import annotations
 
-from minehunt.checks import cloud, exposure, files, host, net, router, web
+from minehunt.checks import cloud, exposure, files, host, net, router, web, webshape
 from minehunt.checks.base import Category, Check
 
 __all__ = ["CHECKS", "Category", "Check", "get"]
 
-CHECKS: dict[str, Check] = {
-    c.id: c for group in (host, files, net, web, cloud, exposure, router) for c in group.CHECKS
-}
+_AREAS = (host, files, net, web, cloud, exposure, router, webshape)
+
+CHECKS: dict[str, Check] = {c.id: c for group in _AREAS for c in group.CHECKS}
 
 
 def get(check_id: str) -> Check:

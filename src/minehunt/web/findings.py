@@ -15,13 +15,27 @@ from minehunt.correlate import Signal, correlate
 from minehunt.model import Finding, Scalar, Target
 from minehunt.web.signals import is_context, signal, target_for
 
-_MINER_CHECKS = ("MH-WEB-001", "MH-WEB-002", "MH-WEB-003", "MH-WEB-004", "MH-WEB-005")
+_MINER_CHECKS = (
+    "MH-WEB-001",
+    "MH-WEB-002",
+    "MH-WEB-003",
+    "MH-WEB-004",
+    "MH-WEB-005",
+    "MH-WEB-021",
+    "MH-WEB-022",
+    "MH-WEB-024",
+    "MH-WEB-025",
+)
 _PREFERENCE = {
     "MH-WEB-004": 0,
     "MH-WEB-003": 1,
     "MH-WEB-002": 2,
     "MH-WEB-001": 3,
     "MH-WEB-005": 4,
+    "MH-WEB-021": 1,
+    "MH-WEB-024": 4,
+    "MH-WEB-022": 4,
+    "MH-WEB-025": 4,
     "MH-WEB-006": 5,
 }
 ADVICE_MINER = (

@@ -1,7 +1,9 @@
 """Static analysis of JavaScript: miner code, pool endpoints, inline WebAssembly, loaders.
 
-Nothing here executes the code. Obfuscated loaders of the common ``eval(atob("..."))``
-shape are decoded (base64 only, bounded) and the decoded text is analysed again, one level.
+Nothing here executes the code. An obfuscated script is decoded first (``deobfuscate``:
+string arrays, packers, atob blobs, char codes, escapes; bounded) and every check runs again
+on the decoded text; evidence found only there says what was decoded. Beside names and
+rules, the shapes of mining code (``shapes``, ``asmjs``) are recognised.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from urllib.parse import urlsplit
 from minehunt import rules
 from minehunt.correlate import Signal
 from minehunt.intel import Intel
-from minehunt.model import Severity, Target
-from minehunt.web import indicators
+from minehunt.model import Scalar, Severity, Target
+from minehunt.web import indicators, shapes
+from minehunt.web.asmjs import analyse_asm
+from minehunt.web.deobfuscate import deobfuscate
 from minehunt.web.hints import Hints
 from minehunt.web.html import join_url
-from minehunt.web.signals import Resources, signal
+from minehunt.web.signals import Resources, signal, with_origin
 from minehunt.web.wasm import WasmVerdict, analyse
 
 MAX_INLINE_WASM = 8 * 1024 * 1024
@@ -273,6 +277,65 @@ def _pow(target: Target, hints: Hints, intel: Intel, where: str) -> list[Signal]
     return []
 
 
+def shape_signals(target: Target, text: str, where: str) -> list[Signal]:
+    """MH-WEB-021..025: mining code recognised by what it does, not by its names."""
+    out: list[Signal] = []
+    asm = analyse_asm(text)
+    if asm is not None and asm.is_miner:
+        attrs: dict[str, Scalar] = {
+            "family": asm.algorithm or "unknown",
+            "primitives": ",".join(asm.primitives),
+            "asm_js": asm.asm,
+        }
+        if asm.scratchpad:
+            attrs["scratchpad"] = asm.scratchpad
+        out.append(signal(target, "MH-WEB-021", asm.summary(), where, attrs))
+    for check_id, found in (
+        ("MH-WEB-022", shapes.worker_loop(text)),
+        ("MH-WEB-023", shapes.thread_pool(text)),
+        ("MH-WEB-024", shapes.websocket_login(text)),
+        ("MH-WEB-025", shapes.miner_api_use(text)),
+    ):
+        if found is None:
+            continue
+        attrs = {"shape": ", ".join(found.facts)}
+        if found.detail:
+            attrs["websocket"] = found.detail[:300]
+        if check_id == "MH-WEB-025":
+            attrs["family"] = "coinhive-compatible"
+        out.append(signal(target, check_id, found.summary, where, attrs))
+    return out
+
+
+def _decoded(
+    target: Target, text: str, intel: Intel, where: str, base_url: str | None, seen: list[Signal]
+) -> tuple[list[Signal], Resources, list[str]]:
+    """Run every check again on the deobfuscated text; keep only what is new there."""
+    try:
+        deob = deobfuscate(text)
+    except (ValueError, RecursionError, OverflowError, MemoryError):
+        return [], Resources(), []  # hostile or unexpected input: the plain analysis stands
+    if not deob.changed:
+        return [], Resources(), []
+    how = deob.describe()
+    here = f"{where}, deobfuscated"
+    sigs, res, keys = analyse_script(target, deob.text, intel, here, 1, base_url)
+    known = {(s.evidence.check_id, s.evidence.summary) for s in seen}
+    out = [
+        signal(
+            target,
+            "MH-WEB-020",
+            f"obfuscated script decoded: {how}",
+            where,
+            {"decoded": how[:500], "complete": deob.complete},
+        )
+    ]
+    out += [
+        with_origin(s, how) for s in sigs if (s.evidence.check_id, s.evidence.summary) not in known
+    ]
+    return out, res, keys
+
+
 def analyse_script(
     target: Target,
     text: str,
@@ -298,8 +361,14 @@ def analyse_script(
     out += _websocket_signals(target, hints, intel, where)
     out += _inline_wasm(target, text, where)
     out += _pow(target, hints, intel, where)
+    out += shape_signals(target, text, where)
     packed, res, keys = _packed(target, hints, intel, where, depth)
     out += packed
+    if depth == 0:
+        decoded, res2, keys2 = _decoded(target, text, intel, where, base_url, out)
+        out += decoded
+        res = _merge(res, res2)
+        keys += keys2
     keys += [m.group(1) for m in hints.finditer(indicators.SITE_KEY, "site_key")][:8]
     if base_url:
         found = _WORKER.findall(text)[:16] if hints.has("worker") else []

@@ -14,9 +14,12 @@ from urllib.parse import urlsplit
 from minehunt.correlate import Signal
 from minehunt.model import CheckId, Confidence, Evidence, Scalar, Severity, Target, TargetKind
 
-CONTEXT_CHECKS = frozenset({"MH-WEB-007", "MH-WEB-008", "MH-WEB-011", "MH-WEB-012", "MH-WEB-013"})
-"""Checks that describe a page but never raise its severity. A packed loader (007) is
-everywhere in bundled JavaScript; what it decodes is analysed and scored on its own."""
+CONTEXT_CHECKS = frozenset(
+    {"MH-WEB-007", "MH-WEB-008", "MH-WEB-011", "MH-WEB-012", "MH-WEB-013", "MH-WEB-020"}
+)
+"""Checks that describe a page but never raise its severity. A packed loader (007) or an
+obfuscated script (020) is everywhere in bundled JavaScript; what it decodes is analysed and
+scored on its own."""
 
 
 def target_for(url_or_path: str) -> Target:
@@ -48,6 +51,13 @@ def signal(
         severity=severity,
         confidence=confidence,
     )
+
+
+def with_origin(sig: Signal, decoded: str) -> Signal:
+    """The same observation, marked as seen only in the decoded text (and how it was decoded)."""
+    ev = sig.evidence
+    attrs = {**ev.attributes, "decoded": decoded[:500]}
+    return replace(sig, evidence=replace(ev, attributes=attrs))
 
 
 def retarget(sig: Signal, target: Target, via: str | None = None) -> Signal:

@@ -1,0 +1,150 @@
+"""Shapes of browser-mining code that do not depend on names.
+
+A browser miner has to do the same few things whatever it is called: a worker takes a job
+(blob, target) and posts back hashes or a nonce; the page starts as many workers as there
+are cores and throttles them; a WebSocket logs in with a site key or wallet and then
+receives jobs and submits shares; a UI or loader drives the miner's API. Each function here
+recognises one of these shapes in (decoded) JavaScript text and says what it saw.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+__all__ = [
+    "Shape",
+    "miner_api_use",
+    "thread_pool",
+    "websocket_login",
+    "worker_loop",
+]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One recognised shape: what it is and the facts that make it."""
+
+    summary: str
+    facts: tuple[str, ...]
+    detail: str | None = None
+
+
+_HANDLER = re.compile(
+    r"\bonmessage\s*=|addEventListener\s*\(\s*[\"']message[\"']|\bon\s*\(\s*[\"']message[\"']"
+)
+_POST = re.compile(r"\bpostMessage\b")
+_JOB = re.compile(r"\bjob(?:_?id|Id)?\b")
+_BLOB = re.compile(r"\bblob\b")
+_TARGET = re.compile(r"\btarget\b|\bdifficulty\b")
+_RESULT = re.compile(
+    r"\bnonce\b|\bhashes(?:PerSecond)?\b|\bhashrate\b|\bshare\b|\bresult\b\s*:|\bhash_?count\b",
+    re.I,
+)
+
+
+def worker_loop(text: str) -> Shape | None:
+    """A message loop that takes job/blob/target and posts nonces, hashes or shares."""
+    if "postMessage" not in text or "blob" not in text or "job" not in text:
+        return None
+    if not (_HANDLER.search(text) and _POST.search(text)):
+        return None
+    if not (_JOB.search(text) and _BLOB.search(text) and _TARGET.search(text)):
+        return None
+    result = _RESULT.search(text)
+    if result is None:
+        return None
+    return Shape(
+        "worker message loop takes mining jobs (job, blob, target) and posts "
+        f"{result.group(0).rstrip(':').strip()} back",
+        ("message handler", "job", "blob", "target", result.group(0).rstrip(":").strip()),
+    )
+
+
+_SPAWN = re.compile(r"\bnew\s+(?:Shared)?Worker\s*\(|\.\s*_?spawn\w*\s*\(|\bWorker\s*\(")
+_THROTTLE = re.compile(r"throttl|\bduty\b|\bidle\s*:\s*|setThrottle", re.I)
+
+
+def thread_pool(text: str) -> Shape | None:
+    """Workers sized by navigator.hardwareConcurrency, with a throttle."""
+    if "hardwareConcurrency" not in text:
+        return None
+    spawn = _SPAWN.search(text)
+    throttle = _THROTTLE.search(text)
+    if spawn is None or throttle is None:
+        return None
+    return Shape(
+        "starts workers sized by navigator.hardwareConcurrency and throttles them",
+        ("navigator.hardwareConcurrency", spawn.group(0).strip(), throttle.group(0).strip()),
+    )
+
+
+_SOCKET = re.compile(r"\bnew\s+WebSocket\s*\(\s*([^)]{0,300})\)")
+_LOGIN = re.compile(
+    r"""(?x)
+    \b(?:type|method|cmd|action|op)\s*(?::|=(?!=))\s*["']
+      (auth|login|mining\.authorize|mining\.subscribe|eth_submitLogin|handshake|subscribe)["']
+    """
+)
+_CREDENTIAL = re.compile(
+    r"\b(site_?key|sitekey|wallet|address|login|pass(?:word)?|rig_?id|user(?:name)?|"
+    r"identifier|token)\b\s*(?::|=(?!=))",
+    re.I,
+)
+_WORK = re.compile(
+    r"""["'](?:job|submit|mining\.notify|mining\.submit|hash_accepted|share|getjob|solved)["']"""
+)
+_URL = re.compile(r"""["'`](wss?://[^"'`\s]{3,300})["'`]""")
+
+
+def websocket_login(text: str) -> Shape | None:
+    """A WebSocket that logs in with a key or wallet, then exchanges jobs and shares."""
+    if "WebSocket" not in text:
+        return None
+    sock = _SOCKET.search(text)
+    if sock is None:
+        return None
+    login = _LOGIN.search(text)
+    cred = _CREDENTIAL.search(text)
+    work = _WORK.search(text)
+    if login is None or cred is None or work is None:
+        return None
+    detail = None
+    url = _URL.search(text)
+    if url is not None:
+        detail = url.group(1)
+        parts = urlsplit(detail)
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        if port not in (None, 80, 443) or parts.path not in ("", "/"):
+            detail += " (own port or path)"
+    return Shape(
+        f"WebSocket logs in ({login.group(1)} with {cred.group(1)}) and exchanges "
+        f"mining work ({work.group(0).strip(chr(34) + chr(39))})",
+        ("new WebSocket", login.group(1), cred.group(1), work.group(0).strip("\"'")),
+        detail,
+    )
+
+
+_API_CALL = re.compile(
+    r"\.\s*(getHashesPerSecond|getTotalHashes|getAcceptedHashes|setThrottle|getThrottle|"
+    r"setNumThreads|getNumThreads|didOptOut|hasWASMSupport|setAutoThreadsEnabled|"
+    r"getAutoThreadsEnabled|isMobile)\s*\("
+)
+_HASH_API = frozenset({"getHashesPerSecond", "getTotalHashes", "getAcceptedHashes"})
+
+
+def miner_api_use(text: str) -> Shape | None:
+    """A loader or UI script driving a CoinHive-style miner API (hash rate, throttle ...)."""
+    if not any(name in text for name in _HASH_API):
+        return None
+    used = list(dict.fromkeys(m.group(1) for m in _API_CALL.finditer(text)))
+    if len(used) < 2 or not _HASH_API.intersection(used):
+        return None
+    return Shape(
+        f"drives a browser miner's API ({', '.join(used[:5])})",
+        tuple(used[:8]),
+    )
