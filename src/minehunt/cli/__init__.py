@@ -6,7 +6,15 @@ One module per command group; each registers its commands on the Typer apps of
 
 from __future__ import annotations
 
-from minehunt.cli import files, host, intel, net, web  # noqa: F401  (registers commands)
+from minehunt.cli import (  # noqa: F401  (registers commands)
+    agent,
+    files,
+    host,
+    intel,
+    net,
+    server,
+    web,
+)
 from minehunt.cli.common import app
 
 __all__ = ["app", "main"]

@@ -1,0 +1,209 @@
+"""Writing reports into the database and reading findings back out, for API and dashboard."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as DbSession
+
+from minehunt.model import Finding, Severity, finding_from_dict
+
+from .db import now
+from .models import FindingRow, FindingState, Host, RawReport
+
+_KIND_BY_PREFIX = {
+    "MH-PROC": "host",
+    "MH-PERS": "host",
+    "MH-TAMP": "host",
+    "MH-DROP": "host",
+    "MH-MEM": "host",
+    "MH-NET": "network",
+    "MH-WEB": "web",
+    "MH-FILE": "files",
+}
+KINDS = ("host", "network", "web", "files")
+
+
+def kind_of(check_id: str) -> str:
+    """Which trend series a check belongs to, from the area in its ID."""
+    return _KIND_BY_PREFIX.get(check_id.rsplit("-", 1)[0], "host")
+
+
+class ReportError(ValueError):
+    """A report body that is not a minehunt report."""
+
+
+def parse_findings(report: Mapping[str, Any]) -> list[Finding]:
+    """The findings of a report in the JSON wire format; ReportError when malformed."""
+    items = report.get("findings")
+    if not isinstance(items, list):
+        raise ReportError("report.findings must be a list")
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(finding_from_dict(item))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ReportError(f"report.findings[{i}] is not a finding: {e}") from e
+    return out
+
+
+@dataclass(frozen=True)
+class Ingested:
+    duplicate: bool
+    new: int
+    updated: int
+
+
+def ingest(db: DbSession, host: Host, key: str, body: str, findings: Sequence[Finding]) -> Ingested:
+    """Store one report of ``host``. A report whose idempotency key was seen before changes
+    nothing, so an agent may resend until it hears back."""
+    t = now()
+    seen = db.scalar(
+        select(RawReport.id).where(RawReport.host_id == host.id, RawReport.idempotency_key == key)
+    )
+    if seen is not None:
+        return Ingested(True, 0, 0)
+    try:
+        with db.begin_nested():
+            db.add(
+                RawReport(
+                    host_id=host.id,
+                    idempotency_key=key,
+                    received=t,
+                    findings=len(findings),
+                    body=body,
+                )
+            )
+            db.flush()
+    except IntegrityError:  # the same report, sent twice at once
+        return Ingested(True, 0, 0)
+    new = updated = 0
+    host.last_seen = t
+    for f in findings:
+        row = db.scalar(
+            select(FindingRow).where(
+                FindingRow.host_id == host.id, FindingRow.target_key == f.target.key
+            )
+        )
+        data = json.dumps(asdict(f), separators=(",", ":"))
+        fields = {
+            "check_id": f.check_id,
+            "kind": kind_of(f.check_id),
+            "severity": f.severity.value,
+            "severity_rank": f.severity.rank,
+            "confidence": f.confidence.value,
+            "title": f.title,
+            "label": f.target.label(),
+            "summary": f.summary,
+            "data": data,
+        }
+        if row is None:
+            db.add(
+                FindingRow(
+                    host_id=host.id,
+                    target_key=f.target.key,
+                    state=FindingState.NEW,
+                    first_seen=t,
+                    last_seen=t,
+                    times_seen=1,
+                    **fields,
+                )
+            )
+            new += 1
+        else:
+            for k, v in fields.items():
+                setattr(row, k, v)
+            row.last_seen = t
+            row.times_seen += 1
+            if row.state is FindingState.RESOLVED:  # it came back
+                row.state, row.state_by, row.state_changed = FindingState.NEW, None, t
+            updated += 1
+    return Ingested(False, new, updated)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The findings table's filters; every value reaches SQL as a bound parameter."""
+
+    q: str = ""
+    severity: str = ""
+    state: str = ""
+    check: str = ""
+    host: str = ""
+    kind: str = ""
+
+
+def findings_query(f: Filters) -> Select[FindingRow, Host]:
+    stmt = select(FindingRow, Host).join(Host, Host.id == FindingRow.host_id)
+    if f.q:
+        like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(
+            or_(
+                FindingRow.label.ilike(like, escape="\\"),
+                FindingRow.summary.ilike(like, escape="\\"),
+                FindingRow.title.ilike(like, escape="\\"),
+                Host.name.ilike(like, escape="\\"),
+            )
+        )
+    if f.severity:
+        try:
+            rank = Severity(f.severity).rank
+        except ValueError:
+            rank = len(Severity)  # unknown severity matches nothing
+        stmt = stmt.where(FindingRow.severity_rank >= rank)
+    if f.state:
+        stmt = stmt.where(FindingRow.state == f.state)
+    if f.check:
+        stmt = stmt.where(FindingRow.check_id == f.check)
+    if f.host:
+        stmt = stmt.where(Host.name == f.host)
+    if f.kind:
+        stmt = stmt.where(FindingRow.kind == f.kind)
+    return stmt.order_by(FindingRow.severity_rank.desc(), FindingRow.last_seen.desc())
+
+
+def list_findings(
+    db: DbSession, f: Filters, limit: int = 500, offset: int = 0
+) -> list[tuple[FindingRow, Host]]:
+    rows = db.execute(findings_query(f).limit(limit).offset(offset)).tuples().all()
+    return [(r, h) for r, h in rows]
+
+
+def finding_json(row: FindingRow, host: Host) -> dict[str, Any]:
+    """The API's view of a stored finding: the wire-format finding plus the fleet fields."""
+    return {
+        "id": row.id,
+        "host": host.name,
+        "host_id": host.id,
+        "state": row.state.value,
+        "first_seen": row.first_seen.isoformat(),
+        "last_seen": row.last_seen.isoformat(),
+        "times_seen": row.times_seen,
+        "finding": json.loads(row.data),
+    }
+
+
+def set_state(db: DbSession, finding_id: int, state: FindingState, by: str) -> bool:
+    row = db.get(FindingRow, finding_id)
+    if row is None:
+        return False
+    row.state, row.state_by, row.state_changed = state, by, now()
+    return True
+
+
+def open_by_severity(db: DbSession) -> dict[str, int]:
+    open_states = (FindingState.NEW, FindingState.ACKNOWLEDGED)
+    rows = db.execute(
+        select(FindingRow.severity, func.count())
+        .where(FindingRow.state.in_(open_states))
+        .group_by(FindingRow.severity)
+    ).all()
+    counts = {s.value: 0 for s in reversed(Severity)}
+    for sev, n in rows:
+        counts[str(sev)] = int(n)
+    return counts
