@@ -9,9 +9,11 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -299,3 +301,97 @@ def report_body(findings: list[Finding], key: str | None = None, **extra: Any) -
             **extra,
         }
     )
+
+
+def _read_http_message(sock: socket.socket, buf: bytearray) -> bytes | None:
+    """One HTTP/1.1 message (headers + Content-Length body) from ``sock``; None at EOF."""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+    head_end = buf.index(b"\r\n\r\n") + 4
+    m = re.search(rb"(?im)^content-length:\s*(\d+)", bytes(buf[:head_end]))
+    total = head_end + (int(m.group(1)) if m else 0)
+    while len(buf) < total:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+    message = bytes(buf[:total])
+    del buf[:total]
+    return message
+
+
+class HoldingProxy:
+    """A loopback HTTP proxy that passes everything through, except that the server's answer
+    to a report upload is held back: the server has stored the report, the agent has not
+    heard so. The moment to kill an agent mid-send."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.held = threading.Event()
+        self.held_request = b""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        self.listener.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+        cbuf, ubuf = bytearray(), bytearray()
+        try:
+            while (request := _read_http_message(client, cbuf)) is not None:
+                upstream.sendall(request)
+                response = _read_http_message(upstream, ubuf)
+                if response is None:
+                    return
+                if request.startswith(b"POST /api/v1/reports "):
+                    self.held_request = request
+                    self.held.set()
+                    self._stop.wait()
+                    return
+                client.sendall(response)
+        finally:
+            client.close()
+            upstream.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.listener.close()
+        self._thread.join(timeout=5)
+
+
+def fake_miner(pool: str = "stratum+tcp://127.0.0.1:3333") -> subprocess.Popen[bytes]:
+    """A process that sleeps with a miner's command line (pool and wallet): found by the
+    command-line checks without burning the CPU of a shared test machine."""
+    from .launch import TEST_WALLET
+
+    return subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(600)", "-o", pool, "-u", TEST_WALLET],
+        start_new_session=True,
+        preexec_fn=die_with_parent,
+    )
+
+
+def wait_for(predicate: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")

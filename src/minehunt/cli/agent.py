@@ -43,6 +43,9 @@ def agent_main(
         Optional[Path],  # noqa: UP045
         typer.Option(exists=True, dir_okay=False, help="CA bundle for a private server cert."),
     ] = None,
+    cpu_window: Annotated[
+        float, typer.Option(min=0.0, max=60.0, help="Seconds of CPU sampling per scan.")
+    ] = 0.5,
     retry_cap: Annotated[
         float, typer.Option(min=1.0, help="Longest wait between retries, seconds.")
     ] = 300.0,
@@ -68,5 +71,6 @@ def agent_main(
         max_queue=max_queue,
         ca_file=ca_file,
         retry_cap=retry_cap,
+        cpu_window=cpu_window,
     )
     raise typer.Exit(run(opts))
