@@ -113,6 +113,7 @@ def test_oversized_and_malformed_bodies_are_refused_with_4xx(server: FleetServer
         json.dumps({"idempotency_key": "bad key!", "report": {"findings": []}}).encode(),
         json.dumps({"idempotency_key": "k" * 10, "report": {"findings": "no"}}).encode(),
         b"\xff\xfe\x00garbage",
+        report_body([finding(name="x\x00y")]).encode(),  # PostgreSQL cannot store NUL
     ):
         r = httpx.post(url, content=body, headers=auth)
         assert 400 <= r.status_code < 500, (body[:40], r.status_code)
@@ -120,6 +121,8 @@ def test_oversized_and_malformed_bodies_are_refused_with_4xx(server: FleetServer
         server.url + "/api/v1/enrol", json={"token": "t" * 10_000, "hostname": "h"}
     )
     assert big_enrol.status_code == 422
+    nul_host = httpx.post(server.url + "/api/v1/enrol", json={"token": "t", "hostname": "a\x00"})
+    assert nul_host.status_code == 422
 
 
 def test_rate_limit_answers_429_with_retry_after(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ KEY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 
 class EnrolBody(BaseModel):
     token: str = Field(min_length=1, max_length=256)
-    hostname: str = Field(min_length=1, max_length=255)
+    hostname: str = Field(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]+$")
     version: str | None = Field(default=None, max_length=64)
 
 
@@ -75,6 +75,8 @@ async def post_report(
     ctx: Annotated[ServerContext, Depends(server)],
 ) -> JSONResponse:
     raw = (await request.body()).decode("utf-8", "replace")
+    if store.has_nul(raw):
+        raise HTTPException(422, "NUL characters are not accepted")
     try:
         body = ReportBody.model_validate_json(raw)
         findings = store.parse_findings(body.report)

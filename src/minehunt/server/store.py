@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -36,6 +37,15 @@ def kind_of(check_id: str) -> str:
 
 class ReportError(ValueError):
     """A report body that is not a minehunt report."""
+
+
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def has_nul(raw: str) -> bool:
+    """A NUL in a JSON text, raw or escaped: no host string holds one, and PostgreSQL text
+    cannot store it, so such a report is refused up front."""
+    return "\x00" in raw or bool(_JSON_NUL.search(raw))
 
 
 def parse_findings(report: Mapping[str, Any]) -> list[Finding]:
@@ -140,6 +150,8 @@ class Filters:
 
 def findings_query(f: Filters) -> Select[FindingRow, Host]:
     stmt = select(FindingRow, Host).join(Host, Host.id == FindingRow.host_id)
+    if any("\x00" in v for v in (f.q, f.severity, f.state, f.check, f.host, f.kind)):
+        return stmt.where(false())  # no stored text holds NUL (PostgreSQL cannot store it)
     if f.q:
         like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(
