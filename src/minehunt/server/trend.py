@@ -8,7 +8,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session as DbSession
 from .models import FindingRow, Price
 from .store import KINDS
 
-_DATE_HEADERS = ("date", "day", "time", "timestamp", "snapped_at", "datetime")
+_DATE_HEADERS = ("date", "day", "time", "timestamp", "snapped_at", "datetime", "timeopen")
 _CLOSE_HEADERS = ("close", "close price", "closing price", "price", "adj close", "close*")
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%b %d, %Y", "%d.%m.%Y", "%Y/%m/%d")
 
@@ -31,7 +31,7 @@ def _day(text: str) -> str:
     t = text.strip().strip('"')
     if re.fullmatch(r"\d{10}(\d{3})?", t):  # epoch seconds or milliseconds
         secs = int(t) / (1000 if len(t) == 13 else 1)
-        return datetime.utcfromtimestamp(secs).date().isoformat()
+        return datetime.fromtimestamp(secs, UTC).date().isoformat()
     head = t[:10] if re.match(r"\d{4}-\d{2}-\d{2}", t) else t.split(" UTC")[0]
     for fmt in _DATE_FORMATS:
         try:
