@@ -166,7 +166,7 @@ def figure(t: Trend) -> dict[str, Any]:
         )
     layout = {
         "barmode": "stack",
-        "xaxis": {"title": {"text": "day"}},
+        "xaxis": {"title": {"text": "day"}, "type": "date", "tickformat": "%Y-%m-%d"},
         "yaxis": {"title": {"text": "detections"}},
         "yaxis2": {"title": {"text": "price"}, "overlaying": "y", "side": "right"},
         "legend": {"orientation": "h"},
