@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from minehunt.cli.common import EXIT_USAGE, app, err
 
@@ -64,6 +65,10 @@ def server_main(
         float, typer.Option(min=0.01, help="Requests per second per agent after its burst.")
     ] = 5.0,
     agent_burst: Annotated[int, typer.Option(min=1, help="Requests an agent may burst.")] = 60,
+    alerts: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(exists=True, dir_okay=False, help="Alert rules (TOML, see docs/fleet.md)."),
+    ] = None,
 ) -> None:
     """Run the server (API + dashboard) until stopped; migrates the database first."""
     ctx.obj = db
@@ -86,7 +91,16 @@ def server_main(
         agent_rate=agent_rate,
         agent_burst=agent_burst,
         secure_cookies=tls_cert is not None,
+        alerts=alerts,
     )
+    if alerts is not None:
+        from minehunt.server.alerts import AlertConfigError, load_rules
+
+        try:
+            load_rules(alerts)
+        except AlertConfigError as e:
+            err.print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)
+            raise typer.Exit(EXIT_USAGE) from e
     _database(opts.db_url).close()  # migrate (and fail on a bad URL) before binding
     serve(opts, host.strip("[]"), int(port), tls_cert, tls_key)
 
@@ -195,7 +209,7 @@ def prices_import(
     try:
         prices = trend.read_prices(file)
     except (trend.PriceFileError, OSError, UnicodeDecodeError) as e:
-        err.print(f"[red]error:[/] {e}", markup=False)
+        err.print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from e
     database = _database(_db_url(ctx, db))
     try:

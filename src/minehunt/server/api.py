@@ -84,17 +84,19 @@ async def post_report(
         raise HTTPException(422, f"not a minehunt report: {str(e)[:500]}") from e
     from starlette.concurrency import run_in_threadpool
 
-    def write() -> store.Ingested:
+    def write() -> tuple[store.Ingested, str]:
         with ctx.db.session() as db:
             host = db.get(Host, host_id)
             assert host is not None
             if body.hostname is not None and body.hostname != host.name:
                 raise HTTPException(403, "a host may report only its own findings")
-            return store.ingest(db, host, body.idempotency_key, raw, findings)
+            return store.ingest(db, host, body.idempotency_key, raw, findings), host.name
 
-    result = await run_in_threadpool(write)
-    if not result.duplicate and ctx.on_report is not None:
-        ctx.on_report(host_id, findings)
+    result, host_name = await run_in_threadpool(write)
+    if result.raised and ctx.alerter is not None:
+        from .alerts import Event
+
+        ctx.alerter.submit([Event(host_name, fid, f, change) for fid, f, change in result.raised])
     return JSONResponse(
         {"duplicate": result.duplicate, "new": result.new, "updated": result.updated},
         status_code=200 if result.duplicate else 201,

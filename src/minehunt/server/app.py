@@ -37,15 +37,24 @@ class ServerOptions:
     agent_burst: int = 60
     secure_cookies: bool = False
     """Mark cookies Secure: on whenever the server speaks TLS."""
+    alerts: Path | None = None
+    """Alert rules (TOML), see alerts.py."""
 
 
 def create_app(opts: ServerOptions, db: Database | None = None) -> FastAPI:
     db = db or Database(opts.db_url)
     database = db
+    alerter = None
+    if opts.alerts is not None:
+        from .alerts import Alerter, load_rules
+
+        alerter = Alerter(load_rules(opts.alerts))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        if alerter is not None:
+            alerter.close()  # sends the digests still gathering
         database.close()
 
     app = FastAPI(
@@ -55,6 +64,7 @@ def create_app(opts: ServerOptions, db: Database | None = None) -> FastAPI:
         db=db,
         limiter=RateLimiter(opts.agent_rate, opts.agent_burst),
         secure_cookies=opts.secure_cookies,
+        alerter=alerter,
     )
     app.include_router(api.router)
     app.include_router(dashboard.router)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastapi import HTTPException, Request
-
-from minehunt.model import Finding
 
 from . import auth
 from .db import Database
 from .limits import RateLimiter
 from .models import User
+
+if TYPE_CHECKING:
+    from .alerts import Alerter
 
 SESSION_COOKIE = "mh_session"
 
@@ -22,8 +23,8 @@ class ServerContext:
     db: Database
     limiter: RateLimiter
     secure_cookies: bool
-    on_report: Callable[[int, Sequence[Finding]], None] | None = None
-    """Called after a new report is stored (host id, findings): the hook alerts attach to."""
+    alerter: Alerter | None = None
+    """Gets the new and escalated findings of every stored report (alerts.py)."""
 
 
 def server(request: Request) -> ServerContext:

@@ -67,6 +67,10 @@ class Ingested:
     duplicate: bool
     new: int
     updated: int
+    raised: tuple[tuple[int, Finding, str], ...] = ()
+    """(finding row id, finding, 'new' or 'escalated') for findings that are new or got
+    more severe: what alerts are about. A repeat of a known finding raises nothing, so
+    alerts are deduplicated."""
 
 
 def ingest(db: DbSession, host: Host, key: str, body: str, findings: Sequence[Finding]) -> Ingested:
@@ -93,6 +97,7 @@ def ingest(db: DbSession, host: Host, key: str, body: str, findings: Sequence[Fi
     except IntegrityError:  # the same report, sent twice at once
         return Ingested(True, 0, 0)
     new = updated = 0
+    raised: list[tuple[FindingRow, Finding, str]] = []
     host.last_seen = t
     for f in findings:
         row = db.scalar(
@@ -113,19 +118,21 @@ def ingest(db: DbSession, host: Host, key: str, body: str, findings: Sequence[Fi
             "data": data,
         }
         if row is None:
-            db.add(
-                FindingRow(
-                    host_id=host.id,
-                    target_key=f.target.key,
-                    state=FindingState.NEW,
-                    first_seen=t,
-                    last_seen=t,
-                    times_seen=1,
-                    **fields,
-                )
+            row = FindingRow(
+                host_id=host.id,
+                target_key=f.target.key,
+                state=FindingState.NEW,
+                first_seen=t,
+                last_seen=t,
+                times_seen=1,
+                **fields,
             )
+            db.add(row)
+            raised.append((row, f, "new"))
             new += 1
         else:
+            if f.severity.rank > row.severity_rank:
+                raised.append((row, f, "escalated"))
             for k, v in fields.items():
                 setattr(row, k, v)
             row.last_seen = t
@@ -133,7 +140,8 @@ def ingest(db: DbSession, host: Host, key: str, body: str, findings: Sequence[Fi
             if row.state is FindingState.RESOLVED:  # it came back
                 row.state, row.state_by, row.state_changed = FindingState.NEW, None, t
             updated += 1
-    return Ingested(False, new, updated)
+    db.flush()
+    return Ingested(False, new, updated, tuple((r.id, f, c) for r, f, c in raised))
 
 
 @dataclass(frozen=True)
