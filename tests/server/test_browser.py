@@ -1,5 +1,5 @@
 """The dashboard in Debian's Chromium (Playwright): sign in, see and filter findings,
-acknowledge one, and the trend chart rendered by Plotly with the price overlaid. A process
+acknowledge one, propose and approve a response, and the trend chart rendered by Plotly with the price overlaid. A process
 named like an XSS payload stays text: no dialog ever opens."""
 
 from __future__ import annotations
@@ -81,6 +81,14 @@ def test_dashboard_in_chromium(fleet: FleetServer, page: Page, tmp_path: Path) -
     page.click("button[value=acknowledged]")
     page.wait_for_load_state()
     assert page.inner_text("#state").startswith("acknowledged")
+    page.select_option("form.propose select[name=action]", "suspend")
+    page.click("form.propose button[type=submit]")
+    page.wait_for_load_state()
+    assert page.inner_text("table.responses .response-state") == "requested"
+    page.click("table.responses button[value=approve]")
+    page.wait_for_load_state()
+    assert page.inner_text("table.responses .response-state") == "approved"
+    assert "alice" in page.inner_text("table.responses")
 
     page.goto(fleet.url + "/trend")
     page.wait_for_selector("#trend .main-svg")

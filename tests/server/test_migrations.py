@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from minehunt.server.db import MIGRATIONS, current_revision, make_engine, migrate
 from minehunt.server.models import Base
@@ -48,5 +48,25 @@ def test_upgrade_from_empty_matches_the_models_and_round_trips(empty_url: str) -
         migrate(engine)
         migrate(engine)  # a second start changes nothing
         assert current_revision(engine) == head
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_from_the_previous_revision_keeps_the_data(empty_url: str) -> None:
+    engine = make_engine(empty_url)
+    try:
+        migrate(engine, "0001")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO hosts (id, name, enrolled, queued, dropped) "
+                    "VALUES (1, 'web-01', CURRENT_TIMESTAMP, 0, 0)"
+                )
+            )
+        migrate(engine)
+        assert current_revision(engine) != "0001"
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT name FROM hosts")).scalar() == "web-01"
+        assert "responses" in inspect(engine).get_table_names()
     finally:
         engine.dispose()

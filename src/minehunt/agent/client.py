@@ -143,6 +143,33 @@ class Client:
                     outbox.reject(seq)
         return sent
 
+    def responses(self) -> int:
+        """Run the response actions approved for this host and report each outcome."""
+        from .actions import execute
+
+        resp = self._authed_get("/api/v1/responses")
+        done = 0
+        for order in resp.json():
+            ok, detail = execute(str(order["action"]), order["target"])
+            log.warning("response %s %s: %s", order["id"], order["action"], detail)
+            self._authed(
+                f"/api/v1/responses/{int(order['id'])}/result",
+                json.dumps({"ok": ok, "detail": detail}),
+            )
+            done += 1
+        return done
+
+    def _authed_get(self, path: str) -> httpx.Response:
+        try:
+            resp = self.http.get(path, headers={"Authorization": f"Bearer {self.credential()}"})
+        except httpx.TransportError as e:
+            raise Unreachable(f"{path}: {e.__class__.__name__}: {e}") from e
+        if resp.status_code == 401:
+            raise Refused(f"credential refused: {_detail(resp)}")
+        if resp.status_code != 200:
+            raise Unreachable(f"{path}: HTTP {resp.status_code}")
+        return resp
+
     def heartbeat(self, outbox: Outbox) -> None:
         body = {"version": __version__, "queued": len(outbox), "dropped": outbox.dropped}
         self._authed("/api/v1/heartbeat", json.dumps(body))

@@ -121,6 +121,7 @@ def run(opts: AgentOptions) -> int:
             try:
                 sent = client.flush(outbox)
                 client.heartbeat(outbox)
+                client.responses()
                 if failures:
                     log.warning("server reachable again; %d report(s) delivered", sent)
                 failures = 0

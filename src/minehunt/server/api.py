@@ -120,6 +120,38 @@ def heartbeat(
     return {"ok": True}
 
 
+class ResponseResult(BaseModel):
+    ok: bool
+    detail: str = Field(default="", max_length=2000)
+
+
+@router.get("/responses")
+def get_responses(
+    host_id: Annotated[int, Depends(agent)],
+    ctx: Annotated[ServerContext, Depends(server)],
+) -> list[dict[str, Any]]:
+    """Approved response actions for the calling agent's host."""
+    from . import responses
+
+    with ctx.db.session() as db:
+        return responses.dispatch(db, host_id)
+
+
+@router.post("/responses/{response_id}/result")
+def post_response_result(
+    response_id: int,
+    body: ResponseResult,
+    host_id: Annotated[int, Depends(agent)],
+    ctx: Annotated[ServerContext, Depends(server)],
+) -> dict[str, Any]:
+    from . import responses
+
+    with ctx.db.session() as db:
+        if not responses.report(db, host_id, response_id, body.ok, body.detail):
+            raise HTTPException(404, "no such response for this host")
+    return {"ok": True}
+
+
 @router.get("/findings")
 def get_findings(
     ctx: Annotated[ServerContext, Depends(server)],

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 
 from minehunt.model import Severity
 
-from . import auth, store, trend
+from . import auth, responses, store, trend
 from .context import SESSION_COOKIE, LoginRequired, ServerContext, server, session_of
 from .db import aware, now
-from .models import FindingRow, FindingState, Host, Role, User
+from .models import FindingRow, FindingState, Host, ResponseAction, Role, User
 
 HERE = Path(__file__).resolve().parent
 LOGIN_CSRF_COOKIE = "mh_login_csrf"
@@ -195,7 +195,56 @@ def finding_page(ctx: Ctx, v: V, finding_id: int) -> HTMLResponse:
             host=host,
             f=json.loads(row.data),
             states=[s.value for s in FindingState],
+            responses=responses.for_finding(db, row.id),
+            actions=[a.value for a in ResponseAction],
         )
+
+
+@router.post("/findings/{finding_id}/responses")
+def propose_response(
+    request: Request,
+    ctx: Ctx,
+    v: V,
+    finding_id: int,
+    action: Annotated[str, Form(max_length=32)],
+    csrf: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    checked(request, v, csrf)
+    if not v.admin:
+        raise HTTPException(403, "viewers cannot propose responses")
+    try:
+        act = ResponseAction(action)
+    except ValueError as e:
+        raise HTTPException(422, "unknown action") from e
+    with ctx.db.session() as db:
+        try:
+            responses.propose(db, finding_id, act, v.user.name)
+        except responses.ResponseError as e:
+            raise HTTPException(422, str(e)) from e
+    return RedirectResponse(f"/findings/{finding_id}", status_code=303)
+
+
+@router.post("/responses/{response_id}/decision")
+def decide_response(
+    request: Request,
+    ctx: Ctx,
+    v: V,
+    response_id: int,
+    decision: Annotated[str, Form(max_length=16)],
+    csrf: Annotated[str, Form(max_length=128)] = "",
+) -> Response:
+    checked(request, v, csrf)
+    if not v.admin:
+        raise HTTPException(403, "viewers cannot approve responses")
+    if decision not in ("approve", "reject"):
+        raise HTTPException(422, "approve or reject")
+    with ctx.db.session() as db:
+        try:
+            r = responses.decide(db, response_id, decision == "approve", v.user.name)
+        except responses.ResponseError as e:
+            raise HTTPException(409, str(e)) from e
+        finding_id = r.finding_id
+    return RedirectResponse(f"/findings/{finding_id}", status_code=303)
 
 
 @router.post("/findings/{finding_id}/state")

@@ -163,3 +163,43 @@ class Price(Base):
     day: Mapped[str] = mapped_column(String(10))
     """ISO date (YYYY-MM-DD)."""
     close: Mapped[float] = mapped_column(Float)
+
+
+class ResponseState(enum.StrEnum):
+    """A response action's way from the dashboard to the host and back."""
+
+    REQUESTED = "requested"
+    """Proposed by an admin; nothing happens until it is approved."""
+    APPROVED = "approved"
+    DISPATCHED = "dispatched"
+    """Handed to the host's agent."""
+    DONE = "done"
+    FAILED = "failed"
+    REJECTED = "rejected"
+
+
+class ResponseAction(enum.StrEnum):
+    KILL = "kill"
+    SUSPEND = "suspend"
+
+
+class Response(Base):
+    """A response action on one finding's target, approved in the dashboard, run by the
+    host's agent."""
+
+    __tablename__ = "responses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("hosts.id"), index=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(Text)
+    """The finding's target in the wire format: the agent checks pid and start time."""
+    state: Mapped[ResponseState] = mapped_column(
+        Enum(ResponseState, native_enum=False, length=16, values_callable=_values), index=True
+    )
+    requested_by: Mapped[str] = mapped_column(String(128))
+    requested: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[str | None] = mapped_column(String(128))
+    approved: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[str | None] = mapped_column(Text)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
