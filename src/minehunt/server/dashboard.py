@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
@@ -26,6 +26,7 @@ from .models import FindingRow, FindingState, Host, ResponseAction, Role, User
 HERE = Path(__file__).resolve().parent
 LOGIN_CSRF_COOKIE = "mh_login_csrf"
 OFFLINE_AFTER = timedelta(minutes=5)
+PAGE_ROWS = 100
 
 router = APIRouter()
 templates = Environment(
@@ -166,14 +167,17 @@ def findings_page(
     check: str = "",
     host: str = "",
     kind: str = "",
+    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     f = _filters(q, severity, state, check, host, kind)
     with ctx.db.session() as db:
-        rows = store.list_findings(db, f, limit=500)
+        rows = store.list_findings(db, f, limit=PAGE_ROWS, offset=(page_no - 1) * PAGE_ROWS)
         return page(
             "findings.html",
             v,
             rows=rows,
+            page_no=page_no,
+            more=len(rows) == PAGE_ROWS,
             f=f,
             severities=[s.value for s in reversed(Severity)],
             states=[s.value for s in FindingState],

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, false, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
@@ -97,51 +97,71 @@ def ingest(db: DbSession, host: Host, key: str, body: str, findings: Sequence[Fi
     except IntegrityError:  # the same report, sent twice at once
         return Ingested(True, 0, 0)
     new = updated = 0
-    raised: list[tuple[FindingRow, Finding, str]] = []
+    raised: list[tuple[int, Finding, str]] = []
     host.last_seen = t
-    for f in findings:
-        row = db.scalar(
-            select(FindingRow).where(
-                FindingRow.host_id == host.id, FindingRow.target_key == f.target.key
+    keys = list({f.target.key for f in findings})
+    existing: dict[str, FindingRow] = {}
+    for i in range(0, len(keys), 500):  # one query per 500 targets, not one per finding
+        existing.update(
+            (r.target_key, r)
+            for r in db.scalars(
+                select(FindingRow).where(
+                    FindingRow.host_id == host.id, FindingRow.target_key.in_(keys[i : i + 500])
+                )
             )
         )
-        data = json.dumps(asdict(f), separators=(",", ":"))
-        fields = {
-            "check_id": f.check_id,
-            "kind": kind_of(f.check_id),
-            "severity": f.severity.value,
-            "severity_rank": f.severity.rank,
-            "confidence": f.confidence.value,
-            "title": f.title,
-            "label": f.target.label(),
-            "summary": f.summary,
-            "data": data,
-        }
+    fresh: dict[str, tuple[dict[str, Any], Finding]] = {}
+    for f in findings:
+        fields = _fields(f)
+        row = existing.get(f.target.key)
         if row is None:
-            row = FindingRow(
-                host_id=host.id,
-                target_key=f.target.key,
-                state=FindingState.NEW,
-                first_seen=t,
-                last_seen=t,
-                times_seen=1,
+            # A target repeated within one report: the later finding wins, stored once.
+            fresh[f.target.key] = (fields, f)
+            continue
+        if f.severity.rank > row.severity_rank:
+            raised.append((row.id, f, "escalated"))
+        for k, v in fields.items():
+            setattr(row, k, v)
+        row.last_seen = t
+        row.times_seen += 1
+        if row.state is FindingState.RESOLVED:  # it came back
+            row.state, row.state_by, row.state_changed = FindingState.NEW, None, t
+        updated += 1
+    if fresh:
+        # One multi-row INSERT ... RETURNING for the new targets: the bulk of ingest.
+        rows = [
+            {
+                "host_id": host.id,
+                "target_key": k,
+                "state": FindingState.NEW,
+                "first_seen": t,
+                "last_seen": t,
+                "times_seen": 1,
                 **fields,
-            )
-            db.add(row)
-            raised.append((row, f, "new"))
-            new += 1
-        else:
-            if f.severity.rank > row.severity_rank:
-                raised.append((row, f, "escalated"))
-            for k, v in fields.items():
-                setattr(row, k, v)
-            row.last_seen = t
-            row.times_seen += 1
-            if row.state is FindingState.RESOLVED:  # it came back
-                row.state, row.state_by, row.state_changed = FindingState.NEW, None, t
-            updated += 1
-    db.flush()
-    return Ingested(False, new, updated, tuple((r.id, f, c) for r, f, c in raised))
+            }
+            for k, (fields, _) in fresh.items()
+        ]
+        ids = db.execute(
+            insert(FindingRow).returning(FindingRow.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        for fid, (_, f) in zip(ids, fresh.values(), strict=True):
+            raised.append((fid, f, "new"))
+        new = len(fresh)
+    return Ingested(False, new, updated, tuple(raised))
+
+
+def _fields(f: Finding) -> dict[str, Any]:
+    return {
+        "check_id": f.check_id,
+        "kind": kind_of(f.check_id),
+        "severity": f.severity.value,
+        "severity_rank": f.severity.rank,
+        "confidence": f.confidence.value,
+        "title": f.title,
+        "label": f.target.label(),
+        "summary": f.summary,
+        "data": json.dumps(asdict(f), separators=(",", ":")),
+    }
 
 
 @dataclass(frozen=True)
