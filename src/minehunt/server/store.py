@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import Select, false, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
-from minehunt.model import Finding, Severity, finding_from_dict
+from minehunt.model import Finding, Severity, Target, finding_from_dict
 
 from .db import now
 from .models import FindingRow, FindingState, Host, RawReport
@@ -112,15 +112,15 @@ def ingest(db: DbSession, host: Host, key: str, body: str, findings: Sequence[Fi
         )
     fresh: dict[str, tuple[dict[str, Any], Finding]] = {}
     for f in findings:
-        fields = _fields(f)
+        values = _fields(f)
         row = existing.get(f.target.key)
         if row is None:
             # A target repeated within one report: the later finding wins, stored once.
-            fresh[f.target.key] = (fields, f)
+            fresh[f.target.key] = (values, f)
             continue
         if f.severity.rank > row.severity_rank:
             raised.append((row.id, f, "escalated"))
-        for k, v in fields.items():
+        for k, v in values.items():
             setattr(row, k, v)
         row.last_seen = t
         row.times_seen += 1
@@ -137,9 +137,9 @@ def ingest(db: DbSession, host: Host, key: str, body: str, findings: Sequence[Fi
                 "first_seen": t,
                 "last_seen": t,
                 "times_seen": 1,
-                **fields,
+                **values,
             }
-            for k, (fields, _) in fresh.items()
+            for k, (values, _) in fresh.items()
         ]
         ids = db.execute(
             insert(FindingRow).returning(FindingRow.id, sort_by_parameter_order=True), rows
@@ -160,7 +160,35 @@ def _fields(f: Finding) -> dict[str, Any]:
         "title": f.title,
         "label": f.target.label(),
         "summary": f.summary,
-        "data": json.dumps(asdict(f), separators=(",", ":")),
+        "data": json.dumps(finding_dict(f), separators=(",", ":")),
+    }
+
+
+_TARGET_FIELDS = tuple(fld.name for fld in fields(Target))
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    """``dataclasses.asdict(f)`` without its deep copies: a third of ingest time."""
+    t = f.target
+    return {
+        "check_id": f.check_id,
+        "title": f.title,
+        "severity": f.severity.value,
+        "confidence": f.confidence.value,
+        "target": {name: getattr(t, name) for name in _TARGET_FIELDS},
+        "summary": f.summary,
+        "evidence": [
+            {
+                "check_id": e.check_id,
+                "summary": e.summary,
+                "source": e.source,
+                "line": e.line,
+                "attributes": dict(e.attributes),
+            }
+            for e in f.evidence
+        ],
+        "attack": list(f.attack),
+        "observed": f.observed,
     }
 
 
