@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 
 import httpx
@@ -10,7 +13,7 @@ from sqlalchemy import update
 
 from minehunt.server.db import now
 from minehunt.server.models import EnrolmentToken
-from tests.support.fleet import FleetServer, finding, report_body
+from tests.support.fleet import PASSWORD, Dashboard, FleetServer, csrf_of, finding, report_body
 
 
 def _name(prefix: str) -> str:
@@ -137,3 +140,20 @@ def test_rate_limit_answers_429_with_retry_after(tmp_path) -> None:  # type: ign
         assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
         # Another agent has its own bucket.
         assert s.post_report(s.enrol("rl2"), [finding()]).status_code == 201
+
+
+def test_user_add_from_the_command_line_signs_in(server: FleetServer) -> None:
+    name = _name("carol")
+    server.cli("user", "add", name, "--role", "viewer", "--password-stdin", stdin=PASSWORD + "\n")
+    dash = Dashboard(server.url, name)
+    assert dash.http.get("/api/v1/hosts").status_code == 200
+    short = subprocess.run(
+        [sys.executable, "-m", "minehunt", "server", "user", "add", "dave", "--password-stdin"],
+        input="short\n", capture_output=True, text=True, timeout=60,
+        env={**os.environ, **server.env},
+    )  # fmt: skip
+    assert short.returncode == 2 and "at least 8" in short.stderr
+    wrong = httpx.Client(base_url=server.url)
+    page = wrong.get("/login").text
+    r = wrong.post("/login", data={"username": name, "password": "nope", "csrf": csrf_of(page)})
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?error=")

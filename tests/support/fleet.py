@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -126,7 +127,14 @@ class FleetServer:
     def __init__(self, db_url: str, data_dir: Path, *extra: str) -> None:
         self.db_url, self.data_dir, self.extra = db_url, data_dir, extra
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        tls = "--tls-cert" in extra
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        self.verify: Any = (
+            ssl.create_default_context(cafile=str(extra[extra.index("--tls-cert") + 1]))
+            if tls
+            else True
+        )
+        """What the test trusts: the server's own certificate when it speaks TLS."""
         self.env = {"MINEHUNT_DATA_DIR": str(data_dir), "MINEHUNT_DB": db_url}
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "server.log"
@@ -162,7 +170,8 @@ class FleetServer:
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.log.read_text()
             try:
-                if httpx.get(self.url + "/login", timeout=2).status_code == 200:
+                ok = httpx.get(self.url + "/login", timeout=2, verify=self.verify)
+                if ok.status_code == 200:
                     return
             except httpx.TransportError:
                 pass

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import random
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ class Client:
         ca_file: Path | None = None,
         timeout: float = 30.0,
     ) -> None:
-        verify: Any = str(ca_file) if ca_file else True
+        verify: Any = ssl.create_default_context(cafile=str(ca_file)) if ca_file else True
         self.http = httpx.Client(base_url=server.rstrip("/"), timeout=timeout, verify=verify)
         self.state_dir, self.token_file, self.hostname = state_dir, token_file, hostname
         self._credential: str | None = None
