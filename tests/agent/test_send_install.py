@@ -33,10 +33,14 @@ def test_scan_files_report_piped_to_agent_send_reaches_the_server(tmp_path: Path
     share = tmp_path / "share" / ".cache"
     share.mkdir(parents=True)
     (share / "config.json").write_text(json.dumps(MINER_CONFIG, indent=2))
-    scan = subprocess.run(
-        [sys.executable, "-m", "minehunt", "scan", "files", str(tmp_path / "share"), "-f", "json"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    try:
+        scan = subprocess.run(
+            [sys.executable, "-m", "minehunt", "scan", "files", str(tmp_path / "share"), "-f",
+             "json"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        (share / "config.json").unlink()  # no miner config outlives the test
     assert scan.returncode == 1, scan.stderr
     with running_server(f"sqlite:///{tmp_path / 'f.sqlite'}", tmp_path / "srv") as s:
         token = tmp_path / "token"
