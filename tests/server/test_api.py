@@ -157,3 +157,26 @@ def test_user_add_from_the_command_line_signs_in(server: FleetServer) -> None:
     page = wrong.get("/login").text
     r = wrong.post("/login", data={"username": name, "password": "nope", "csrf": csrf_of(page)})
     assert r.status_code == 303 and r.headers["location"].startswith("/login?error=")
+
+
+def test_password_guessing_is_slowed_down(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.fleet import running_server
+
+    with running_server(f"sqlite:///{tmp_path / 'g.sqlite'}", tmp_path / "d") as s:
+        with s.db.session() as db:  # not s.user(): that signs in, spending an attempt
+            from minehunt.server import auth
+            from minehunt.server.models import Role
+
+            auth.add_user(db, "erin", PASSWORD, Role.VIEWER)
+        http = httpx.Client(base_url=s.url)
+        codes = []
+        for i in range(30):
+            csrf = csrf_of(http.get("/login").text)
+            r = http.post("/login", data={"username": "erin", "password": f"guess{i}",
+                                          "csrf": csrf})  # fmt: skip
+            codes.append(r.status_code)
+        # A burst of 10, then one attempt per 5 s: attempts faster than that are refused.
+        assert codes[:10] == [303] * 10 and 429 in codes[10:]
+        refused = http.post("/login", data={"username": "erin", "password": PASSWORD,
+                                            "csrf": csrf_of(http.get("/login").text)})  # fmt: skip
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1

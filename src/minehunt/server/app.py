@@ -64,6 +64,7 @@ def create_app(opts: ServerOptions, db: Database | None = None) -> FastAPI:
         db=db,
         limiter=RateLimiter(opts.agent_rate, opts.agent_burst),
         secure_cookies=opts.secure_cookies,
+        login_limiter=RateLimiter(rate=0.2, burst=10),
         alerter=alerter,
     )
     app.include_router(api.router)

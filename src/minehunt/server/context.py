@@ -23,6 +23,8 @@ class ServerContext:
     db: Database
     limiter: RateLimiter
     secure_cookies: bool
+    login_limiter: RateLimiter | None = None
+    """Sign-in attempts per client address: slows password guessing."""
     alerter: Alerter | None = None
     """Gets the new and escalated findings of every stored report (alerts.py)."""
 

@@ -89,6 +89,10 @@ def login(
 ) -> Response:
     if not auth.same(csrf, request.cookies.get(LOGIN_CSRF_COOKIE)):
         raise HTTPException(403, "missing or wrong CSRF token")
+    client = request.client.host if request.client else "?"
+    wait = ctx.login_limiter.allow(client) if ctx.login_limiter else 0
+    if wait:
+        raise HTTPException(429, "too many sign-in attempts", {"Retry-After": str(int(wait) + 1)})
     with ctx.db.session() as db:
         user = auth.check_password(db, username, password)
         if user is None:
