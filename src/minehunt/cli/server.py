@@ -102,6 +102,11 @@ def server_main(
             err.print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)
             raise typer.Exit(EXIT_USAGE) from e
     _database(opts.db_url).close()  # migrate (and fail on a bad URL) before binding
+    from sqlalchemy import make_url
+
+    shown_db = make_url(opts.db_url).render_as_string(hide_password=True)
+    scheme = "https" if tls_cert else "http"
+    err.print(f"minehunt server on {scheme}://{listen} (database {shown_db})", markup=False)
     serve(opts, host.strip("[]"), int(port), tls_cert, tls_key)
 
 

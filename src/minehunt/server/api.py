@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Annotated, Any
 
@@ -190,7 +189,3 @@ def get_hosts(
             }
             for h in db.scalars(select(Host).order_by(Host.name))
         ]
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))

@@ -3,7 +3,6 @@ uvicorn runner ``minehunt server`` calls."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,8 +16,6 @@ from . import api, dashboard
 from .context import LoginRequired, ServerContext
 from .db import Database
 from .limits import BodyLimit, RateLimiter
-
-log = logging.getLogger("minehunt.server")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -103,9 +100,6 @@ def serve(
     import uvicorn
 
     app = create_app(opts)
-    log.warning(
-        "minehunt server listening on %s://%s:%d", "https" if tls_cert else "http", host, port
-    )
     uvicorn.run(
         app,
         host=host,

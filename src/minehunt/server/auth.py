@@ -9,7 +9,7 @@ import contextlib
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
@@ -180,7 +180,3 @@ def parse_duration(text: str) -> timedelta:
     if len(t) < 2 or t[-1] not in units or not t[:-1].isdigit() or int(t[:-1]) <= 0:
         raise ValueError(f"{text!r}: expected a duration such as 30m, 12h or 7d")
     return timedelta(seconds=int(t[:-1]) * units[t[-1]])
-
-
-def expired(ts: datetime | None) -> bool:
-    return ts is not None and aware(ts) <= now()
