@@ -148,6 +148,12 @@ class FleetServer:
         return self._db
 
     def start(self) -> None:
+        self.spawn()
+        self.wait_ready()
+
+    def spawn(self) -> None:
+        """Start the process without waiting for it (from the main thread: the server dies
+        with the thread that started it)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
@@ -166,6 +172,9 @@ class FleetServer:
                 start_new_session=True,
                 preexec_fn=die_with_parent,
             )
+
+    def wait_ready(self) -> None:
+        assert self.proc is not None
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.log.read_text()
