@@ -54,7 +54,10 @@ class Syslog:
 
     def _read(self) -> None:
         while True:
-            data, _ = self.sock.recvfrom(65535)
+            try:
+                data, _ = self.sock.recvfrom(65535)
+            except OSError:  # closed at the end of the test
+                return
             self.messages.append(data.decode("utf-8"))
 
 
@@ -69,7 +72,10 @@ class Smtp:
 
     def _accept(self) -> None:
         while True:
-            conn, _ = self.listener.accept()
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:  # closed at the end of the test
+                return
             threading.Thread(target=self._session, args=(conn,), daemon=True).start()
 
     def _session(self, conn: socket.socket) -> None:

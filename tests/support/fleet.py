@@ -369,7 +369,11 @@ class HoldingProxy:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
-        upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+        except OSError:
+            client.close()
+            return
         cbuf, ubuf = bytearray(), bytearray()
         try:
             while (request := _read_http_message(client, cbuf)) is not None:
@@ -383,6 +387,8 @@ class HoldingProxy:
                     self._stop.wait()
                     return
                 client.sendall(response)
+        except OSError:  # the agent was killed: its connection is gone
+            return
         finally:
             client.close()
             upstream.close()
