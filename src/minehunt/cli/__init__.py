@@ -7,6 +7,7 @@ One module per command group; each registers its commands on the Typer apps of
 from __future__ import annotations
 
 from minehunt.cli import (  # noqa: F401  (each module registers its commands)
+    agent,
     cloud,
     files,
     host,
@@ -15,6 +16,20 @@ from minehunt.cli import (  # noqa: F401  (each module registers its commands)
     prevent,
     respond,
     router,
+    server,
+    web,
+)
+from minehunt.cli import (  # noqa: F401  (each module registers its commands)
+    agent,
+    cloud,
+    files,
+    host,
+    intel,
+    net,
+    prevent,
+    respond,
+    router,
+    server,
     web,
 )
 from minehunt.cli.common import app

@@ -1,0 +1,226 @@
+"""minehunt server: run the fleet server; manage its tokens, users and prices."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+
+from minehunt.cli.common import EXIT_USAGE, app, err
+
+server_app = typer.Typer(
+    help="The fleet server: agents report into it, administrators use its dashboard."
+)
+token_app = typer.Typer(help="Agent enrolment tokens.")
+user_app = typer.Typer(help="Dashboard users.")
+prices_app = typer.Typer(help="Coin prices for the trend page.")
+app.add_typer(server_app, name="server")
+server_app.add_typer(token_app, name="token")
+server_app.add_typer(user_app, name="user")
+server_app.add_typer(prices_app, name="prices")
+
+DbOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--db",
+        envvar="MINEHUNT_DB",
+        help="Database URL: sqlite:///PATH or postgresql://USER@HOST/DB "
+        "[default: SQLite in the user's data directory].",
+    ),
+]
+
+
+def _database(url: str | None):  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from minehunt.server.db import Database, default_url
+
+    try:
+        return Database(url or default_url())
+    except SQLAlchemyError as e:
+        err.print(f"[red]error:[/] cannot open the database: {e.__class__.__name__}: {e.args[0]}")
+        raise typer.Exit(EXIT_USAGE) from e
+
+
+@server_app.callback(invoke_without_command=True)
+def server_main(
+    ctx: typer.Context,
+    db: DbOpt = None,
+    listen: Annotated[str, typer.Option(help="Address and port to listen on.")] = (
+        "127.0.0.1:8765"
+    ),
+    tls_cert: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--tls-cert", exists=True, dir_okay=False, help="TLS certificate (PEM)."),
+    ] = None,
+    tls_key: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--tls-key", exists=True, dir_okay=False, help="TLS private key (PEM)."),
+    ] = None,
+    max_body: Annotated[str, typer.Option(help="Largest request body accepted.")] = "1M",
+    agent_rate: Annotated[
+        float, typer.Option(min=0.01, help="Requests per second per agent after its burst.")
+    ] = 5.0,
+    agent_burst: Annotated[int, typer.Option(min=1, help="Requests an agent may burst.")] = 60,
+    alerts: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(exists=True, dir_okay=False, help="Alert rules (TOML, see docs/fleet.md)."),
+    ] = None,
+) -> None:
+    """Run the server (API + dashboard) until stopped; migrates the database first."""
+    ctx.obj = db
+    if ctx.invoked_subcommand is not None:
+        return
+    from minehunt.cli.common import _size
+    from minehunt.server.app import ServerOptions, serve
+    from minehunt.server.db import default_url
+
+    if (tls_cert is None) != (tls_key is None):
+        err.print("[red]error:[/] --tls-cert and --tls-key go together")
+        raise typer.Exit(EXIT_USAGE)
+    host, sep, port = listen.rpartition(":")
+    if not sep or not port.isdigit():
+        err.print(f"[red]error:[/] --listen {listen!r}: expected HOST:PORT")
+        raise typer.Exit(EXIT_USAGE)
+    opts = ServerOptions(
+        db_url=db or default_url(),
+        max_body=_size(max_body, "--max-body"),
+        agent_rate=agent_rate,
+        agent_burst=agent_burst,
+        secure_cookies=tls_cert is not None,
+        alerts=alerts,
+    )
+    if alerts is not None:
+        from minehunt.server.alerts import AlertConfigError, load_rules
+
+        try:
+            load_rules(alerts)
+        except AlertConfigError as e:
+            err.print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)
+            raise typer.Exit(EXIT_USAGE) from e
+    _database(opts.db_url).close()  # migrate (and fail on a bad URL) before binding
+    from sqlalchemy import make_url
+
+    shown_db = make_url(opts.db_url).render_as_string(hide_password=True)
+    scheme = "https" if tls_cert else "http"
+    err.print(f"minehunt server on {scheme}://{listen} (database {shown_db})", markup=False)
+    serve(opts, host.strip("[]"), int(port), tls_cert, tls_key)
+
+
+def _db_url(ctx: typer.Context, db: str | None) -> str | None:
+    return db or (ctx.parent.parent.obj if ctx.parent and ctx.parent.parent else None)
+
+
+@token_app.command("create")
+def token_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="A name for the token (e.g. the host or group).")],
+    expires: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Expire unused after this long: 30m, 12h, 7d [default: never]."),
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Print a one-time enrolment token for one agent (only this once)."""
+    from minehunt.server import auth
+
+    try:
+        ttl = auth.parse_duration(expires) if expires else None
+    except ValueError as e:
+        err.print(f"[red]error:[/] --expires {e}")
+        raise typer.Exit(EXIT_USAGE) from e
+    database = _database(_db_url(ctx, db))
+    try:
+        with database.session() as s:
+            secret = auth.create_token(s, name, ttl)
+    except auth.AuthError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(EXIT_USAGE) from e
+    finally:
+        database.close()
+    typer.echo(secret)
+    err.print(f"token {name!r} created; put it in the agent's --token-file", markup=False)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The token's name.")],
+    db: DbOpt = None,
+) -> None:
+    """Revoke a token and every agent credential enrolled with it."""
+    from minehunt.server import auth
+
+    database = _database(_db_url(ctx, db))
+    try:
+        with database.session() as s:
+            n = auth.revoke_token(s, name)
+    except auth.AuthError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(EXIT_USAGE) from e
+    finally:
+        database.close()
+    err.print(f"token {name!r} revoked with {n} agent credential(s)", markup=False)
+
+
+@user_app.command("add")
+def user_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[str, typer.Option(help="viewer (read) or admin (also triage).")] = "viewer",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+    db: DbOpt = None,
+) -> None:
+    """Add a dashboard user (or reset an existing user's password and role)."""
+    from minehunt.server import auth
+    from minehunt.server.models import Role
+
+    try:
+        r = Role(role)
+    except ValueError as e:
+        err.print(f"[red]error:[/] --role {role!r}: viewer or admin")
+        raise typer.Exit(EXIT_USAGE) from e
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        err.print("[red]error:[/] the password needs at least 8 characters")
+        raise typer.Exit(EXIT_USAGE)
+    database = _database(_db_url(ctx, db))
+    try:
+        with database.session() as s:
+            auth.add_user(s, name, password, r)
+    finally:
+        database.close()
+    err.print(f"user {name!r} ({r.value}) saved", markup=False)
+
+
+@prices_app.command("import")
+def prices_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV: date, close.")],
+    symbol: Annotated[str, typer.Option(help="What the prices are of.")] = "XMR",
+    db: DbOpt = None,
+) -> None:
+    """Import daily closing prices (CoinGecko, Yahoo, CoinMarketCap or date,close CSV)."""
+    from minehunt.server import trend
+
+    try:
+        prices = trend.read_prices(file)
+    except (trend.PriceFileError, OSError, UnicodeDecodeError) as e:
+        err.print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE) from e
+    database = _database(_db_url(ctx, db))
+    try:
+        with database.session() as s:
+            n = trend.import_prices(s, symbol, prices)
+    finally:
+        database.close()
+    first, last = (prices[0][0], prices[-1][0]) if prices else ("-", "-")
+    err.print(f"{n} {symbol} price(s) imported, {first} to {last}", markup=False)
