@@ -19,19 +19,6 @@ from minehunt.cli import (  # noqa: F401  (each module registers its commands)
     server,
     web,
 )
-from minehunt.cli import (  # noqa: F401  (each module registers its commands)
-    agent,
-    cloud,
-    files,
-    host,
-    intel,
-    net,
-    prevent,
-    respond,
-    router,
-    server,
-    web,
-)
 from minehunt.cli.common import app
 
 __all__ = ["app", "main"]
