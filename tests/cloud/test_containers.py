@@ -298,3 +298,25 @@ def test_respond_stops_the_container_when_asked(image: str, tmp_path: Path) -> N
     finally:
         _podman("rm", "-f", "-t", "0", name, check=False)
     assert cid
+
+
+def test_the_table_groups_findings_by_container() -> None:
+    from minehunt.formats import OutputFormat, render
+
+    def finding(pid: int, sev: Severity, box: Container | None) -> Finding:
+        t = Target(kind=TargetKind.PROCESS, pid=pid, name=f"p{pid}", container=box)
+        return Finding(CheckId("MH-PROC-001"), "Known miner program", sev, Confidence.HIGH, t, "s")
+
+    web = Container(id=CID, runtime="podman", name="web", image="acme/web:1.4")
+    db = Container(id="e" * 64, runtime="docker", name="db", image="postgres:16")
+    report = Report(
+        findings=(
+            finding(1, Severity.CRITICAL, web),
+            finding(2, Severity.HIGH, None),
+            finding(3, Severity.HIGH, db),
+            finding(4, Severity.MEDIUM, web),
+        )
+    )
+    text = render(report, OutputFormat.TABLE, width=160)
+    order = [text.index(f"pid {n} p{n}") for n in (2, 3, 1, 4)]
+    assert order == sorted(order), "host first, then one block per container"

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from minehunt.model import Report, Severity
+from minehunt.model import Finding, Report, Severity
 
 _STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -52,7 +52,19 @@ def render(report: Report, *, color: bool = False, width: int = 120) -> str:
         tbl.add_column("Evidence", overflow="fold", width=max(12, rest - target))
         if acted:
             tbl.add_column("Action", overflow="fold", width=action)
-        for f in report.findings:
+
+        # Findings about containers come grouped by container (the host's own first), each
+        # group still most severe first: an operator acts per container.
+        def box(f: Finding) -> str:
+            c = f.target.container
+            return c.label() if c is not None else ""
+
+        ordered = sorted(report.findings, key=box)  # stable: severity order kept per group
+        previous: str | None = None
+        for f in ordered:
+            if previous is not None and box(f) != previous:
+                tbl.add_section()
+            previous = box(f)
             # Summaries quote configs ('remove [find name=x]'): text, not rich markup.
             ev = "\n".join(f"• {escape(e.summary)} [{e.check_id}]" for e in f.evidence[:8])
             if len(f.evidence) > 8:
