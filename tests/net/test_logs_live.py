@@ -271,7 +271,11 @@ def test_watch_iface_without_capture_privileges_says_so() -> None:
 def _busy_cores(n: int = 2) -> list[subprocess.Popen[bytes]]:
     """Processes that keep ``n`` cores busy, as a miner (or a test suite) does."""
     return [
-        subprocess.Popen([sys.executable, "-c", "while True: pass"], preexec_fn=die_with_parent)
+        subprocess.Popen(
+            [sys.executable, "-c", "while True: pass"],
+            preexec_fn=die_with_parent,
+            start_new_session=True,  # its own group, which stop_process signals
+        )
         for _ in range(n)
     ]
 
@@ -306,9 +310,16 @@ def test_watch_iface_keeps_the_login_while_both_cores_are_busy() -> None:
             for i in range(10):
                 worker = f"loaded{i}"
                 watch = start_watch("lo")
+                logins = pool.logins
                 miner = start_xmrig_like(pool.port, f"{TEST_WALLET}.{worker}")
                 try:
-                    line = _wait_for_line(watch, f'"worker":"{worker}"', 60)
+                    # A cold miner start on a loaded machine can take long: the watch is
+                    # judged from the moment the pool has the login.
+                    deadline = time.monotonic() + 120
+                    while pool.logins == logins and time.monotonic() < deadline:
+                        time.sleep(0.2)
+                    assert pool.logins > logins, f"repetition {i}: the miner never logged in"
+                    line = _wait_for_line(watch, f'"worker":"{worker}"', 30)
                 finally:
                     stop_process(miner)
                     watch.send_signal(signal.SIGINT)
