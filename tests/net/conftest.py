@@ -1,8 +1,8 @@
 """One capture of real loopback traffic, made once per test session and shared by the tests.
 
 Servers sit on their own loopback addresses so that each gives its own finding:
-127.0.0.1 the test pool, 127.0.0.17-30 mining peers and relays, 127.0.0.41-47 benign
-services, 127.0.0.53 dnsmasq.
+127.0.0.1 the test pool, 127.0.0.17-31 mining peers and relays, 127.0.0.36-37 getwork over
+HTTP, 127.0.0.41-47 benign services, 127.0.0.53 dnsmasq.
 """
 
 from __future__ import annotations
@@ -190,6 +190,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             _tls_miner_client("127.0.0.31", tcp_dns_port, client_ctx)
             peers.eth_proxy("127.0.0.21")
             peers.getwork("127.0.0.22")
+            peers.eth_getwork_http("127.0.0.36")
+            peers.getblocktemplate_http("127.0.0.37")
             peers.coinhive_ws("127.0.0.23")
             peers.webminerpool_ws("127.0.0.24")
             peers.stratum_v2("127.0.0.25")

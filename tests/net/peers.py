@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import http.client
+import http.server
 import json
 import os
 import select
@@ -338,6 +340,108 @@ def getwork(host: str) -> None:
         )
         recv_until(c, b"}}")
     srv.close()
+
+
+ETH_GETWORK_ADDR = "0x" + "7b" * 20
+GBT_ADDR = "bc1qminehuntgbtsolo0000000000000000000"
+
+
+class _JsonRpcPool(http.server.BaseHTTPRequestHandler):
+    """A getwork pool's HTTP JSON-RPC endpoint (geth/open-ethereum-pool, bitcoind style)."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as miners poll over one connection
+
+    def do_POST(self) -> None:
+        req = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        method = req["method"]
+        result: object = True
+        if method == "eth_getWork":
+            result = ["0x" + "11" * 32, "0x" + "22" * 32, "0x0000" + "ff" * 30, "0x10d4f3"]
+        elif method == "getblocktemplate":
+            result = {
+                "version": 536870912,
+                "previousblockhash": "00" * 8 + "3c" * 24,
+                "transactions": [],
+                "coinbasevalue": 312500000,
+                "target": "00000000ffff" + "00" * 26,
+                "mintime": 1700000000,
+                "mutable": ["time", "transactions", "prevblock"],
+                "noncerange": "00000000ffffffff",
+                "curtime": 1700000600,
+                "bits": "1d00ffff",
+                "height": 870001,
+            }
+        elif method == "submitblock":
+            result = None
+        out = json.dumps({"jsonrpc": "2.0", "id": req["id"], "result": result}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def jsonrpc_pool(host: str) -> Iterator[int]:
+    """The getwork pool (stdlib HTTP server) on ``host``; yields its port."""
+    srv = http.server.ThreadingHTTPServer((host, 0), _JsonRpcPool)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        yield int(srv.server_address[1])
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def _post(conn: http.client.HTTPConnection, path: str, body: object, **headers: str) -> object:
+    conn.request("POST", path, json.dumps(body).encode(), headers)
+    resp = conn.getresponse()
+    reply = json.loads(resp.read())
+    assert resp.status == 200, resp.status
+    return reply
+
+
+def eth_getwork_http(host: str) -> None:
+    """Ethereum getwork over HTTP (ethminer `-P http://`, open-ethereum-pool): JSON-RPC POSTs.
+
+    One keep-alive connection logs in (`eth_submitLogin`) and polls work; a second one, on
+    the path form of the wallet that pools use for getwork (`/0xWALLET/WORKER`), polls,
+    submits a solution and the hashrate. No miner User-Agent: only the bodies say mining.
+    """
+    with jsonrpc_pool(host) as port:
+        plain = {"Content-Type": "application/json"}
+        c = http.client.HTTPConnection(host, port, timeout=15)
+        _post(c, "/", {"jsonrpc": "2.0", "id": 1, "method": "eth_submitLogin",
+                       "params": [ETH_GETWORK_ADDR, "x"], "worker": "rig9"}, **plain)  # fmt: skip
+        _post(c, "/", {"jsonrpc": "2.0", "id": 2, "method": "eth_getWork", "params": []}, **plain)
+        c.close()
+        c = http.client.HTTPConnection(host, port, timeout=15)
+        path = f"/{ETH_GETWORK_ADDR}/rig9"
+        _post(c, path, {"jsonrpc": "2.0", "id": 3, "method": "eth_getWork", "params": []})
+        nonce, header, mix = "0x" + "01" * 8, "0x" + "11" * 32, "0x" + "33" * 32
+        _post(c, path, {"jsonrpc": "2.0", "id": 4, "method": "eth_submitWork",
+                        "params": [nonce, header, mix]})  # fmt: skip
+        _post(c, path, {"jsonrpc": "2.0", "id": 5, "method": "eth_submitHashrate",
+                        "params": ["0x500000", "0x" + "44" * 32]})  # fmt: skip
+        c.close()
+
+
+def getblocktemplate_http(host: str) -> None:
+    """Bitcoin solo mining over HTTP: cpuminer's `getblocktemplate` (BIP 22/23) and
+    `submitblock` against a node or a getwork pool, Basic auth carrying wallet.worker."""
+    with jsonrpc_pool(host) as port:
+        auth = base64.b64encode(f"{GBT_ADDR}.solo1:x".encode()).decode()
+        headers = {"Authorization": f"Basic {auth}", "User-Agent": "cpuminer/2.5.1",
+                   "Content-Type": "application/json"}  # fmt: skip
+        c = http.client.HTTPConnection(host, port, timeout=15)
+        caps = {"capabilities": ["coinbasetxn", "workid", "coinbase/append"], "rules": ["segwit"]}
+        _post(c, "/", {"id": 0, "method": "getblocktemplate", "params": [caps]}, **headers)
+        _post(c, "/", {"id": 1, "method": "submitblock", "params": ["00" * 80 + "01"]}, **headers)
+        c.close()
 
 
 def coinhive_ws(host: str) -> None:
@@ -829,16 +933,21 @@ def _recv_exact(c: socket.socket, n: int) -> bytes:
 
 
 @contextlib.contextmanager
-def dnsmasq(address: str, hosts: dict[str, str], tmp: Path) -> Iterator[None]:
-    """dnsmasq answering only ``hosts`` (name -> address) on address:53, nothing upstream."""
+def dnsmasq(
+    address: str, hosts: dict[str, str], tmp: Path, cnames: dict[str, str] | None = None
+) -> Iterator[None]:
+    """dnsmasq answering only ``hosts`` (name -> address) and ``cnames`` (alias -> a name of
+    ``hosts``) on address:53, nothing upstream."""
     import subprocess
 
-    hosts_file = tmp / "dnsmasq.hosts"
+    hosts_file = tmp / f"dnsmasq-{address}.hosts"
     hosts_file.write_text("".join(f"{a} {n}\n" for n, a in hosts.items()))
+    aliases = [f"--cname={alias},{target}" for alias, target in (cnames or {}).items()]
     proc = subprocess.Popen(
         ["dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts", "--no-poll",
          f"--addn-hosts={hosts_file}", f"--listen-address={address}", "--bind-interfaces",
-         "--port=53", "--user=root", "--pid-file=", "--log-facility=-", "--conf-file=/dev/null"],
+         "--port=53", "--user=root", "--pid-file=", "--log-facility=-", "--conf-file=/dev/null",
+         *aliases],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import select
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,8 +19,15 @@ from minehunt.model import Finding, Report
 from tests.conftest import run_cli
 from tests.net import idslogs
 from tests.net.conftest import CERT_POOL, DNS_POOL, POOL_SNI, World
+from tests.net.peers import ETH_GETWORK_ADDR, GBT_ADDR
 from tests.net.test_pcap import BENIGN_SERVERS
-from tests.support.launch import TEST_WALLET, start_xmrig_like, stop_process, wait_for_shares
+from tests.support.launch import (
+    TEST_WALLET,
+    die_with_parent,
+    start_xmrig_like,
+    stop_process,
+    wait_for_shares,
+)
 from tests.support.pool import running_pool
 
 # Verdicts a log without payload can carry: pool DNS, pool SNI, pool-resolved flows, nodes.
@@ -73,6 +84,13 @@ def test_zeek_logs_give_the_pcap_verdicts(
     assert getwork.severity.value == "high" and attrs["dialect"] == "getwork-http"
     assert attrs["wallet"] == "1MinehuntTestAddrXXXXXXXXXXXXXXXX" and attrs["worker"] == "rig2"
     assert "cgminer" in str(attrs["agent"])
+    # Getwork over HTTP without a miner's User-Agent: the wallet in the URL path still shows.
+    eth = _by_server(zeek)["127.0.0.36"]
+    attrs = next(e.attributes for e in eth.evidence if e.check_id == "MH-NET-101")
+    assert attrs["wallet"] == ETH_GETWORK_ADDR and attrs["worker"] == "rig9"
+    gbt = _by_server(zeek)["127.0.0.37"]
+    attrs = next(e.attributes for e in gbt.evidence if e.check_id == "MH-NET-101")
+    assert attrs["wallet"] == GBT_ADDR and attrs["worker"] == "solo1"
     assert not set(_by_server(zeek)) & set(BENIGN_SERVERS)
 
 
@@ -109,6 +127,12 @@ def test_suricata_eve_gives_the_pcap_verdicts_and_wallets(world: World, tmp_path
     # An http event with a miner's User-Agent: a getwork session (EVE logs no auth user).
     getwork = by_server["127.0.0.22"]
     assert getwork.check_id == "MH-NET-101" and "cgminer" in str(getwork.evidence[0].attributes)
+    # eth_submitLogin in an HTTP POST body fires the login alert; the URL path of the other
+    # connection carries the wallet too: one finding for the client/pool pair.
+    eth = by_server["127.0.0.36"]
+    assert eth.severity.value == "high" and "(2 connections)" in eth.summary
+    assert {e.attributes.get("wallet") for e in eth.evidence} == {ETH_GETWORK_ADDR}
+    assert "cpuminer" in str(by_server["127.0.0.37"].evidence[0].attributes)
     assert not set(by_server) & set(BENIGN_SERVERS)
 
 
@@ -158,14 +182,26 @@ def test_zeek_times_beyond_the_calendar_do_not_abort_the_scan(tmp_path: Path) ->
     }
 
 
+def start_watch(*args: str) -> subprocess.Popen[str]:
+    """`minehunt watch iface ARGS`, returned once it says the capture is live."""
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "minehunt", "watch", "iface", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert watch.stderr is not None
+    said = []
+    while line := watch.stderr.readline():
+        said.append(line)
+        if "capturing on" in line:
+            return watch
+    watch.wait()
+    raise AssertionError(f"watch ended before capturing: {''.join(said)}")
+
+
 def test_watch_iface_reports_a_miner_as_json_lines() -> None:
     with running_pool(job_interval=1.0) as pool:
         port = pool.port
-        watch = subprocess.Popen(
-            [sys.executable, "-m", "minehunt", "watch", "iface", "lo", "--duration", "12"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        time.sleep(1.5)
+        watch = start_watch("lo", "--duration", "12")
         miner = start_xmrig_like(pool.port)
         try:
             wait_for_shares(pool, 1, 30, proc=miner)
@@ -185,13 +221,11 @@ def test_watch_iface_reports_every_dialect_live() -> None:
     from tests.net import peers
     from tests.net.test_pcap import MINING_SERVERS
 
-    watch = subprocess.Popen(
-        [sys.executable, "-m", "minehunt", "watch", "iface", "lo", "--duration", "10"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    time.sleep(1.5)
+    watch = start_watch("lo", "--duration", "10")
     peers.eth_proxy("127.0.0.21")
     peers.getwork("127.0.0.22")
+    peers.eth_getwork_http("127.0.0.36")
+    peers.getblocktemplate_http("127.0.0.37")
     peers.coinhive_ws("127.0.0.23")
     peers.webminerpool_ws("127.0.0.24")
     peers.nicehash_ethstratum("127.0.0.26")
@@ -214,6 +248,8 @@ def test_watch_iface_reports_every_dialect_live() -> None:
         "127.0.0.23",
         "127.0.0.24",
         "127.0.0.26",
+        "127.0.0.36",
+        "127.0.0.37",
     ):
         dialect, wallet, worker, _agent = MINING_SERVERS[server]
         got = found.get(server, {})
@@ -230,3 +266,94 @@ def test_watch_iface_without_capture_privileges_says_so() -> None:
     )
     assert r.code == 2
     assert "CAP_NET_RAW" in r.stderr and "Traceback" not in r.stderr
+
+
+def _busy_cores(n: int = 2) -> list[subprocess.Popen[bytes]]:
+    """Processes that keep ``n`` cores busy, as a miner (or a test suite) does."""
+    return [
+        subprocess.Popen(
+            [sys.executable, "-c", "while True: pass"],
+            preexec_fn=die_with_parent,
+            start_new_session=True,  # its own group, which stop_process signals
+        )
+        for _ in range(n)
+    ]
+
+
+def _wait_for_line(watch: subprocess.Popen[str], needle: str, seconds: float) -> str | None:
+    """The first stdout line of ``watch`` containing ``needle`` within ``seconds``."""
+    assert watch.stdout is not None
+    fd = watch.stdout.fileno()  # raw reads: a buffered reader could hold the line unseen
+    deadline = time.monotonic() + seconds
+    pending = b""
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            break
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            if needle.encode() in line:
+                return line.decode()
+    return None
+
+
+def test_watch_iface_keeps_the_login_while_both_cores_are_busy() -> None:
+    """Ten watches in a row, each started while two processes load both cores: every one
+    reports its miner's wallet and worker (the login is never lost to the load)."""
+    busy = _busy_cores()
+    try:
+        with running_pool(job_interval=1.0) as pool:
+            for i in range(10):
+                worker = f"loaded{i}"
+                watch = start_watch("lo")
+                logins = pool.logins
+                miner = start_xmrig_like(pool.port, f"{TEST_WALLET}.{worker}")
+                try:
+                    # A cold miner start on a loaded machine can take long: the watch is
+                    # judged from the moment the pool has the login.
+                    deadline = time.monotonic() + 120
+                    while pool.logins == logins and time.monotonic() < deadline:
+                        time.sleep(0.2)
+                    assert pool.logins > logins, f"repetition {i}: the miner never logged in"
+                    line = _wait_for_line(watch, f'"worker":"{worker}"', 30)
+                finally:
+                    stop_process(miner)
+                    watch.send_signal(signal.SIGINT)
+                    watch.communicate(timeout=30)
+                assert line is not None, f"repetition {i}: no finding with the worker"
+                event = json.loads(line)
+                attrs = next(
+                    e["attributes"]
+                    for e in event["evidence"]
+                    if e["attributes"].get("worker") == worker
+                )
+                assert attrs["wallet"] == TEST_WALLET and attrs["dialect"] == "xmrig"
+                assert event["target"]["raddr"] == f"127.0.0.1:{pool.port}"
+    finally:
+        for p in busy:
+            stop_process(p)
+
+
+def test_watch_iface_reports_packets_the_kernel_dropped(tmp_path: Path) -> None:
+    """A stalled watch with a small buffer loses packets: it says how many, as a skipped line."""
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.38", 53))  # DNS is in the capture selection; nothing answers
+    watch = start_watch("lo", "--buffer-size", "1", "--duration", "6")
+    try:
+        watch.send_signal(signal.SIGSTOP)  # the reader stalls, the kernel ring fills
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            for _ in range(4000):
+                s.sendto(b"\0" * 1400, ("127.0.0.38", 53))
+    finally:
+        watch.send_signal(signal.SIGCONT)
+        sink.close()
+    out, err = watch.communicate(timeout=60)
+    assert watch.returncode == 0, err
+    skipped = [json.loads(ln) for ln in out.splitlines() if '"type":"skipped"' in ln]
+    assert skipped and skipped[0]["target"] == "iface lo" and skipped[0]["source"] == "net.live"
+    dropped = sum(int(s["reason"].split(" ", 1)[0]) for s in skipped)
+    assert dropped > 0 and "dropped by the kernel" in err

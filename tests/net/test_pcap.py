@@ -12,6 +12,7 @@ import pytest
 from minehunt.model import Finding, Report, Severity
 from tests.conftest import run_cli
 from tests.net.conftest import CERT_POOL, DNS_POOL, POOL_SNI, TCP_DNS_POOL, World
+from tests.net.peers import ETH_GETWORK_ADDR, GBT_ADDR
 from tests.support.launch import TEST_WALLET
 
 MINING_SERVERS = {
@@ -20,6 +21,8 @@ MINING_SERVERS = {
     "127.0.0.23": ("coinhive-ws", "SiteKeyMinehuntTest0123456789abc", "visitor42", "Chrome/120"),
     "127.0.0.24": ("webminerpool-ws", TEST_WALLET, "web1", "Mozilla/5.0"),
     "127.0.0.26": ("ethereum-stratum", "3MinehuntNicehashTestAddrXXXXXXX", "rig3", "NiceHashMiner"),
+    "127.0.0.36": ("eth-proxy", ETH_GETWORK_ADDR, "rig9", None),  # eth_* over HTTP POST
+    "127.0.0.37": ("getwork-http", GBT_ADDR, "solo1", "cpuminer/2.5.1"),  # getblocktemplate
     "127.0.0.19": ("xmrig", TEST_WALLET, "broken1", "XMRig/6.21.0"),
     "127.0.0.28": ("xmrig", TEST_WALLET, "tlsrig", "XMRig/6.21.0"),
 }
@@ -118,6 +121,25 @@ def test_every_dialect_is_found_with_its_login(report: Report, server: str) -> N
         assert agent in str(attrs["agent"])
     assert attrs["client"] and attrs["first_seen"] and attrs["packets"]
     assert isinstance(attrs["first_frame"], int) and isinstance(attrs["evidence_frame"], int)
+
+
+def test_ethereum_getwork_over_http_is_one_session_per_client_and_pool(report: Report) -> None:
+    """eth_submitLogin / eth_getWork / eth_submitWork in HTTP POST bodies over two keep-alive
+    connections, the second one logging in by its URL path: one finding, every connection's
+    evidence with the wallet, the work and the share."""
+    (f,) = [f for f in report.findings if _server(f) == "127.0.0.36"]
+    sessions = [e for e in f.evidence if e.check_id == "MH-NET-101"]
+    assert len(sessions) == 2 and "(2 connections)" in f.summary
+    assert {e.attributes["wallet"] for e in sessions} == {ETH_GETWORK_ADDR}
+    assert {e.attributes["worker"] for e in sessions} == {"rig9"}
+    assert sum(int(str(e.attributes["jobs"])) for e in sessions) >= 2
+    assert sum(int(str(e.attributes["shares"])) for e in sessions) == 1
+
+
+def test_getblocktemplate_over_http_is_solo_mining(report: Report) -> None:
+    (f,) = [f for f in report.findings if _server(f) == "127.0.0.37"]
+    attrs = _attrs(f, "getwork-http")
+    assert attrs["jobs"] == 1 and attrs["shares"] == 1  # the template and a submitblock
 
 
 def test_test_pool_sessions_carry_wallet_jobs_and_shares(report: Report, world: World) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -24,7 +27,7 @@ from minehunt.cli.common import (
     scan_app,
     watch_app,
 )
-from minehunt.model import Severity
+from minehunt.model import Severity, Skipped
 
 logs_app = typer.Typer(help="Scan IDS logs (Zeek, Suricata) for mining traffic.")
 scan_app.add_typer(logs_app, name="logs")
@@ -114,17 +117,48 @@ def watch_iface_cmd(
         Optional[int],  # noqa: UP045
         typer.Option(min=1, help="Stop after this many captured packets."),
     ] = None,
+    buffer_size: Annotated[
+        int,
+        typer.Option(
+            "--buffer-size", min=1, help="Kernel capture buffer in MiB (drops are reported)."
+        ),
+    ] = 32,
     intel_dir: IntelOpt = None,
 ) -> None:
-    """Capture live traffic; print new or changed findings as JSON lines."""
+    """Capture live traffic; print new or changed findings as JSON lines.
+
+    "capturing on IFACE" on stderr says the capture is live; packets the kernel drops are
+    reported as `{"type": "skipped", ...}` lines and on stderr.
+    """
     from minehunt.net.capture.live import CaptureDenied, watch_interface
 
     intel = _load_intel(intel_dir)
+
+    def ready() -> None:
+        err.print(f"minehunt watch iface: capturing on {iface}")
+
+    def skipped(s: Skipped) -> None:
+        err.print(f"[yellow]skipped[/] {s.target}: {s.reason}")
+        line = json.dumps({"type": "skipped", **dataclasses.asdict(s)}, separators=(",", ":"))
+        if output:
+            with open(output, "a", encoding="utf-8") as sink:
+                sink.write(line + "\n")
+        else:
+            sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+
     try:
         _stream_changes(
             output,
             watch_interface(
-                iface, intel, min_severity=min_severity, duration=duration, count=count
+                iface,
+                intel,
+                min_severity=min_severity,
+                duration=duration,
+                count=count,
+                buffer_bytes=buffer_size << 20,
+                on_ready=ready,
+                on_skip=skipped,
             ),
         )
     except CaptureDenied as e:

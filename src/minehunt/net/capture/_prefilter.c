@@ -25,6 +25,9 @@
 #define MH_SYN_SLOTS (1u << 13)  /* connection openings held back (SYN and SYN-ACK each) */
 #define MH_SYN_COPY 192          /* bytes of a held-back opening: every header, no payload */
 #define MH_MAX_OUT 4096          /* candidates per call (the held-back copies are staged) */
+#define MH_POOL_SLOTS (1u << 13)  /* hash set of pool domains (64-bit hashes, open addressing) */
+#define MH_MAX_POOLS (MH_POOL_SLOTS / 2)
+#define MH_TEXT_BUDGET (64u * 1024u) /* payload bytes of a text connection handed over whole */
 
 typedef struct {
     uint64_t flow, frame, sec;
@@ -65,7 +68,18 @@ typedef struct {
     uint8_t mark_len[MH_MAX_MARKERS];
     char mark[MH_MAX_MARKERS][32]; /* lower-case words that make an HTTP head worth parsing */
     uint8_t mark_first[256];
+    /* DNS over UDP is handed over only when a name in it can be a pool's (the question, or
+     * for an answer a CNAME target): ordinary DNS, a tenth of a busy capture, stays in C. */
+    int dns_filter;   /* pool domains were given */
+    int dns_all;      /* more than MH_MAX_POOLS: hand over every DNS message */
+    uint32_t npool;
+    uint64_t pool[MH_POOL_SLOTS];
+    uint64_t dns_messages, dns_handed;
     uint64_t seen[MH_SEEN_SLOTS];
+    /* Payload bytes still handed over whatever they start with, per `seen` slot: a text
+     * protocol (JSON lines, HTTP) splits messages over segments and a hole stalls the
+     * reassembly, e.g. an HTTP getwork request head without markers before its JSON body. */
+    uint32_t budget[MH_SEEN_SLOTS];
     mh_syn syn[MH_SYN_SLOTS][2];
     uint8_t stage[MH_MAX_OUT][MH_SYN_COPY]; /* copies handed out by the current call */
     char error[160];
@@ -114,6 +128,37 @@ int mh_head_marker(mh_state *st, const char *word, uint32_t len) {
     st->mark_len[st->nmark++] = (uint8_t)len;
     st->mark_first[(uint8_t)(word[0] | 0x20)] = 1;
     return 1;
+}
+
+/* FNV-1a of a lower-cased name (0 is the empty slot). */
+static uint64_t name_hash(const uint8_t *s, uint32_t n) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        if (c >= 'A' && c <= 'Z') c |= 0x20;
+        h = (h ^ c) * 0x100000001b3ull;
+    }
+    return h ? h : 1;
+}
+
+/* A pool domain ("pool.example", no trailing dot): DNS naming it or a subdomain of it is
+ * handed over. 0 when the set is full (every DNS message is handed over from then on). */
+int mh_pool_domain(mh_state *st, const char *name, uint32_t len) {
+    st->dns_filter = 1;
+    if (st->npool >= MH_MAX_POOLS || len == 0 || len > 255) {
+        st->dns_all = 1;
+        return 0;
+    }
+    uint64_t h = name_hash((const uint8_t *)name, len), slot = h & (MH_POOL_SLOTS - 1);
+    while (st->pool[slot] && st->pool[slot] != h) slot = (slot + 1) & (MH_POOL_SLOTS - 1);
+    if (!st->pool[slot]) st->pool[slot] = h, st->npool++;
+    return 1;
+}
+
+/* DNS messages over UDP seen, and handed over. */
+void mh_dns_counts(const mh_state *st, uint64_t *out) {
+    out[0] = st->dns_messages;
+    out[1] = st->dns_handed;
 }
 
 const char *mh_error(const mh_state *st) { return st->error; }
@@ -186,8 +231,10 @@ static int followed_end(const mh_state *st, const uint8_t *src, const uint8_t *d
 }
 
 /* Does an HTTP head (captured part) name a marker, or is its body JSON? Heads of ordinary
- * web traffic are most of the HTTP a capture holds and give the parser nothing to find. */
-static int http_head_matters(const mh_state *st, const uint8_t *p, uint32_t n) {
+ * web traffic are most of the HTTP a capture holds and give the parser nothing to find.
+ * A POST head whose body is not in this segment is kept: getwork clients (ethminer,
+ * cpuminer) often write the head and the JSON-RPC body separately, with no JSON header. */
+static int http_head_matters(const mh_state *st, const uint8_t *p, uint32_t n, int post) {
     if (!st->nmark) return 1;
     for (uint32_t i = 0; i < n; i++) {
         uint8_t c = p[i];
@@ -197,7 +244,7 @@ static int http_head_matters(const mh_state *st, const uint8_t *p, uint32_t n) {
             if (j < n && p[j] == '\n') { /* blank line: the body starts */
                 for (j++; j < n && (p[j] == ' ' || p[j] == '\r' || p[j] == '\n' || p[j] == '\t'); j++)
                     ;
-                return j < n && (p[j] == '{' || p[j] == '[');
+                return j < n ? p[j] == '{' || p[j] == '[' : post;
             }
             continue;
         }
@@ -223,7 +270,7 @@ static int interesting_head(const mh_state *st, const uint8_t *p, uint32_t avail
     if (plen >= 4 && avail >= 4) {
         uint32_t h = be32(p);
         if (h == 0x504F5354u || h == 0x47455420u || h == 0x48545450u) /* POST, "GET ", HTTP */
-            return http_head_matters(st, p, avail);
+            return http_head_matters(st, p, avail, h == 0x504F5354u && plen == (int64_t)avail);
         if (h == 0xF9BEB4D9u || h == 0x0B110907u || h == 0x01210101u) /* BTC, tBTC, levin */
             return 1;
     }
@@ -231,7 +278,92 @@ static int interesting_head(const mh_state *st, const uint8_t *p, uint32_t avail
     return 0;
 }
 
-enum { DROP, KEEP, KEEP_FLOW, HOLD_SYN, HOLD_SYNACK };
+/* Is `name` (lower-case, dotted) or one of its parents of two labels or more a pool domain? */
+static int pool_name(const mh_state *st, const uint8_t *name, uint32_t len) {
+    for (uint32_t i = 0; i < len; i++) {
+        if (i && name[i - 1] != '.') continue;
+        if (!memchr(name + i, '.', len - i)) break; /* a lone top-level label */
+        uint64_t h = name_hash(name + i, len - i), slot = h & (MH_POOL_SLOTS - 1);
+        while (st->pool[slot]) {
+            if (st->pool[slot] == h) return 1;
+            slot = (slot + 1) & (MH_POOL_SLOTS - 1);
+        }
+    }
+    return 0;
+}
+
+/* Decode the DNS name at `pos` (compression followed, at most 16 jumps) into `out` as
+ * lower-case dotted text; return the offset just after it where it starts, 0 if malformed. */
+static uint32_t dns_name(const uint8_t *m, uint32_t n, uint32_t pos, uint8_t *out,
+                         uint32_t *out_len) {
+    uint32_t len = 0, end = 0, jumps = 0;
+    for (;;) {
+        if (pos >= n) return 0;
+        uint32_t l = m[pos];
+        if (l == 0) {
+            if (!end) end = pos + 1;
+            break;
+        }
+        if ((l & 0xC0) == 0xC0) {
+            if (pos + 1 >= n || ++jumps > 16) return 0;
+            if (!end) end = pos + 2;
+            pos = (l & 0x3Fu) << 8 | m[pos + 1];
+            continue;
+        }
+        if (l & 0xC0 || pos + 1 + l > n || len + l + 1 > 255) return 0;
+        if (len) out[len++] = '.';
+        for (uint32_t i = 0; i < l; i++) {
+            uint8_t c = m[pos + 1 + i];
+            out[len++] = c >= 'A' && c <= 'Z' ? c | 0x20 : c;
+        }
+        pos += 1 + l;
+    }
+    *out_len = len;
+    return end;
+}
+
+/* Bytes of the DNS message in a UDP datagram: the UDP length, bounded by what was captured
+ * (an Ethernet frame's padding is not part of it). */
+static uint32_t dns_length(const uint8_t *udp, uint32_t avail) {
+    uint32_t ulen = be16(udp + 4);
+    return ulen >= 8 && ulen <= avail ? ulen - 8 : avail - 8;
+}
+
+/* Can this DNS message name a pool? Its question, or for a response a CNAME target in the
+ * answers (what `FlowTable._dns_message` looks at; it re-checks against the allow list). */
+static int dns_names_pool(const mh_state *st, const uint8_t *m, uint32_t n) {
+    uint8_t name[256];
+    uint32_t len, pos;
+    if (n < 12 || be16(m + 4) == 0) return 0;
+    uint32_t questions = be16(m + 4), answers = be16(m + 6);
+    if (!(pos = dns_name(m, n, 12, name, &len))) return 0;
+    if (pool_name(st, name, len)) return 1;
+    if (!(m[2] & 0x80)) return 0; /* a query for another name */
+    pos += 4;
+    for (uint32_t q = 1; q < questions && q < 8; q++) {
+        if (!(pos = dns_name(m, n, pos, name, &len))) return 0;
+        pos += 4;
+    }
+    for (uint32_t a = 0; a < answers && a < 64; a++) {
+        if (!(pos = dns_name(m, n, pos, name, &len)) || pos + 10 > n) return 0;
+        uint32_t type = be16(m + pos), rdlen = be16(m + pos + 8);
+        pos += 10;
+        if (pos + rdlen > n) return 0;
+        if (type == 5 && dns_name(m, n, pos, name, &len) && pool_name(st, name, len)) return 1;
+        pos += rdlen;
+    }
+    return 0;
+}
+
+enum { DROP, KEEP, KEEP_FLOW, KEEP_TEXT, HOLD_SYN, HOLD_SYNACK };
+
+/* The `seen` slot holding a flow, or -1. */
+static int64_t seen_slot(const mh_state *st, uint64_t flow) {
+    uint64_t base = flow & (MH_SEEN_SLOTS - 4);
+    for (uint64_t i = 0; i < 4; i++)
+        if (st->seen[base + i] == flow) return (int64_t)(base + i);
+    return -1;
+}
 
 static uint64_t end_hash(const uint8_t *a, uint32_t alen, uint32_t port) {
     uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)port << 32) ^ alen;
@@ -251,7 +383,7 @@ static uint64_t end_hash(const uint8_t *a, uint32_t alen, uint32_t port) {
  * until then, the closings need the flow to be known). A connection that never shows a
  * payload worth parsing never reaches Python.
  */
-static int classify(const mh_state *st, uint32_t link, const uint8_t *f, uint32_t cap,
+static int classify(mh_state *st, uint32_t link, const uint8_t *f, uint32_t cap,
                     uint64_t *flow) {
     int version;
     uint32_t off = ip_offset(link, f, cap, &version);
@@ -278,7 +410,13 @@ static int classify(const mh_state *st, uint32_t link, const uint8_t *f, uint32_
     }
     if (proto == 17) {
         if (st->nhost && followed_host(st, src, dst, alen)) return KEEP;
-        return l4avail >= 4 && (be16(l4) == 53 || be16(l4 + 2) == 53) ? KEEP : DROP;
+        if (l4avail < 4 || (be16(l4) != 53 && be16(l4 + 2) != 53)) return DROP;
+        st->dns_messages++;
+        if (st->dns_filter && !st->dns_all &&
+            (l4avail < 8 || !dns_names_pool(st, l4 + 8, dns_length(l4, l4avail))))
+            return DROP;
+        st->dns_handed++;
+        return KEEP;
     }
     if (proto != 6 || l4avail < 14) {
         return st->nhost && followed_host(st, src, dst, alen) ? KEEP : DROP;
@@ -293,11 +431,19 @@ static int classify(const mh_state *st, uint32_t link, const uint8_t *f, uint32_
     uint32_t thl = (uint32_t)(l4[12] >> 4) * 4;
     int64_t plen = l4len - thl;
     if (thl >= 20 && plen >= 1 && l4avail > thl &&
-        interesting_head(st, l4 + thl, l4avail - thl, plen, ip_len))
-        return KEEP_FLOW;
+        interesting_head(st, l4 + thl, l4avail - thl, plen, ip_len)) {
+        uint8_t b0 = l4[thl];
+        return b0 == '{' || b0 == 'P' || b0 == 'G' || b0 == 'H' ? KEEP_TEXT : KEEP_FLOW;
+    }
+    if (!(flags & 0x07) && plen < 1) return DROP;
+    int64_t slot = seen_slot(st, *flow);
+    if (slot >= 0 && plen >= 1 && st->budget[slot]) {
+        uint32_t used = plen > (int64_t)st->budget[slot] ? st->budget[slot] : (uint32_t)plen;
+        st->budget[slot] -= used;
+        return KEEP;
+    }
     if (!(flags & 0x07)) return DROP;
-    const uint64_t *way = &st->seen[*flow & (MH_SEEN_SLOTS - 4)];
-    if (way[0] == *flow || way[1] == *flow || way[2] == *flow || way[3] == *flow) return KEEP;
+    if (slot >= 0) return KEEP;
     if ((flags & 0x02) && cap <= MH_SYN_COPY) return (flags & 0x10) ? HOLD_SYNACK : HOLD_SYN;
     return (flags & 0x02) ? KEEP_FLOW : DROP; /* an opening too big to hold: hand it over */
 }
@@ -335,14 +481,17 @@ static void release_held(mh_state *st, uint64_t flow, mh_pkt *out, uint32_t *n) 
     }
 }
 
-static void remember(mh_state *st, uint64_t flow) {
-    uint64_t *way = &st->seen[flow & (MH_SEEN_SLOTS - 4)];
-    for (int i = 0; i < 4; i++)
-        if (way[i] == flow || way[i] == 0) {
-            way[i] = flow;
-            return;
+/* Record a flow as handed over; return its `seen` slot (a new one has no text budget). */
+static uint64_t remember(mh_state *st, uint64_t flow) {
+    uint64_t base = flow & (MH_SEEN_SLOTS - 4), slot = base + ((flow >> 20) & 3);
+    for (uint64_t i = 0; i < 4; i++)
+        if (st->seen[base + i] == flow || st->seen[base + i] == 0) {
+            slot = base + i;
+            break;
         }
-    way[(flow >> 20) & 3] = flow;
+    if (st->seen[slot] != flow) st->budget[slot] = 0;
+    st->seen[slot] = flow;
+    return slot;
 }
 
 /* One record: count it, and hand it over, hold it back or drop it. */
@@ -352,9 +501,12 @@ static void record(mh_state *st, const uint8_t *f, uint32_t caplen, uint32_t lin
     st->frames++;
     int what = classify(st, link, f, caplen, &flow);
     switch (what) {
-    case KEEP_FLOW:
-        remember(st, flow);
+    case KEEP_TEXT:
+    case KEEP_FLOW: {
+        uint64_t slot = remember(st, flow);
+        if (what == KEEP_TEXT && st->budget[slot] == 0) st->budget[slot] = MH_TEXT_BUDGET;
         release_held(st, flow, out, n);
+    }
         /* fall through */
     case KEEP:
         put(f, caplen, link, st->frames, sec, usec, out, n);

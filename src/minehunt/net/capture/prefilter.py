@@ -65,6 +65,8 @@ def library() -> ctypes.CDLL | None:
     lib.mh_follow_host.argtypes = [c.c_void_p, c.c_char_p, c.c_uint32]
     lib.mh_follow_endpoint.argtypes = [c.c_void_p, c.c_char_p, c.c_uint32, c.c_uint32]
     lib.mh_head_marker.argtypes = [c.c_void_p, c.c_char_p, c.c_uint32]
+    lib.mh_pool_domain.argtypes = [c.c_void_p, c.c_char_p, c.c_uint32]
+    lib.mh_dns_counts.argtypes = [c.c_void_p, c.POINTER(c.c_uint64)]
     lib.mh_error.argtypes = [c.c_void_p]
     lib.mh_error.restype = c.c_char_p
     lib.mh_frames.argtypes = [c.c_void_p]
@@ -84,12 +86,20 @@ def library() -> ctypes.CDLL | None:
 class Prefilter:
     """The pre-pass over one capture file, with the ports it keeps and what it follows."""
 
-    def __init__(self, lib: ctypes.CDLL, ports: Iterable[int]) -> None:
+    def __init__(
+        self, lib: ctypes.CDLL, ports: Iterable[int], pool_domains: Iterable[str] | None = None
+    ) -> None:
+        """``pool_domains``: DNS over UDP is handed over only when it can name one of them
+        (None hands over every DNS message)."""
         self._lib = lib
         self._st = ctypes.create_string_buffer(lib.mh_state_size())
         lib.mh_init(self._st)
         for port in ports:
             lib.mh_keep_port(self._st, port)
+        for domain in pool_domains if pool_domains is not None else ():
+            raw = domain.lower().rstrip(".").encode("idna")
+            if not lib.mh_pool_domain(self._st, raw, len(raw)):
+                break  # the set is full: C hands over every DNS message
         for word in HEAD_MARKERS:
             lib.mh_head_marker(self._st, word.encode(), len(word))
         self._out = ctypes.create_string_buffer(CAPACITY * _PKT.size)
@@ -100,6 +110,13 @@ class Prefilter:
     def frames(self) -> int:
         """Frames walked so far (kept or not)."""
         return int(self._lib.mh_frames(self._st))
+
+    @property
+    def dns_counts(self) -> tuple[int, int]:
+        """(DNS messages over UDP walked, of them handed over) so far."""
+        counts = (ctypes.c_uint64 * 2)()
+        self._lib.mh_dns_counts(self._st, counts)
+        return int(counts[0]), int(counts[1])
 
     def follow_host(self, address: str) -> None:
         """Keep every packet to or from ``address`` from now on."""

@@ -105,12 +105,15 @@ class PcapScanner:
         self, lib: ctypes.CDLL, path: Path, table: FlowTable, errors: list[str]
     ) -> Iterator[list[Candidate]]:
         """Candidates from the compiled pre-pass, which numbers frames as it goes."""
-        pre = prefilter.Prefilter(lib, self.ports)
+        pre = prefilter.Prefilter(lib, self.ports, self.intel.pool_domains)
         for batch in pre.read(path, errors.append):
             yield batch
             self.col.progress.note(f"{pre.frames:,} packets")
             table.hand_over(pre)
         self.col.count("packets_read", pre.frames)
+        seen, handed = pre.dns_counts
+        self.col.count("dns_messages", seen)
+        self.col.count("dns_messages_parsed", handed)
 
     def _libpcap(
         self, path: Path, table: FlowTable, errors: list[str]

@@ -21,7 +21,12 @@ from minehunt.net.logs import logdb
 from minehunt.net.logs.zeek import NODE_PORTS, names_of_subject
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
 from minehunt.net.stratum import Direction, Session
-from minehunt.net.stratum.http import logged_request_summary, miner_agent
+from minehunt.net.stratum.http import (
+    LOGGED_WALLET_PATH,
+    logged_request_summary,
+    miner_agent,
+    path_login,
+)
 from minehunt.net.verdict import STRATUM_V2_PORTS, Verdicts, is_coinminer_alert
 from minehunt.report import Collector
 
@@ -170,6 +175,11 @@ def _flows(
         "WHERE event_type = 'http'"
     ).fetchall()
     miner_agents = [a for (a,) in agents if a and miner_agent(intel, a)]
+    urls = con.execute(
+        "SELECT DISTINCT json_extract_string(http, '$.url') AS u FROM eve "
+        f"WHERE event_type = 'http' AND regexp_matches(u, {logdb.sql_str(LOGGED_WALLET_PATH)})"
+    ).fetchall()
+    wallet_urls = [u for (u,) in urls if path_login(u)]
     signatures = con.execute(
         "SELECT DISTINCT json_extract_string(alert, '$.signature') FROM eve "
         "WHERE event_type = 'alert'"
@@ -181,7 +191,10 @@ def _flows(
                             any_value(json_extract_string(tls, '$.subject')) AS subject
                      FROM eve WHERE event_type = 'tls' GROUP BY flow_id),
         http AS (SELECT flow_id, any_value(json_extract_string(http, '$.http_user_agent')) AS ua,
-                        any_value(json_extract_string(http, '$.hostname')) AS hhost
+                        any_value(json_extract_string(http, '$.hostname')) AS hhost,
+                        any_value(json_extract_string(http, '$.url')) FILTER (
+                            WHERE json_extract_string(http, '$.url')
+                                  IN (SELECT unnest(?::VARCHAR[]))) AS url
                  FROM eve WHERE event_type = 'http' GROUP BY flow_id),
         alerts AS (SELECT flow_id, list(json_extract_string(alert, '$.signature')) AS sigs,
                           list(payload) FILTER (WHERE payload IS NOT NULL) AS payloads,
@@ -201,7 +214,8 @@ def _flows(
                json_extract(f.flow, '$.pkts_toclient')::BIGINT,
                json_extract(f.flow, '$.bytes_toserver')::BIGINT,
                json_extract(f.flow, '$.bytes_toclient')::BIGINT,
-               t.sni, a.sigs, a.payloads, coalesce(f.filename, a.a_fn), t.subject, h.ua, h.hhost
+               t.sni, a.sigs, a.payloads, coalesce(f.filename, a.a_fn), t.subject, h.ua, h.hhost,
+               h.url
         FROM flows f FULL OUTER JOIN alerts a ON f.flow_id = a.flow_id
         LEFT JOIN tls t ON t.flow_id = coalesce(f.flow_id, a.flow_id)
         LEFT JOIN http h ON h.flow_id = coalesce(f.flow_id, a.flow_id)
@@ -211,20 +225,23 @@ def _flows(
            OR t.sni IN (SELECT unnest(?::VARCHAR[]))
            OR t.subject IN (SELECT unnest(?::VARCHAR[]))
            OR h.ua IN (SELECT unnest(?::VARCHAR[]))
+           OR h.url IS NOT NULL
         """,
-        [coin, ports, names.addresses(), pool_snis, pool_subjects, miner_agents],
+        [wallet_urls, coin, ports, names.addresses(), pool_snis, pool_subjects, miner_agents],
     ).fetchall()
     col.count("eve_flow_candidates", len(rows))
     for row in rows:
         (fid, client, cport, server, sport, app, start, end) = row[:8]
-        (pts, ptc, bts, btc, sni, sigs, payloads, fn, subject, agent, host) = row[8:]
+        (pts, ptc, bts, btc, sni, sigs, payloads, fn, subject, agent, host, url) = row[8:]
         session = Session()
         for raw in payloads or ():
             try:
                 session.feed(Direction.CLIENT, base64.b64decode(raw, validate=False))
             except (binascii.Error, ValueError):
                 continue
-        summary = session.summary() or logged_request_summary(intel, agent=agent, host=host)
+        summary = session.summary() or logged_request_summary(
+            intel, agent=agent, host=host, uri=url
+        )
         app = (app or "").lower()
         if summary is not None:
             payload = Payload.MINING

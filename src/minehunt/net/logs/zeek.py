@@ -23,7 +23,12 @@ from minehunt.intel import Intel
 from minehunt.model import Finding
 from minehunt.net.logs import logdb
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
-from minehunt.net.stratum.http import logged_request_summary, miner_agent
+from minehunt.net.stratum.http import (
+    LOGGED_WALLET_PATH,
+    logged_request_summary,
+    miner_agent,
+    path_login,
+)
 from minehunt.net.tls import certificate_host
 from minehunt.net.verdict import STRATUM_V2_PORTS, Verdicts
 from minehunt.report import Collector
@@ -42,7 +47,7 @@ _FIELDS = {
     "dns": ("ts", "uid", "id.orig_h", "id.resp_h", "query", "answers"),
     "ssl": ("uid", "server_name", "subject", "cert_chain_fps"),
     "x509": ("fingerprint", "certificate.subject", "san.dns"),
-    "http": ("uid", "host", "user_agent", "username"),
+    "http": ("uid", "host", "uri", "user_agent", "username"),
 }  # fmt: skip
 
 
@@ -203,16 +208,20 @@ def _conn(
     cert_names.update({s: names_of_subject(s, None) for s in subjects})
     pool_certs = [k for k, v in cert_names.items() if any(intel.pool_domain(n) for n in v)]
     http = rel.get("http") or (
-        "SELECT NULL::VARCHAR AS uid, NULL::VARCHAR AS host, NULL::VARCHAR AS user_agent, "
-        "NULL::VARCHAR AS username"
+        "SELECT NULL::VARCHAR AS uid, NULL::VARCHAR AS host, NULL::VARCHAR AS uri, "
+        "NULL::VARCHAR AS user_agent, NULL::VARCHAR AS username"
     )
     con.execute(
         f"""CREATE TEMP TABLE http AS SELECT uid, any_value(host) AS host,
-            any_value(user_agent) AS agent, any_value(username) AS username
+            any_value(user_agent) AS agent, any_value(username) AS username,
+            any_value(uri) FILTER (WHERE regexp_matches(uri, {logdb.sql_str(LOGGED_WALLET_PATH)}))
+            AS uri
             FROM ({http}) GROUP BY uid"""
     )
     agents = [a for (a,) in con.execute("SELECT DISTINCT agent FROM http").fetchall() if a]
     miner_agents = [a for a in agents if miner_agent(intel, a)]
+    uris = con.execute("SELECT DISTINCT uri FROM http WHERE uri IS NOT NULL").fetchall()
+    wallet_uris = [u for (u,) in uris if path_login(u)]
     addresses = names.addresses()
     sql = f"""
         WITH c AS (SELECT * FROM ({conn})),
@@ -223,28 +232,29 @@ def _conn(
                c."id.resp_p", c.service, try_cast(c.duration AS DOUBLE),
                try_cast(c.orig_bytes AS BIGINT), try_cast(c.resp_bytes AS BIGINT),
                try_cast(c.orig_pkts AS BIGINT), try_cast(c.resp_pkts AS BIGINT),
-               s.sni, s.fp, s.subject, c.filename, h.host, h.agent, h.username
+               s.sni, s.fp, s.subject, c.filename, h.host, h.agent, h.username, h.uri
         FROM c LEFT JOIN ssl s USING (uid) LEFT JOIN http h USING (uid)
         WHERE c.proto = 'tcp' AND (
             try_cast(c."id.resp_p" AS INTEGER) IN (SELECT unnest(?::INTEGER[]))
             OR c."id.resp_h" IN (SELECT unnest(?::VARCHAR[]))
             OR c.uid IN (SELECT uid FROM pool_ssl)
-            OR h.agent IN (SELECT unnest(?::VARCHAR[])))
+            OR h.agent IN (SELECT unnest(?::VARCHAR[]))
+            OR h.uri IN (SELECT unnest(?::VARCHAR[])))
     """
     rows = con.execute(
-        sql, [pool_snis, pool_certs, pool_certs, ports, addresses, miner_agents]
+        sql, [pool_snis, pool_certs, pool_certs, ports, addresses, miner_agents, wallet_uris]
     ).fetchall()
     col.count("zeek_conn_candidates", len(rows))
     for row in rows:
         (ts, uid, client, cport, server, sport, service, duration, ob, rb, op, rp) = row[:12]
-        sni, fp, subject, fn, host, agent, user = row[12:]
+        sni, fp, subject, fn, host, agent, user, uri = row[12:]
         certs = cert_names.get(fp, ()) + cert_names.get(subject, ())
         obs = _flow(
             float(ts or 0.0), str(uid), str(client), int(cport), str(server), int(sport),
             service, duration, ob, rb, op, rp, sni, str(fn), names,
         )  # fmt: skip
         obs = replace(obs, cert_names=tuple(dict.fromkeys(certs)))
-        summary = logged_request_summary(intel, agent=agent, host=host, user=user)
+        summary = logged_request_summary(intel, agent=agent, host=host, user=user, uri=uri)
         if summary is not None:
             obs = replace(obs, mining=summary, payload=Payload.MINING)
         verdicts.flow(obs)

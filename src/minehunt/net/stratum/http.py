@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from minehunt.model import Confidence
-from minehunt.net.stratum.login import split_login
+from minehunt.net.stratum.login import looks_like_address, split_login
 from minehunt.net.stratum.model import Dialect, Direction, SessionSummary
 
 if TYPE_CHECKING:
@@ -104,6 +104,18 @@ class HttpHead:
         return url.split("://", 1)[-1].split("/", 1)[0] or None
 
 
+def path_login(target: str | None) -> str | None:
+    """``WALLET/WORKER`` from a request path that starts with an address: Ethereum getwork
+    pools take the login in the URL (``http://pool:8888/0xWALLET/rig1``). None otherwise."""
+    if not target:
+        return None
+    path = target.split("?", 1)[0].split("#", 1)[0]
+    if "://" in path:  # absolute form, through a proxy
+        path = path.split("://", 1)[1].partition("/")[2]
+    path = path.strip("/")
+    return path if path and looks_like_address(path) else None
+
+
 def parse_head(data: bytes | bytearray) -> HttpHead | None:
     """Parse a complete head at the start of `data`; None while incomplete.
 
@@ -186,24 +198,37 @@ def miner_agent(intel: Intel, agent: str | None) -> str | None:
     return next((t for t in tokens if t and intel.miner_name(t)), None)
 
 
+LOGGED_WALLET_PATH = r"^/+(0x)?[0-9A-Za-z]{26,}"
+"""SQL regular expression narrowing logged URIs to those `path_login` may accept."""
+
+
 def logged_request_summary(
     intel: Intel,
     *,
     agent: str | None,
     host: str | None,
     user: str | None = None,
+    uri: str | None = None,
 ) -> SessionSummary | None:
     """An IDS log's record of an HTTP request (Zeek http.log, Suricata http event) as a
-    getwork session, when its User-Agent names a miner program: logs keep the head's
-    User-Agent, Host and Basic-auth user, not the JSON-RPC body a capture would show."""
+    getwork session, when its User-Agent names a miner program or its path starts with a
+    wallet (Ethereum getwork pools): logs keep the head's User-Agent, Host, URI and
+    Basic-auth user, not the JSON-RPC body a capture would show."""
     miner = miner_agent(intel, agent)
-    if miner is None:
+    in_path = path_login(uri)
+    if miner is None and in_path is None:
         return None
-    parts = split_login(user or None)
+    login = user or in_path or None
+    parts = split_login(login)
+    reason = (
+        f"HTTP request from a miner ({miner} User-Agent)"
+        if miner
+        else "HTTP request to a wallet address path (getwork login)"
+    )
     return SessionSummary(
         dialect=Dialect.GETWORK_HTTP,
-        confidence=Confidence.MEDIUM,
-        login=user or None,
+        confidence=Confidence.MEDIUM if miner else Confidence.LOW,
+        login=login,
         wallet=parts.wallet,
         worker=parts.worker,
         password=None,
@@ -220,5 +245,5 @@ def logged_request_summary(
         extranonce=None,
         nicehash=False,
         messages=1,
-        reasons=(f"HTTP request from a miner ({miner} User-Agent)",),
+        reasons=(reason,),
     )

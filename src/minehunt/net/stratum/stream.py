@@ -6,7 +6,13 @@ from dataclasses import replace
 from enum import Enum, auto
 
 from minehunt.model import Confidence
-from minehunt.net.stratum.http import HttpHead, dechunk, parse_head, starts_like_http
+from minehunt.net.stratum.http import (
+    HttpHead,
+    dechunk,
+    parse_head,
+    path_login,
+    starts_like_http,
+)
 from minehunt.net.stratum.jsonrpc import Reply, classify
 from minehunt.net.stratum.jsontext import JsonSplitter, loads
 from minehunt.net.stratum.login import split_login
@@ -20,6 +26,8 @@ JUNK_AFTER = 16
 MAX_GARBAGE = 4096
 """Non-JSON bytes between JSON objects tolerated before a JSON stream counts as junk."""
 _WHITESPACE = b" \t\r\n"
+_GETWORK = (Dialect.GETWORK_HTTP, Dialect.ETH_PROXY)
+"""Dialects spoken as JSON-RPC over HTTP, whose login can be the Basic-auth user or the path."""
 
 
 class _Mode(Enum):
@@ -257,6 +265,7 @@ class StreamParser:
                 )
             )
         auth = head.basic_auth()
+        in_path = path_login(head.target) if head.method is not None else None
         endpoint = head.stratum_endpoint() if head.status is not None else self._host
         for index in range(before, len(self._out)):
             record = self._out[index]
@@ -271,6 +280,9 @@ class StreamParser:
             if auth and record.login is None and record.dialect is Dialect.GETWORK_HTTP:
                 worker = record.worker or split_login(auth[0], auth[1]).worker
                 record = replace(record, login=auth[0], password=auth[1], worker=worker)
+            if in_path and record.login is None and record.dialect in _GETWORK:
+                worker = record.worker or split_login(in_path).worker
+                record = replace(record, login=in_path, worker=worker)
             agent = record.agent or (self._agent if head.method is not None else None)
             record = replace(record, endpoint=record.endpoint or endpoint, agent=agent)
             self._out[index] = record
