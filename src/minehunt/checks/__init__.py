@@ -7,12 +7,14 @@ two in agreement.
 
 from __future__ import annotations
 
-from minehunt.checks import files, host, net, web
+from minehunt.checks import dropper, files, host, net, web
 from minehunt.checks.base import Category, Check
 
 __all__ = ["CHECKS", "Category", "Check", "get"]
 
-CHECKS: dict[str, Check] = {c.id: c for group in (host, files, net, web) for c in group.CHECKS}
+CHECKS: dict[str, Check] = {
+    c.id: c for group in (host, files, net, web, dropper) for c in group.CHECKS
+}
 
 
 def get(check_id: str) -> Check:
