@@ -59,13 +59,14 @@ class Layer:
         return "\n".join(ln.squeezed for ln in self.lines)
 
 
-_TRICKS = re.compile(r"['\"\\`$%]")
+_TRICKS = re.compile(r"['\"\\`$%^]")
 _CONT_SH = re.compile(r"\\\r?\n")
 _CONT_PS = re.compile(r"`\r?\n")
 _IFS = re.compile(r"\$\{IFS[^}]{0,8}\}|\$IFS(?:\$\d)?")
 _EMPTY_QUOTES = re.compile(r"(?<=\S)(?:''|\"\")|(?:''|\"\")(?=\S)")
 _CONCAT = re.compile(r"""(['"])\s*(?:\+|\.|&)\s*\1""")
-_PS_TICK = re.compile(r"`(?=[A-Za-z])")
+_PS_TICK = re.compile(r"`(?=[A-Za-z])|(?<=\w)\^(?=\w)")
+"""PowerShell backtick escapes and cmd.exe caret escapes inside words."""
 _BACKSLASH = re.compile(r"\\(?=[A-Za-z/.:-])")
 _QUOTE = re.compile(r"(?<=[\w/.:$}-])['\"](?=[\w/.:$-])|(?<=[\w/.:])['\"]|['\"](?=[\w/.:])")
 _HEX_RUN = re.compile(r"(?:\\x[0-9a-fA-F]{2}){3,}")
