@@ -1,7 +1,8 @@
 """Detection of dropper scripts: recall on transformed authored droppers, false positives on
 the machine's own scripts and on installers from the package registries.
 
-    .venv/bin/python benchmarks/detection_scripts.py [--seed 1] [--variants 3] [--no-registry]
+    .venv/bin/python benchmarks/detection_scripts.py [--seed 1] [--variants 3]
+        [--max-code 5000] [--no-registry]
 
 Positives: every authored dropper in tests/corpus/dropper/positive, as written and after
 transformations this script generates without looking at the rules (per language: renamed
@@ -9,9 +10,11 @@ variables, re-quoted and escaped command words, words split into variables, stri
 into concatenations, case changes, base64 or -EncodedCommand wrapping, reordered blocks,
 and two of these stacked). Negatives: every dpkg maintainer script, every script (#!) in
 /usr/bin and /usr/sbin, every script or text file under /etc, the authored admin scripts in
-tests/corpus/dropper/benign, and the shell/PowerShell/batch installers shipped in a few
-registry packages (npm `n`, PyPI `virtualenv`). Each set goes through ``minehunt scan files``
-as users run it (rules + script analysis); the table counts files at medium or above.
+tests/corpus/dropper/benign, a sample of the script and module files of installed software
+(.sh .py .pl .pm .ps1 ... under /usr/share, /usr/lib, /opt), and the shell/PowerShell/batch
+installers shipped in a few registry packages (npm `n`, PyPI `virtualenv`). Each set goes
+through ``minehunt scan files`` as users run it (rules + script analysis); the table counts
+files at medium or above.
 """
 
 from __future__ import annotations
@@ -425,7 +428,25 @@ def registry_installers(dest: Path) -> list[Path]:
     ]
 
 
-def negatives(tmp: Path, registry: bool) -> dict[str, list[Path]]:
+CODE_SUFFIXES = (".sh", ".bash", ".ps1", ".psm1", ".py", ".pl", ".pm", ".bat", ".cmd", ".vbs")
+
+
+def code_files(cap: int, seed: int) -> list[Path]:
+    """Script and module files of installed software (a deterministic sample of ``cap``)."""
+    out = []
+    for top in ("/usr/share", "/usr/lib", "/usr/local/lib", "/opt"):
+        for root, _dirs, files in os.walk(top):
+            for f in files:
+                p = Path(root, f)
+                if p.suffix in CODE_SUFFIXES and not p.is_symlink():
+                    out.append(p)
+    out.sort()
+    if cap and len(out) > cap:
+        out = sorted(random.Random(seed).sample(out, cap))
+    return out
+
+
+def negatives(tmp: Path, registry: bool, cap: int = 0, seed: int = 1) -> dict[str, list[Path]]:
     info = Path("/var/lib/dpkg/info")
     sets = {
         "dpkg maintainer scripts": sorted(
@@ -438,6 +459,7 @@ def negatives(tmp: Path, registry: bool) -> dict[str, list[Path]]:
             if not p.is_symlink() and p.is_file() and p.stat().st_size <= 512 << 10 and _is_text(p)
         ),
         "authored admin scripts": sorted(BENIGN.iterdir()),
+        "code under /usr/share, /usr/lib, /opt (sh, py, pl, ps1 ...)": code_files(cap, seed),
     }
     if registry:
         sets["registry installers (n, virtualenv)"] = registry_installers(tmp)
@@ -484,6 +506,12 @@ def main() -> None:
         "--variants", type=int, default=3, help="stacked pairs of transformations per file"
     )
     ap.add_argument("--no-registry", action="store_true", help="skip the registry installers")
+    ap.add_argument(
+        "--max-code",
+        type=int,
+        default=5000,
+        help="sample of code files under /usr/share, /usr/lib, /opt (0: all of them)",
+    )
     args = ap.parse_args()
     print(
         f"# {platform.node()} {platform.platform()} cpus={os.cpu_count()} "
@@ -513,11 +541,7 @@ def main() -> None:
             f"\nscan time {secs:.1f} s; missed: "
             f"{', '.join(f'{m} ({made[m]})' for m in missed) or 'none'}\n"
         )
-        sets = (
-            negatives(tmp / "reg", not args.no_registry)
-            if not args.no_registry
-            else negatives(tmp, False)
-        )
+        sets = negatives(tmp / "reg", not args.no_registry, args.max_code, args.seed)
         print("| Negatives (benign) | files | at medium+ | rate | low | scan s |")
         print("|---|---:|---:|---:|---:|---:|")
         all_n = all_fp = 0

