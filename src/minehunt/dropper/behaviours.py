@@ -93,6 +93,7 @@ _SH = (
     r"(?:(?:ba|da|z|k|a)?sh|python[0-9.]*|perl|php|ruby|node)\b"
 )
 _TMP = r"(?:/tmp/|/var/tmp/|/dev/shm/|/run/shm/|\$TMPDIR/|/\.\w)"
+_CHMOD_X = r"\bchmod\s+(?:-\w+\s+)*(?:[ugoa]*\+[rw]*x|[0-7]?[0-7][0-7][157])\s+"
 _PROCTOOLS = r"(?:ps|top|pstree|htop|netstat|ss|lsof|pidof|pgrep)"
 
 
@@ -119,7 +120,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "Python fetch and exec": ("urlopen", "requests.get", "urllib", "http.client", "urlretrieve"),
     "Perl fetch and run": ("lwp::", "http::tiny", "io::socket", "getstore", "get("),
     "PHP fetch and run": ("php",),
-    "kill by CPU share": ("awk",),
+    "kill by CPU share": ("awk", "cpu_percent", "cpu -gt", ".cpu -gt"),
     "kill by /proc scan": ("/proc/",),
     "kill of a program in a temp or hidden path": ("pkill", "killall"),
     "all cron jobs wiped": ("crontab",),
@@ -151,8 +152,10 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "script deletes itself": ("$0", "myinvocation"),
     "immutable attribute set or cleared": ("chattr",),
     "chattr itself renamed or restored": ("chattr",),
-    "crontab written": ("cron", "@reboot", "@hourly"),
+    "crontab written": ("cron", "@reboot", "@hourly", "* * *", "*/"),
     "systemd unit written": ("systemd/system",),
+    "start-up entry runs a temp or hidden program": ("execstart=",),
+    "executable staged in a hidden path": ("chmod",),
     "rc script written": ("rc.local", "init.d", "update-rc.d"),
     "shell profile runs a fetched or hidden program": ("bashrc", "profile"),
     "scheduled task": ("schtasks", "scheduledtask"),
@@ -301,6 +304,8 @@ STATIC: tuple[Sub, ...] = (
         5,
         "T1489",
         r"(?:\bps\b[^\n|]*(?:%cpu|pcpu|--sort)[^\n]*|\btop\s+-b[^\n]*)\|[^\n]*awk[^\n]*\$\d+\s*>=?\s*[1-9]\d[^\n]*(?:\bkill\b|xargs)"
+        r"|cpu_percent\([\s\S]{0,200}(?:\.kill\(\)|\.terminate\(\)|os\.kill\()"
+        r"|\bcpu\s+-gt\s+\d+[^\n]*(?:stop-process|\.kill\(\))"
         r"|\bps\b[^\n]*\|[^\n]*awk[^\n]*\$3\s*>=?\s*[1-9]\d[^\n]*(?:\bkill\b|xargs)",
     ),
     _s(
@@ -308,7 +313,7 @@ STATIC: tuple[Sub, ...] = (
         "kill by /proc scan",
         4,
         "T1489",
-        r"(?:/proc/\*|/proc/\[0-9\]\*|ls\s+/proc\b|/proc/\$\w+/(?:exe|cmdline))[\s\S]{0,300}\bkill\s+-(?:9|kill|s\s*kill)\b"
+        r"(?:/proc/\*|/proc/\[0-9\]\*|ls\s+/proc\b|/proc/\$\w+/(?:exe|cmdline))[\s\S]{0,300}(?:\bkill\s+-(?:9|kill|s\s*kill)\b|\bkill\s*\(?\s*(?:9|[\"']?(?:sig)?kill[\"']?)\s*,|os\.kill\(|\.kill\(\))"
         r"|/proc/\*/exe[^\n]*(?:deleted|tmp)[^\n]*(?:\bkill\b|xargs)",
     ),
     _s(
@@ -334,7 +339,8 @@ STATIC: tuple[Sub, ...] = (
         "ld.so.preload written",
         7,
         "T1574.006",
-        r"(?:>|\btee\s+(?:-a\s+)?)\s*/etc/ld\.so\.preload\b|\b(?:cp|mv|install)\b[^\n;&|]*\s/etc/ld\.so\.preload\b",
+        r"(?:>|\btee\s+(?:-a\s+)?)\s*/etc/ld\.so\.preload\b|\b(?:cp|mv|install)\b[^\n;&|]*\s/etc/ld\.so\.preload\b"
+        r"|[\"']/etc/ld\.so\.preload[\"']\s*,\s*[\"'][wa]|(?:set|add|out)-content\b[^\n]*/etc/ld\.so\.preload",
     ),
     _s(
         B.HIDE_PROCESSES,
@@ -459,6 +465,20 @@ STATIC: tuple[Sub, ...] = (
         3,
         "T1543.002",
         r">\s*[\"']?/(?:etc|lib|usr/lib)/systemd/system/[^\s\"']+\.(?:service|timer)",
+    ),
+    _s(
+        B.PERSISTENCE,
+        "start-up entry runs a temp or hidden program",
+        4,
+        "T1543.002",
+        rf"^\s*ExecStart(?:Pre)?=[\"']?\S*{_TMP}",
+    ),
+    _s(
+        B.HIDDEN_LAUNCH,
+        "executable staged in a hidden path",
+        2,
+        "T1564.001",
+        _CHMOD_X + r"[\"']?\S*/\.\w",
     ),
     _s(
         B.PERSISTENCE,
@@ -649,7 +669,6 @@ _NET_LIST = re.compile(r"\b(?:netstat|ss|lsof)\b", _I)
 _FILTER = re.compile(r"\bgrep\b|\bawk\b|\bfindstr\b|\bwhere\b", _I)
 _PS_LIST = re.compile(r"\b(?:ps|pgrep|pidof|tasklist|get-process)\b", _I)
 _EXEC_PREFIX = r"(?:^|[;&|(`]\s*|\b(?:nohup|setsid|exec|sh|bash|sudo|timeout\s+\d+\w?)\s+)"
-_CHMOD_X = r"\bchmod\s+(?:-\w+\s+)*(?:[ugoa]*\+[rw]*x|[0-7]?[0-7][0-7][157])\s+"
 
 
 @dataclass(frozen=True)
