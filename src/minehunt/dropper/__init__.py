@@ -25,7 +25,7 @@ from .analysis import (
     techniques,
     wallet_list,
 )
-from .behaviours import Behaviour
+from .behaviours import ALNUM_RUN, Behaviour
 
 __all__ = [
     "CONTEXT_CHECKS",
@@ -48,10 +48,13 @@ def file_signals(target: Target, content: bytes, intel: Intel, source: str) -> l
         return []
     text = content.decode("utf-8", "replace")
     a = analyse(text, intel, target.name or "")
-    listed = wallet_list(target, text, intel, source)
-    if listed and all(s.behaviour is Behaviour.MINING_INDICATORS for s in a.behaviours):
-        return listed
-    return signals(target, a, source) or listed
+    # A wallet or pool list names nothing but mining indicators; only then is it read as one.
+    only_indicators = all(s.behaviour is Behaviour.MINING_INDICATORS for s in a.behaviours)
+    if only_indicators and (a.behaviours or ALNUM_RUN.search(text)):
+        listed = wallet_list(target, text, intel, source)
+        if listed:
+            return listed
+    return signals(target, a, source)
 
 
 def finding(script: Sequence[Signal], web: Sequence[Signal] = ()) -> Finding:

@@ -124,7 +124,45 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "kill by /proc scan": ("/proc/",),
     "kill of a program in a temp or hidden path": ("pkill", "killall"),
     "all cron jobs wiped": ("crontab",),
-    "process tool replaced or wrapped": ("bin/", "alias", "function", "()"),
+    "process tool replaced or wrapped": (
+        "bin/ps",
+        "bin/top",
+        "bin/pstree",
+        "bin/htop",
+        "bin/netstat",
+        "bin/ss",
+        "bin/lsof",
+        "bin/pidof",
+        "bin/pgrep",
+        "alias ",
+        "ps()",
+        "top()",
+        "pstree()",
+        "htop()",
+        "netstat()",
+        "ss()",
+        "lsof()",
+        "pidof()",
+        "pgrep()",
+        "ps ()",
+        "top ()",
+        "pstree ()",
+        "htop ()",
+        "netstat ()",
+        "ss ()",
+        "lsof ()",
+        "pidof ()",
+        "pgrep ()",
+        "function ps",
+        "function top",
+        "function pstree",
+        "function htop",
+        "function netstat",
+        "function ss",
+        "function lsof",
+        "function pidof",
+        "function pgrep",
+    ),
     "ld.so.preload written": ("ld.so.preload",),
     "LD_PRELOAD from a temp or hidden path": ("ld_preload",),
     "bind mount over /proc/PID": ("mount",),
@@ -664,6 +702,9 @@ _STOP_WORD = re.compile(
     _I,
 )
 _NEWLINE = re.compile("\n")
+ALNUM_RUN = re.compile(r"[A-Za-z0-9]{26,}")
+"""Every wallet format holds a run this long; most text has none, and the wallet regexes
+are slow."""
 _TOKEN = re.compile(r"[\w.-]+")
 _NET_LIST = re.compile(r"\b(?:netstat|ss|lsof)\b", _I)
 _FILTER = re.compile(r"\bgrep\b|\bawk\b|\bfindstr\b|\bwhere\b", _I)
@@ -848,7 +889,7 @@ def intel_hits(idx: _Index, intel: Intel) -> Iterator[Hit]:
         lowered = text.lower()
         for pool in intel.find_pool_domains(text)[:4]:
             yield _hit(POOL, idx.line(which, lowered.find(pool)), layer, pool)
-        wallets = intel.find_wallets(text) if any(len(t) >= 26 for t in tokens) else []
+        wallets = intel.find_wallets(text) if ALNUM_RUN.search(text) else []
         for pat, addr in wallets[:8]:
             at = text.find(addr)
             ln = idx.line(which, at)

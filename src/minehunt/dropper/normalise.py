@@ -18,6 +18,7 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 MAX_DEPTH = 2
 """Decoded layers inside decoded layers, below the file itself."""
@@ -50,11 +51,11 @@ class Layer:
     """'file', or how it was decoded: 'base64 at line 12', 'PowerShell -EncodedCommand ...'."""
     depth: int
 
-    @property
+    @cached_property
     def text(self) -> str:
         return "\n".join(ln.plain for ln in self.lines)
 
-    @property
+    @cached_property
     def squeezed(self) -> str:
         return "\n".join(ln.squeezed for ln in self.lines)
 
