@@ -370,7 +370,7 @@ STATIC: tuple[Sub, ...] = (
         "T1036.005",
         rf"\b(?:mv|cp|ln\s+-sf?|install)\s+(?:-\S+\s+)*/(?:usr/)?s?bin/{_PROCTOOLS}\s"
         rf"|\b(?:mv|cp|cat|echo|printf|tee|ln\s+-sf?)\b[^\n]*(?:>|\s)/(?:usr/)?(?:local/)?s?bin/{_PROCTOOLS}(?:\s*$|\s*[;&|])"
-        rf"|\balias\s+{_PROCTOOLS}=|\bfunction\s+{_PROCTOOLS}\s*\(|^\s*{_PROCTOOLS}\s*\(\)\s*\{{",
+        rf"|\balias\s+{_PROCTOOLS}=|\bfunction\s+{_PROCTOOLS}\s*(?:\(\s*\))?\s*\{{|^\s*{_PROCTOOLS}\s*\(\)\s*\{{",
     ),
     _s(
         B.HIDE_PROCESSES,
@@ -495,7 +495,8 @@ STATIC: tuple[Sub, ...] = (
         r"\|\s*crontab\s+-?\s*(?:$|[;&|)'\"])|\bcrontab\s+(?:-u\s+\S+\s+)?"
         + _TMP
         + r"|>\s*/var/spool/cron/|>\s*/etc/cron(?:tab|\.d/|\.hourly/|\.daily/)"
-        r"|(?:\*/\d+|\*|@reboot|@hourly)(?:\s+\*){0,4}\s+[^\n]*(?:curl|wget|" + _TMP[3:],
+        r"|(?:^|[\s\"'(])(?:@reboot|@hourly|(?=[\d*/,\s-]{0,30}\*)[\d*/,-]+(?:[ \t]+[\d*/,-]+){4})"
+        r"[ \t]+[^\n]*(?:curl|wget|" + _TMP[3:],
     ),
     _s(
         B.PERSISTENCE,

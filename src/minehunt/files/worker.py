@@ -180,9 +180,14 @@ def web_signals(display: str, content: bytes) -> list[Signal]:
 
 
 def script_signals(display: str, content: bytes) -> list[Signal]:
-    """The dropper-script checks (MH-SCRIPT-*) on a text file."""
+    """The dropper-script checks (MH-SCRIPT-*) on a text file; HTML and JavaScript are left
+    to the website checks (a minified bundle is no shell script)."""
     from minehunt import dropper, intel
     from minehunt.web.signals import target_for
+    from minehunt.web.static import kind_of
+
+    if kind_of(display, content, None) != "other":
+        return []
 
     return dropper.file_signals(target_for(display), content, intel.default(), display)
 
