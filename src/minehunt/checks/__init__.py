@@ -7,12 +7,12 @@ two in agreement.
 
 from __future__ import annotations
 
-from minehunt.checks import cloud, exposure, files, host, net, router, web, webshape
+from minehunt.checks import cloud, dropper, exposure, files, host, net, router, web, webshape
 from minehunt.checks.base import Category, Check
 
 __all__ = ["CHECKS", "Category", "Check", "get"]
 
-_AREAS = (host, files, net, web, cloud, exposure, router, webshape)
+_AREAS = (host, files, net, web, cloud, dropper, exposure, router, webshape)
 
 CHECKS: dict[str, Check] = {c.id: c for group in _AREAS for c in group.CHECKS}
 

@@ -7,6 +7,7 @@ import posixpath
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+from minehunt import dropper
 from minehunt.correlate import Signal, correlate
 from minehunt.model import Finding, Target, TargetKind
 from minehunt.progress import Unit
@@ -66,9 +67,15 @@ def _crashed(batch: Batch, error: BaseException) -> list[FileResult]:
     return [FileResult(j.display, j.size, skips=[(j.display, reason)]) for j in batch.jobs]
 
 
-def finding(hit: Hit, web: Sequence[Signal] = (), *, archive: str | None = None) -> Finding:
-    """The one finding about a scanned file or archive member (with its website signals);
-    ``archive`` is the file on disk when the hit is inside it."""
+def finding(
+    hit: Hit,
+    web: Sequence[Signal] = (),
+    script: Sequence[Signal] = (),
+    *,
+    archive: str | None = None,
+) -> Finding:
+    """The one finding about a scanned file or archive member (with its website and script
+    signals); ``archive`` is the file on disk when the hit is inside it."""
     target = Target(
         kind=TargetKind.FILE,
         name=posixpath.basename(hit.where.rsplit("!", 1)[-1]) or hit.where,
@@ -78,14 +85,24 @@ def finding(hit: Hit, web: Sequence[Signal] = (), *, archive: str | None = None)
         offset=next((m.offsets[0] for m in hit.matches if m.offsets), None),
     )
     scored = [replace(s, target=target) for s in web if not is_context(s)]
+    scored += [replace(s, target=target) for s in script if not dropper.is_context(s)]
     found = correlate([*signals(target, hit, source=hit.where), *scored])
     context = tuple(s.evidence for s in web if is_context(s))
+    context += tuple(s.evidence for s in script if dropper.is_context(s))
+    if script:
+        attack = (*found.attack, *(t for t in dropper.techniques(script) if t not in found.attack))
+        found = replace(found, attack=attack)
     return replace(found, evidence=found.evidence + context) if context else found
 
 
 def _web_findings(result: FileResult, hit_paths: set[str]) -> Iterator[Finding]:
-    """Findings from the website checks alone, for web files no rule matched."""
-    if result.display in hit_paths or not result.web:
+    """Findings from the website or script checks alone, for files no rule matched."""
+    if result.display in hit_paths:
+        return
+    if result.script:
+        yield dropper.finding(result.script, result.web)
+        return
+    if not result.web:
         return
     f = page_finding(result.display, result.web)
     if f is not None:
@@ -124,7 +141,7 @@ def scan_files(
                 col.count("archive_members", result.members)
                 for hit in result.hits:
                     if hit.where == result.display:
-                        yield finding(hit, result.web)
+                        yield finding(hit, result.web, result.script)
                     else:
                         yield finding(hit, archive=result.display)
                 yield from _web_findings(result, {h.where for h in result.hits})

@@ -58,6 +58,8 @@ class FileResult:
     archives: int = 0
     web: list[Signal] = field(default_factory=list)
     """Signals of the website analysis when the file is HTML, JavaScript or WebAssembly."""
+    script: list[Signal] = field(default_factory=list)
+    """Signals of the dropper-script analysis when the file is text (MH-SCRIPT-*)."""
 
 
 def scan_batch(batch: Batch) -> list[FileResult]:
@@ -72,6 +74,8 @@ def _lines(data: bytes, matches: Sequence[RuleMatch]) -> tuple[int | None, ...]:
 _TEXTUAL = (FileType.TEXT, FileType.SCRIPT)
 WEB_MAX_BYTES = 8 << 20
 """Larger HTML/JS/WASM files get the rules only, not the website analysis."""
+SCRIPT_MAX_BYTES = 512 << 10
+"""Larger text files get the rules only, not the dropper-script analysis."""
 
 
 class _File:
@@ -126,6 +130,9 @@ class _File:
             if st.st_size <= WEB_MAX_BYTES and ftype in _TEXTUAL:
                 fh.seek(0)
                 self.result.web.extend(deploy_file_signals(job.display, head, fh))
+            if st.st_size <= SCRIPT_MAX_BYTES and ftype in _TEXTUAL:
+                fh.seek(0)
+                self.result.script.extend(script_signals(job.display, fh.read(SCRIPT_MAX_BYTES)))
             if ftype is FileType.ELF and (why := elf_truncation(head, st.st_size)):
                 self.skip(job.display, f"{why}; only its raw bytes were scanned")
             if ftype.is_archive and self.settings.archives.max_depth > 0:
@@ -190,6 +197,19 @@ def deploy_file_signals(display: str, head: bytes, fh: IO[bytes]) -> list[Signal
     from minehunt import intel
 
     return deploy_signals(intel.default(), display, fh.read(MAX_BYTES), kind)
+
+
+def script_signals(display: str, content: bytes) -> list[Signal]:
+    """The dropper-script checks (MH-SCRIPT-*) on a text file; HTML and JavaScript are left
+    to the website checks (a minified bundle is no shell script)."""
+    from minehunt import dropper, intel
+    from minehunt.web.signals import target_for
+    from minehunt.web.static import kind_of
+
+    if kind_of(display, content, None) != "other":
+        return []
+
+    return dropper.file_signals(target_for(display), content, intel.default(), display)
 
 
 def too_large(st: os.stat_result, limit: int) -> str:

@@ -11,10 +11,11 @@ import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from minehunt import dropper
 from minehunt.correlate import Signal
 from minehunt.indicators import decoded_blobs, scan_text
 from minehunt.intel import Intel
-from minehunt.model import CheckId, Evidence, Target, TargetKind
+from minehunt.model import CheckId, Evidence, Severity, Target, TargetKind
 
 MAX_FILE_BYTES = 1024 * 1024
 FS_IOC_GETFLAGS = 0x80086601  # linux/fs.h
@@ -208,6 +209,8 @@ def _file_signals(
     for no, line in enumerate(text.splitlines(), 1):
         for sig in _line_signals(intel, kind, line, no, shown, t):
             yield _with_technique(sig, technique)
+    if kind in ("cron", "rc", "profile", "systemd"):
+        yield from _script_verdict(intel, text, shown, t)
     unit = path.name
     for c in intel.campaigns:
         if unit in c.services or path.name in c.files:
@@ -228,6 +231,16 @@ def _file_signals(
             t,
             Evidence(CheckId("MH-PERS-004"), f"{shown} is immutable (chattr +i)", source=shown),
         )
+
+
+def _script_verdict(intel: Intel, text: str, shown: str, t: Target) -> Iterator[Signal]:
+    """The dropper-script verdict (MH-SCRIPT-001) of a start-up file, when it is medium or
+    above: several weak lines that no single-line check flags can add up to a dropper."""
+    if len(text) > dropper.MAX_BYTES:
+        return
+    a = dropper.analyse(text, intel, shown)
+    if a.severity is not None and a.severity >= Severity.MEDIUM:
+        yield from (s for s in dropper.signals(t, a, shown) if not dropper.is_context(s))
 
 
 def _with_technique(sig: Signal, technique: str) -> Signal:

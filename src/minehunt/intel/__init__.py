@@ -73,6 +73,9 @@ class Intel:
     """Regexes of well-known browser-miner script paths (NoCoin-style path rules)."""
     pow_markers: tuple[str, ...] = ()
     """Names of proof-of-work captcha widgets and libraries."""
+    security_agents: frozenset[str] = frozenset()
+    """Process, service and directory names of security and cloud-monitoring agents that
+    dropper scripts stop or remove (lowercase)."""
     sources: tuple[str, ...] = ()
     _stratum_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _artefact_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
@@ -273,6 +276,7 @@ def _parse(docs: Iterable[tuple[str, Mapping[str, Any]]], domains: set[str]) -> 
         "allow_domains": set(),
         "web_script_paths": [],
         "pow_markers": [],
+        "security_agents": set(),
     }
     for where, doc in docs:
         miners = doc.get("miners", {})
@@ -322,6 +326,8 @@ def _parse(docs: Iterable[tuple[str, Mapping[str, Any]]], domains: set[str]) -> 
             _compile(rx, f"{where} [web].miner_script_paths")
             acc["web_script_paths"].append(rx)
         acc["pow_markers"].extend(_list(web, "pow_markers", where))
+        dropper = doc.get("dropper", {})
+        acc["security_agents"].update(a.lower() for a in _list(dropper, "security_agents", where))
     acc["pool_domains"] = domains - acc["allow_domains"]
     return acc
 
@@ -367,6 +373,7 @@ def load(extra: Path | None = None, *, use_user_dir: bool = True) -> Intel:
         allow_domains=frozenset(acc["allow_domains"]),
         web_script_paths=tuple(dict.fromkeys(acc["web_script_paths"])),
         pow_markers=tuple(dict.fromkeys(acc["pow_markers"])),
+        security_agents=frozenset(acc["security_agents"]),
         sources=tuple(sources),
     )
 

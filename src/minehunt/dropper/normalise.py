@@ -1,0 +1,250 @@
+"""Undo what dropper scripts do to hide their commands, so behaviours can be matched.
+
+A script is split into logical lines (shell and PowerShell line continuations joined), and
+each line gets two spellings: *plain* (continuations joined, ``${IFS}`` turned into a
+space) and *squeezed* (quotes, backslashes, PowerShell backticks and string concatenation
+removed, variables holding literal strings substituted, hex/octal escapes decoded). The
+texts that base64, hex or PowerShell ``-EncodedCommand`` blobs decode to become further
+layers, analysed the same way down to ``MAX_DEPTH`` levels. Everything is bounded in size
+and count: a hostile file cannot make the analysis slow.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+MAX_DEPTH = 2
+"""Decoded layers inside decoded layers, below the file itself."""
+MAX_LAYERS = 24
+MAX_LINE = 64 << 10
+"""Longer logical lines are cut (a minified blob is one line)."""
+MAX_DECODED = 1 << 20
+MAX_VARS = 512
+
+
+@dataclass(frozen=True)
+class Line:
+    """One logical line of a layer."""
+
+    no: int
+    """1-based line number in the file (for decoded layers: the line of the blob)."""
+    plain: str
+    squeezed: str
+
+    def variants(self) -> tuple[str, ...]:
+        return (self.plain,) if self.plain == self.squeezed else (self.plain, self.squeezed)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """The file's text or a text decoded from it."""
+
+    lines: tuple[Line, ...]
+    origin: str
+    """'file', or how it was decoded: 'base64 at line 12', 'PowerShell -EncodedCommand ...'."""
+    depth: int
+
+    @cached_property
+    def text(self) -> str:
+        return "\n".join(ln.plain for ln in self.lines)
+
+    @cached_property
+    def squeezed(self) -> str:
+        return "\n".join(ln.squeezed for ln in self.lines)
+
+
+_TRICKS = re.compile(r"['\"\\`$%^]")
+_CONT_SH = re.compile(r"\\\r?\n")
+_CONT_PS = re.compile(r"`\r?\n")
+_IFS = re.compile(r"\$\{IFS[^}]{0,8}\}|\$IFS(?:\$\d)?")
+_EMPTY_QUOTES = re.compile(r"(?<=\S)(?:''|\"\")|(?:''|\"\")(?=\S)")
+_CONCAT = re.compile(r"""(['"])\s*(?:\+|\.|&)\s*\1""")
+_PS_TICK = re.compile(r"`(?=[A-Za-z])|(?<=\w)\^(?=\w)")
+"""PowerShell backtick escapes and cmd.exe caret escapes inside words."""
+_BACKSLASH = re.compile(r"\\(?=[A-Za-z/.:-])")
+_QUOTE = re.compile(r"(?<=[\w/.:$}-])['\"](?=[\w/.:$-])|(?<=[\w/.:])['\"]|['\"](?=[\w/.:])")
+_HEX_RUN = re.compile(r"(?:\\x[0-9a-fA-F]{2}){3,}")
+_OCT_RUN = re.compile(r"(?:\\[0-7]{3}){3,}")
+_ASSIGN = re.compile(
+    r"""(?:^|[;&\s(])(?:export\s+|local\s+|set\s+|my\s+|\$)?([A-Za-z_]\w{0,40})\s?=\s?"""
+    r"""(?:'([^'\n$`]{1,200})'|"([^"\n$`]{1,200})"|([^\s'";&|$`()<>]{1,200}))(?=$|[\s;&)])"""
+)
+_PS_ASSIGN = re.compile(
+    r"""\$([A-Za-z_]\w{0,40})\s*=\s*(?:'([^'\n]{1,200})'|"([^"\n$`]{1,200})")"""
+)
+_VAR_USE = re.compile(r"\$\{([A-Za-z_]\w{0,40})\}|\$([A-Za-z_]\w{0,40})|%([A-Za-z_]\w{0,40})%")
+_B64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{40,}={0,2}")
+_HEX_BLOB = re.compile(r"\b(?:[0-9a-fA-F]{2}){24,}\b")
+_PS_ENC = re.compile(r"(?i)\s-e(?:nc(?:odedcommand)?|c)?\s+['\"]?([A-Za-z0-9+/]{16,}={0,2})")
+
+
+def _decode_escapes(s: str) -> str:
+    s = _HEX_RUN.sub(lambda m: bytes.fromhex(m.group(0).replace("\\x", "")).decode("latin-1"), s)
+    return _OCT_RUN.sub(
+        lambda m: bytes(int(o, 8) for o in m.group(0).split("\\")[1:]).decode("latin-1"), s
+    )
+
+
+def _collect_vars(text: str) -> dict[str, str]:
+    """Variables a script sets to literal strings (shell, batch, PowerShell, Python, Perl)."""
+    out: dict[str, str] = {}
+    for m in _ASSIGN.finditer(text):
+        out[m.group(1)] = m.group(2) or m.group(3) or m.group(4) or ""
+        if len(out) >= MAX_VARS:
+            break
+    for m in _PS_ASSIGN.finditer(text):
+        out[m.group(1)] = m.group(2) or m.group(3) or ""
+    return out
+
+
+def _substitute(s: str, names: dict[str, str]) -> str:
+    if not names:
+        return s
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(2) or m.group(3)
+        return names.get(name, m.group(0))
+
+    return _VAR_USE.sub(sub, s)
+
+
+def _squeeze_once(s: str) -> str:
+    s = _CONCAT.sub("", s)
+    s = _EMPTY_QUOTES.sub("", s)
+    s = _PS_TICK.sub("", s)
+    s = _BACKSLASH.sub("", s)
+    return _QUOTE.sub("", s)
+
+
+def squeeze(plain: str, names: dict[str, str]) -> str:
+    """The line as the shell would see it once quotes, escapes and variables are resolved."""
+    if not _TRICKS.search(plain):
+        return plain
+    s = _decode_escapes(plain)
+    for _ in range(2):
+        before = s
+        s = _squeeze_once(_substitute(s, names))
+        if s == before:
+            break
+    return s.replace("\n", " ")
+
+
+def logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(first physical line number, logical line) with continuations joined."""
+    no = 1
+    buf: list[str] = []
+    start = 1
+    for raw in text.split("\n"):
+        if not buf:
+            start = no
+        no += 1
+        if (raw.endswith("\\") and not raw.endswith("\\\\")) or raw.endswith("`"):
+            buf.append(raw[:-1])
+            if sum(map(len, buf)) < MAX_LINE:
+                continue
+        buf.append(raw)
+        yield start, "".join(buf)[:MAX_LINE]
+        buf = []
+    if buf:
+        yield start, "".join(buf)[:MAX_LINE]
+
+
+def build_layer(text: str, origin: str, depth: int, base_line: int | None = None) -> Layer:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    names = _collect_vars(_IFS.sub(" ", text))
+    lines = []
+    for no, raw in logical_lines(text):
+        plain = _IFS.sub(" ", raw)
+        lines.append(Line(base_line if base_line is not None else no, plain, squeeze(plain, names)))
+    return Layer(tuple(lines), origin, depth)
+
+
+def _printable(s: str) -> bool:
+    if len(s) < 8:
+        return False
+    good = sum(c.isprintable() or c in "\n\t\r" for c in s)
+    return good / len(s) > 0.95 and any(c in s for c in " /;|=(")
+
+
+def _as_text(raw: bytes) -> str | None:
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)[:MAX_DECODED]
+        except (OSError, EOFError, zlib.error):
+            return None
+    if len(raw) >= 8 and raw[1::2].count(0) > len(raw) // 3:  # UTF-16LE (PowerShell)
+        text = raw.decode("utf-16-le", "replace")
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return text if _printable(text) else None
+
+
+def _b64(blob: str) -> bytes | None:
+    blob = blob.rstrip("=")
+    alt = "-" in blob or "_" in blob
+    try:
+        if alt:
+            return base64.urlsafe_b64decode(blob + "=" * (-len(blob) % 4))
+        return base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _blobs(layer: Layer) -> Iterator[tuple[int, str, str]]:
+    """(line, how, decoded text) for the encoded blobs of ``layer``."""
+    seen: set[str] = set()
+    for ln in layer.lines:
+        for variant in ln.variants():
+            for m in _PS_ENC.finditer(variant):
+                raw = _b64(m.group(1))
+                if raw is not None and m.group(1) not in seen:
+                    seen.add(m.group(1))
+                    text = _as_text(raw)
+                    if text is not None:
+                        yield ln.no, "PowerShell -EncodedCommand", text
+            for m in _B64.finditer(variant):
+                blob = m.group(0)
+                if blob in seen or len(blob) > MAX_DECODED * 2:
+                    continue
+                seen.add(blob)
+                raw = _b64(blob)
+                text = _as_text(raw) if raw else None
+                if text is not None:
+                    yield ln.no, "base64", text
+            for m in _HEX_BLOB.finditer(variant):
+                blob = m.group(0)
+                if blob in seen:
+                    continue
+                seen.add(blob)
+                text = _as_text(bytes.fromhex(blob))
+                if text is not None:
+                    yield ln.no, "hex", text
+
+
+def layers(text: str) -> list[Layer]:
+    """The file as a layer, then every text its blobs decode to (breadth first)."""
+    out = [build_layer(text, "file", 0)]
+    i = 0
+    while i < len(out) and len(out) < MAX_LAYERS:
+        layer = out[i]
+        i += 1
+        if layer.depth >= MAX_DEPTH:
+            continue
+        for no, how, decoded in _blobs(layer):
+            where = f"{how} at line {no}"
+            if layer.depth:
+                where += f" inside {layer.origin}"
+            out.append(build_layer(decoded[:MAX_DECODED], where, layer.depth + 1, no))
+            if len(out) >= MAX_LAYERS:
+                break
+    return out
