@@ -58,14 +58,24 @@ class SparkEngine:
                     "apt-get install openjdk-17-jre-headless"
                 )
             builder = SparkSession.builder.appName("minehunt scan logs")
+            if not master and "PYSPARK_SUBMIT_ARGS" not in os.environ:
+                if "SPARK_HOME" not in os.environ:
+                    master = "local[*]"
             if master:
                 builder = builder.master(master)
-            elif "PYSPARK_SUBMIT_ARGS" not in os.environ and "SPARK_HOME" not in os.environ:
-                builder = builder.master("local[*]")
+            if master and master.startswith("local"):
+                # A local Spark talks to itself over loopback only.
+                builder = builder.config("spark.driver.host", "127.0.0.1").config(
+                    "spark.driver.bindAddress", "127.0.0.1"
+                )
             for key, value in (
                 ("spark.sql.session.timeZone", "UTC"),
                 ("spark.ui.showConsoleProgress", "false"),
                 ("spark.sql.files.ignoreCorruptFiles", "true"),
+                # Local files without Hadoop's .crc side files: rotated Zeek logs have ':' in
+                # their names, which the checksum layer cannot turn into a side-file path.
+                ("spark.hadoop.fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem"),
+                ("spark.hadoop.fs.file.impl.disable.cache", "true"),
             ):
                 builder = builder.config(key, value)
             try:
