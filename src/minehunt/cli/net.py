@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from minehunt.cli.common import (
     EXIT_USAGE,
@@ -101,7 +102,7 @@ def _scan_logs(
     try:
         eng = open_engine(engine, master)
     except EngineUnavailable as e:
-        err.print(f"[red]error:[/] {e}")
+        err.print(f"[red]error:[/] {escape(str(e))}")
         raise typer.Exit(EXIT_USAGE) from e
     if output_dir is not None and "://" not in output_dir:
         Path(output_dir).mkdir(parents=True, exist_ok=True)

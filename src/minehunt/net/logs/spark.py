@@ -58,9 +58,9 @@ class SparkEngine:
                     "apt-get install openjdk-17-jre-headless"
                 )
             builder = SparkSession.builder.appName("minehunt scan logs")
-            if not master and "PYSPARK_SUBMIT_ARGS" not in os.environ:
-                if "SPARK_HOME" not in os.environ:
-                    master = "local[*]"
+            submitted = "PYSPARK_SUBMIT_ARGS" in os.environ or "SPARK_HOME" in os.environ
+            if not master and not submitted:
+                master = "local[*]"
             if master:
                 builder = builder.master(master)
             if master and master.startswith("local"):
