@@ -140,6 +140,9 @@ def scan_zeek_cmd(
     """Scan Zeek logs (TSV, JSON or Parquet; gzipped and rotated files too)."""
     from minehunt.net.logs.zeek import is_remote, scan_zeek
 
+    if is_remote(directory) and engine is not EngineName.SPARK:
+        err.print(f"[red]error:[/] {directory}: URLs need --engine spark")
+        raise typer.Exit(EXIT_USAGE)
     if not is_remote(directory) and not Path(directory).is_dir():
         err.print(f"[red]error:[/] {directory} is not a directory")
         raise typer.Exit(EXIT_USAGE)
@@ -168,7 +171,11 @@ def scan_suricata_cmd(
 ) -> None:
     """Scan Suricata EVE logs (dns, tls, flow, http and alert events)."""
     from minehunt.net.logs.suricata import scan_eve
+    from minehunt.net.logs.zeek import is_remote
 
+    if any(is_remote(p) for p in eve) and engine is not EngineName.SPARK:
+        err.print("[red]error:[/] URLs need --engine spark")
+        raise typer.Exit(EXIT_USAGE)
     intel = _load_intel(intel_dir)
     report = _scan_logs(
         "scan logs suricata", engine, spark_master, output_dir,

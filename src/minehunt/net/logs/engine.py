@@ -197,7 +197,10 @@ class DuckDBEngine:
         return f"list_sort(list({expr}) FILTER (WHERE {expr} IS NOT NULL))"
 
     def write(self, sql: str, out: str) -> None:
-        self.con.execute(f"COPY ({sql}) TO {_sql_str(out + '.parquet')} (FORMAT parquet)")
+        # A directory of part files, as Spark writes it.
+        Path(out).mkdir(parents=True, exist_ok=True)
+        target = _sql_str(str(Path(out) / "part-00000.parquet"))
+        self.con.execute(f"COPY ({sql}) TO {target} (FORMAT parquet)")
 
     def head(self, path: str, limit: int) -> list[str]:
         return logdb.head_lines(Path(path), limit)

@@ -170,7 +170,12 @@ def scan_zeek(
     try:
         if remote:
             found: dict[str, list[str]] = {k: [] for k in KINDS}
-            for url in eng.list_files(str(directory)):
+            try:
+                urls = eng.list_files(str(directory))
+            except eng.errors as e:
+                skip(str(directory), f"cannot list the logs: {e}")
+                return
+            for url in urls:
                 kind = _kind(url.rsplit("/", 1)[-1])
                 if kind is not None:
                     found[kind].append(url)
