@@ -236,7 +236,13 @@ def _dns(eng: Engine, intel: Intel, names: NameBook, verdicts: Verdicts, col: Co
 CANDIDATES = """
     WITH pool_ssl AS (SELECT uid FROM zeek_ssl_t WHERE sni IN (SELECT v FROM mh_pool_snis)
                       OR fp IN (SELECT v FROM mh_pool_certs)
-                      OR subject IN (SELECT v FROM mh_pool_certs))
+                      OR subject IN (SELECT v FROM mh_pool_certs)),
+    miner_http AS (SELECT uid FROM zeek_http_t WHERE agent IN (SELECT v FROM mh_agents)),
+    c AS (SELECT * FROM zeek_conn WHERE proto = 'tcp' AND (
+          try_cast(id_resp_p AS INTEGER) IN (SELECT v FROM mh_ports)
+          OR id_resp_h IN (SELECT v FROM mh_addresses)
+          OR uid IN (SELECT uid FROM pool_ssl)
+          OR uid IN (SELECT uid FROM miner_http)))
     SELECT {ts} AS ts, c.uid, c.id_orig_h, c.id_orig_p, c.id_resp_h, c.id_resp_p, c.service,
            try_cast(c.duration AS DOUBLE) AS duration,
            try_cast(c.orig_bytes AS BIGINT) AS orig_bytes,
@@ -244,15 +250,11 @@ CANDIDATES = """
            try_cast(c.orig_pkts AS BIGINT) AS orig_pkts,
            try_cast(c.resp_pkts AS BIGINT) AS resp_pkts,
            s.sni, s.fp, s.subject, c.filename, h.host, h.agent, h.username
-    FROM zeek_conn c LEFT JOIN zeek_ssl_t s ON s.uid = c.uid
-         LEFT JOIN zeek_http_t h ON h.uid = c.uid
-    WHERE c.proto = 'tcp' AND (
-        try_cast(c.id_resp_p AS INTEGER) IN (SELECT v FROM mh_ports)
-        OR c.id_resp_h IN (SELECT v FROM mh_addresses)
-        OR c.uid IN (SELECT uid FROM pool_ssl)
-        OR h.agent IN (SELECT v FROM mh_agents))
+    FROM c LEFT JOIN zeek_ssl_t s ON s.uid = c.uid LEFT JOIN zeek_http_t h ON h.uid = c.uid
 """
-"""Zeek connections that can be mining: the one candidate selection both engines run."""
+"""Zeek connections that can be mining: the one candidate selection both engines run. Every
+test is a lookup in a small set (semi-joins), so the full conn log is filtered where it is
+read; only the candidates are joined with ssl and http."""
 
 
 def _conn(
