@@ -65,6 +65,7 @@ class SparkEngine:
                 builder = builder.master(master)
             if master and master.startswith("local"):
                 # A local Spark talks to itself over loopback only.
+                os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
                 builder = builder.config("spark.driver.host", "127.0.0.1").config(
                     "spark.driver.bindAddress", "127.0.0.1"
                 )
