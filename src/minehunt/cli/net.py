@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from minehunt.cli.common import (
     EXIT_USAGE,
@@ -27,7 +29,13 @@ from minehunt.cli.common import (
     scan_app,
     watch_app,
 )
-from minehunt.model import Severity, Skipped
+from minehunt.formats import OutputFormat, render
+from minehunt.model import Finding, Report, Severity, Skipped
+from minehunt.net.logs.engine import EngineName
+from minehunt.report import Collector
+
+if TYPE_CHECKING:
+    from minehunt.net.logs.engine import Engine
 
 logs_app = typer.Typer(help="Scan IDS logs (Zeek, Suricata) for mining traffic.")
 scan_app.add_typer(logs_app, name="logs")
@@ -63,9 +71,70 @@ def scan_pcap_cmd(
     _emit(report, fmt, output, fail_on, min_severity, strict)
 
 
+EngineOpt = Annotated[
+    EngineName,
+    typer.Option("--engine", help="SQL engine: DuckDB on this machine, or Apache Spark."),
+]
+SparkMasterOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--spark-master",
+        help="Spark master URL (local[4], spark://host:7077, yarn, k8s://...) [default: "
+        "spark-submit's, else local[*]].",
+    ),
+]
+OutputDirOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--output-dir",
+        help="Also write the candidate rows (Parquet) and the findings (JSON) here; with "
+        "Spark any URL it writes to (hdfs://, s3a://).",
+    ),
+]
+
+
+def _scan_logs(
+    command: str,
+    engine: EngineName,
+    master: str | None,
+    output_dir: str | None,
+    scan: Callable[[Engine, Collector], Iterable[Finding]],
+    quiet: bool = False,
+) -> Report:
+    """Run a log scan on the chosen engine; a missing PySpark or Java is a usage error."""
+    from minehunt.net.logs.engine import EngineUnavailable, open_engine
+
+    if master and engine is not EngineName.SPARK:
+        err.print("[red]error:[/] --spark-master needs --engine spark")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        eng = open_engine(engine, master)
+    except EngineUnavailable as e:
+        err.print(f"[red]error:[/] {escape(str(e))}")
+        raise typer.Exit(EXIT_USAGE) from e
+    if output_dir is not None and "://" not in output_dir:
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+    try:
+        report = _run(command, lambda col: scan(eng, col), quiet=quiet)
+    finally:
+        eng.close()
+    if output_dir is not None:
+        text = render(report, OutputFormat.JSON)
+        if "://" in output_dir:
+            from minehunt.net.logs.spark import write_text
+
+            write_text(output_dir.rstrip("/") + "/findings.json", text)
+        else:
+            (Path(output_dir) / "findings.json").write_text(text)
+    return report
+
+
 @logs_app.command("zeek")
 def scan_zeek_cmd(
-    directory: Annotated[Path, typer.Argument(help="Zeek log directory (conn, dns, ssl, http).")],
+    directory: Annotated[
+        str,
+        typer.Argument(help="Zeek log directory (conn, dns, ssl, x509, http); Spark: any URL."),
+    ],
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = Severity.MEDIUM,
@@ -73,21 +142,33 @@ def scan_zeek_cmd(
     strict: StrictOpt = False,
     intel_dir: IntelOpt = None,
     quiet: QuietOpt = False,
+    engine: EngineOpt = EngineName.DUCKDB,
+    spark_master: SparkMasterOpt = None,
+    output_dir: OutputDirOpt = None,
 ) -> None:
-    """Scan Zeek logs (TSV or JSON, gzipped and rotated files too)."""
-    from minehunt.net.logs.zeek import scan_zeek
+    """Scan Zeek logs (TSV, JSON or Parquet; gzipped and rotated files too)."""
+    from minehunt.net.logs.zeek import is_remote, scan_zeek
 
-    if not directory.is_dir():
+    if is_remote(directory) and engine is not EngineName.SPARK:
+        err.print(f"[red]error:[/] {directory}: URLs need --engine spark")
+        raise typer.Exit(EXIT_USAGE)
+    if not is_remote(directory) and not Path(directory).is_dir():
         err.print(f"[red]error:[/] {directory} is not a directory")
         raise typer.Exit(EXIT_USAGE)
     intel = _load_intel(intel_dir)
-    report = _run("scan logs zeek", lambda col: scan_zeek(directory, intel, col), quiet=quiet)
+    report = _scan_logs(
+        "scan logs zeek", engine, spark_master, output_dir,
+        lambda eng, col: scan_zeek(directory, intel, col, eng, output_dir),
+        quiet,
+    )  # fmt: skip
     _emit(report, fmt, output, fail_on, min_severity, strict)
 
 
 @logs_app.command("suricata")
 def scan_suricata_cmd(
-    eve: Annotated[list[Path], typer.Argument(help="Suricata EVE JSON files (.gz too).")],
+    eve: Annotated[
+        list[str], typer.Argument(help="Suricata EVE JSON files (.gz too); Spark: any URL.")
+    ],
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = Severity.MEDIUM,
@@ -95,12 +176,23 @@ def scan_suricata_cmd(
     strict: StrictOpt = False,
     intel_dir: IntelOpt = None,
     quiet: QuietOpt = False,
+    engine: EngineOpt = EngineName.DUCKDB,
+    spark_master: SparkMasterOpt = None,
+    output_dir: OutputDirOpt = None,
 ) -> None:
     """Scan Suricata EVE logs (dns, tls, flow, http and alert events)."""
     from minehunt.net.logs.suricata import scan_eve
+    from minehunt.net.logs.zeek import is_remote
 
+    if any(is_remote(p) for p in eve) and engine is not EngineName.SPARK:
+        err.print("[red]error:[/] URLs need --engine spark")
+        raise typer.Exit(EXIT_USAGE)
     intel = _load_intel(intel_dir)
-    report = _run("scan logs suricata", lambda col: scan_eve(eve, intel, col), quiet=quiet)
+    report = _scan_logs(
+        "scan logs suricata", engine, spark_master, output_dir,
+        lambda eng, col: scan_eve(eve, intel, col, eng, output_dir),
+        quiet,
+    )  # fmt: skip
     _emit(report, fmt, output, fail_on, min_severity, strict)
 
 

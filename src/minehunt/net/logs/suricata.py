@@ -13,12 +13,11 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import duckdb
-
 from minehunt.intel import Intel
 from minehunt.model import Finding
 from minehunt.net.logs import logdb
-from minehunt.net.logs.zeek import NODE_PORTS, names_of_subject
+from minehunt.net.logs.engine import DuckDBEngine, Engine, gzip_intact
+from minehunt.net.logs.zeek import NODE_PORTS, is_remote, names_of_subject, ordered
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
 from minehunt.net.stratum import Direction, Session
 from minehunt.net.stratum.http import (
@@ -50,67 +49,82 @@ _COLUMNS = {
 }
 
 
-def scan_eve(paths: list[Path], intel: Intel, col: Collector) -> Iterator[Finding]:
-    """Judge Suricata EVE files; one finding per client/pool pair."""
+def scan_eve(
+    paths: list[Path] | list[str],
+    intel: Intel,
+    col: Collector,
+    engine: Engine | None = None,
+    output_dir: str | None = None,
+) -> Iterator[Finding]:
+    """Judge Suricata EVE files (local, or ``hdfs://``/``s3a://`` with Spark); one finding per
+    client/pool pair. ``output_dir`` receives the candidate rows as Parquet."""
     skip = col.skipper(SOURCE)
-    files = [p for p in paths if _readable(p, skip)]
-    if not files:
-        return
-    con = logdb.connect()
-    col.progress.task("reading the events")
-    columns = ", ".join(f"{logdb.sql_str(k)}: '{v}'" for k, v in _COLUMNS.items())
+    own = engine is None
+    eng = engine or DuckDBEngine()
     try:
-        con.execute(
-            "CREATE TEMP TABLE eve AS SELECT *, filename FROM read_json("
-            f"{logdb.sql_list(files)}, format='newline_delimited', columns={{{columns}}}, "
-            "filename=true, ignore_errors=true) WHERE event_type IN "
-            "('dns', 'tls', 'flow', 'http', 'alert')"
-        )
-    except duckdb.Error as e:
-        for p in files:
-            skip(str(p), f"cannot read as EVE JSON: {e}")
-        return
-    col.count("eve_events", con.execute("SELECT count(*) FROM eve").fetchone()[0])  # type: ignore[index]
-    verdicts = Verdicts(intel)
-    names = NameBook()
-    try:
-        _dns(con, intel, names, verdicts)
-        _flows(con, intel, names, verdicts, col)
-    except duckdb.Error as e:  # keep what was judged before the failure
-        for p in files:
-            skip(str(p), f"cannot analyse the events: {e}")
-    yield from verdicts.findings()
+        files = [str(p) if is_remote(p) else str(Path(str(p)).resolve()) for p in paths]
+        files = [p for p in files if _readable(eng, p, skip)]
+        if not files:
+            return
+        try:
+            col.progress.task("reading the events")
+            eng.load_eve("eve", files, _COLUMNS)
+            col.count("eve_events", eng.rows("SELECT count(*) FROM eve")[0][0])
+        except eng.errors as e:
+            for p in files:
+                skip(p, f"cannot read as EVE JSON: {e}")
+            return
+        verdicts = Verdicts(intel)
+        names = NameBook()
+        try:
+            _dns(eng, intel, names, verdicts)
+            _flows(eng, intel, names, verdicts, col, output_dir)
+        except eng.errors as e:  # keep what was judged before the failure
+            for p in files:
+                skip(p, f"cannot analyse the events: {e}")
+        yield from verdicts.findings()
+    finally:
+        if own:
+            eng.close()
 
 
-def _readable(path: Path, skip: Callable[[str, str], None]) -> bool:
-    lines = logdb.head_lines(path, 4)
+def _readable(eng: Engine, path: str, skip: Callable[[str, str], None]) -> bool:
+    remote = is_remote(path)
+    if not remote and path.endswith(".gz") and (why := gzip_intact(Path(path))):
+        skip(path, why)
+        return False
+    try:
+        lines = eng.head(path, 4) if remote else logdb.head_lines(Path(path), 4)
+    except eng.errors as e:
+        lines = []
+        skip(path, f"cannot read: {e}")
+        return False
     if not lines:
-        skip(str(path), "empty or unreadable file")
+        skip(path, "empty or unreadable file")
         return False
     if not lines[0].lstrip().startswith("{"):
-        skip(str(path), "not EVE JSON (one JSON object per line)")
+        skip(path, "not EVE JSON (one JSON object per line)")
         return False
     return True
 
 
-def _dns(con: duckdb.DuckDBPyConnection, intel: Intel, names: NameBook, verdicts: Verdicts) -> None:
-    rows = con.execute(
-        f"""
-        SELECT {logdb.epoch("timestamp")}, src_ip, src_port, dest_ip, dest_port,
-               lower(coalesce(json_extract_string(dns, '$.rrname'),
-                              json_extract_string(dns, '$.queries[0].rrname'))) AS name,
-               json_extract_string(dns, '$.type') AS kind,
-               json_extract(dns, '$.answers') AS answers,
-               json_extract_string(dns, '$.rdata') AS rdata,
-               json_extract_string(dns, '$.rrtype') AS rrtype,
-               filename
-        FROM eve WHERE event_type = 'dns'
-        """
-    ).fetchall()
+def _dns(eng: Engine, intel: Intel, names: NameBook, verdicts: Verdicts) -> None:
+    j = eng.json_str
+    name = f"lower(coalesce({j('dns', '$.rrname')}, {j('dns', '$.queries[0].rrname')}))"
+    eng.materialize(
+        "eve_dns",
+        f"SELECT {eng.epoch('ts')} AS ts, src_ip, src_port, dest_ip, dest_port, {name} AS name, "
+        f"{j('dns', '$.type')} AS kind, {j('dns', '$.answers')} AS answers, "
+        f"{j('dns', '$.rdata')} AS rdata, {j('dns', '$.rrtype')} AS rrtype, filename "
+        "FROM eve WHERE event_type = 'dns'",
+    )
+    found = [n for (n,) in eng.rows("SELECT DISTINCT name FROM eve_dns")]
+    eng.lookup("mh_pool_names", [n for n in found if n and intel.pool_domain(n)], "VARCHAR")
+    rows = ordered(eng.rows("SELECT * FROM eve_dns WHERE name IN (SELECT v FROM mh_pool_names)"))
     answered: set[tuple[str, str]] = set()
     pending: list[DnsObservation] = []
-    for ts, sip, sport, dip, _dport, name, kind, answers, rdata, rrtype, fn in rows:
-        if not name or not intel.pool_domain(name):
+    for ts, sip, sport, dip, _dport, qname, kind, answers, rdata, rrtype, fn in rows:
+        if not qname or not intel.pool_domain(qname):
             continue
         # The resolver is the port-53 side, whatever the event's orientation.
         client, resolver = (dip, sip) if sport == 53 else (sip, dip)
@@ -123,14 +137,14 @@ def _dns(con: duckdb.DuckDBPyConnection, intel: Intel, names: NameBook, verdicts
             elif rtype == "CNAME":
                 aliases.append(data.lower())
         obs = DnsObservation(
-            client, resolver, name, tuple(addresses), tuple(aliases), float(ts or 0.0), str(fn)
+            client, resolver, qname, tuple(addresses), tuple(aliases), float(ts or 0.0), str(fn)
         )
         if kind == "query":
             pending.append(obs)
             continue
-        answered.add((client, name))
+        answered.add((client, qname))
         for address in addresses:
-            names.learn(address, name)
+            names.learn(address, qname)
         verdicts.dns(obs)
     for obs in pending:
         if (obs.client, obs.name) not in answered:
@@ -153,82 +167,101 @@ def _records(answers: str | None, rdata: str | None, rrtype: str | None) -> list
     return out
 
 
+CANDIDATES = """
+    WITH tls AS (SELECT flow_id, max(lower({tls_sni})) AS sni, max({tls_subject}) AS subject
+                 FROM eve WHERE event_type = 'tls' GROUP BY flow_id),
+    http AS (SELECT flow_id, max({http_ua}) AS ua, max({http_host}) AS hhost,
+                    max(CASE WHEN {http_url} IN (SELECT v FROM mh_wallet_urls)
+                             THEN {http_url} END) AS url
+             FROM eve WHERE event_type = 'http' GROUP BY flow_id),
+    alerts AS (SELECT flow_id, {sigs} AS sigs, {payloads} AS payloads,
+                      max(src_ip) AS a_src, max(src_port) AS a_sport,
+                      max(dest_ip) AS a_dst, max(dest_port) AS a_dport,
+                      min({ts}) AS a_ts, max(filename) AS a_fn
+               FROM eve WHERE event_type = 'alert'
+                 AND {signature} IN (SELECT v FROM mh_coin_alerts)
+               GROUP BY flow_id),
+    flows AS (SELECT * FROM eve WHERE event_type = 'flow' AND proto = 'TCP')
+    SELECT coalesce(f.flow_id, a.flow_id) AS flow_id, coalesce(f.src_ip, a.a_src) AS client,
+           coalesce(f.src_port, a.a_sport) AS client_port,
+           coalesce(f.dest_ip, a.a_dst) AS server, coalesce(f.dest_port, a.a_dport) AS port,
+           f.app_proto, coalesce({start}, a.a_ts) AS first_seen,
+           coalesce({end}, a.a_ts) AS last_seen,
+           try_cast({pkts_toserver} AS BIGINT) AS pkts_toserver,
+           try_cast({pkts_toclient} AS BIGINT) AS pkts_toclient,
+           try_cast({bytes_toserver} AS BIGINT) AS bytes_toserver,
+           try_cast({bytes_toclient} AS BIGINT) AS bytes_toclient,
+           t.sni, a.sigs, a.payloads, coalesce(f.filename, a.a_fn) AS filename, t.subject,
+           h.ua, h.hhost, h.url
+    FROM flows f FULL OUTER JOIN alerts a ON f.flow_id = a.flow_id
+    LEFT JOIN tls t ON t.flow_id = coalesce(f.flow_id, a.flow_id)
+    LEFT JOIN http h ON h.flow_id = coalesce(f.flow_id, a.flow_id)
+    WHERE a.flow_id IS NOT NULL
+       OR f.dest_port IN (SELECT v FROM mh_ports)
+       OR f.dest_ip IN (SELECT v FROM mh_addresses)
+       OR t.sni IN (SELECT v FROM mh_pool_snis)
+       OR t.subject IN (SELECT v FROM mh_pool_subjects)
+       OR h.ua IN (SELECT v FROM mh_agents)
+       OR h.url IS NOT NULL
+"""
+"""EVE flows (and coin-miner alerts) that can be mining: the one selection both engines run."""
+
+
 def _flows(
-    con: duckdb.DuckDBPyConnection,
+    eng: Engine,
     intel: Intel,
     names: NameBook,
     verdicts: Verdicts,
     col: Collector,
+    output_dir: str | None,
 ) -> None:
+    j = eng.json_str
     ports = sorted(intel.mining_ports | intel.tls_ports | STRATUM_V2_PORTS | set(NODE_PORTS))
-    snis = con.execute(
-        "SELECT DISTINCT lower(json_extract_string(tls, '$.sni')) FROM eve WHERE event_type = 'tls'"
-    ).fetchall()
-    pool_snis = [s for (s,) in snis if s and intel.pool_domain(s)]
-    subjects = con.execute(
-        "SELECT DISTINCT json_extract_string(tls, '$.subject') FROM eve WHERE event_type = 'tls'"
-    ).fetchall()
+    eng.lookup("mh_ports", ports, "INTEGER")
+    eng.lookup("mh_addresses", names.addresses(), "VARCHAR")
+    snis = eng.rows(f"SELECT DISTINCT lower({j('tls', '$.sni')}) FROM eve WHERE event_type = 'tls'")
+    eng.lookup("mh_pool_snis", [s for (s,) in snis if s and intel.pool_domain(s)], "VARCHAR")
+    subjects = eng.rows(
+        f"SELECT DISTINCT {j('tls', '$.subject')} FROM eve WHERE event_type = 'tls'"
+    )
     subject_names = {s: names_of_subject(s, None) for (s,) in subjects if s}
     pool_subjects = [s for s, n in subject_names.items() if any(intel.pool_domain(x) for x in n)]
-    agents = con.execute(
-        "SELECT DISTINCT json_extract_string(http, '$.http_user_agent') FROM eve "
-        "WHERE event_type = 'http'"
-    ).fetchall()
-    miner_agents = [a for (a,) in agents if a and miner_agent(intel, a)]
-    urls = con.execute(
-        "SELECT DISTINCT json_extract_string(http, '$.url') AS u FROM eve "
-        f"WHERE event_type = 'http' AND regexp_matches(u, {logdb.sql_str(LOGGED_WALLET_PATH)})"
-    ).fetchall()
-    wallet_urls = [u for (u,) in urls if path_login(u)]
-    signatures = con.execute(
-        "SELECT DISTINCT json_extract_string(alert, '$.signature') FROM eve "
-        "WHERE event_type = 'alert'"
-    ).fetchall()
+    eng.lookup("mh_pool_subjects", pool_subjects, "VARCHAR")
+    agents = eng.rows(
+        f"SELECT DISTINCT {j('http', '$.http_user_agent')} FROM eve WHERE event_type = 'http'"
+    )
+    eng.lookup("mh_agents", [a for (a,) in agents if a and miner_agent(intel, a)], "VARCHAR")
+    url = j("http", "$.url")
+    urls = eng.rows(
+        f"SELECT DISTINCT {url} FROM eve WHERE event_type = 'http' "
+        f"AND regexp_extract({url}, '{LOGGED_WALLET_PATH}', 0) <> ''"
+    )
+    eng.lookup("mh_wallet_urls", sorted(u for (u,) in urls if path_login(u)), "VARCHAR")
+    signatures = eng.rows(
+        f"SELECT DISTINCT {j('alert', '$.signature')} FROM eve WHERE event_type = 'alert'"
+    )
     coin = [s for (s,) in signatures if s and is_coinminer_alert(s)]
-    rows = con.execute(
-        f"""
-        WITH tls AS (SELECT flow_id, any_value(lower(json_extract_string(tls, '$.sni'))) AS sni,
-                            any_value(json_extract_string(tls, '$.subject')) AS subject
-                     FROM eve WHERE event_type = 'tls' GROUP BY flow_id),
-        http AS (SELECT flow_id, any_value(json_extract_string(http, '$.http_user_agent')) AS ua,
-                        any_value(json_extract_string(http, '$.hostname')) AS hhost,
-                        any_value(json_extract_string(http, '$.url')) FILTER (
-                            WHERE json_extract_string(http, '$.url')
-                                  IN (SELECT unnest(?::VARCHAR[]))) AS url
-                 FROM eve WHERE event_type = 'http' GROUP BY flow_id),
-        alerts AS (SELECT flow_id, list(json_extract_string(alert, '$.signature')) AS sigs,
-                          list(payload) FILTER (WHERE payload IS NOT NULL) AS payloads,
-                          any_value(src_ip) AS a_src, any_value(src_port) AS a_sport,
-                          any_value(dest_ip) AS a_dst, any_value(dest_port) AS a_dport,
-                          min({logdb.epoch("timestamp")}) AS a_ts, any_value(filename) AS a_fn
-                   FROM eve WHERE event_type = 'alert'
-                     AND json_extract_string(alert, '$.signature') IN (SELECT unnest(?::VARCHAR[]))
-                   GROUP BY flow_id),
-        flows AS (SELECT * FROM eve WHERE event_type = 'flow' AND proto = 'TCP')
-        SELECT coalesce(f.flow_id, a.flow_id), coalesce(f.src_ip, a.a_src),
-               coalesce(f.src_port, a.a_sport), coalesce(f.dest_ip, a.a_dst),
-               coalesce(f.dest_port, a.a_dport), f.app_proto,
-               coalesce({logdb.epoch("json_extract_string(f.flow, '$.start')")}, a.a_ts),
-               coalesce({logdb.epoch("json_extract_string(f.flow, '$.end')")}, a.a_ts),
-               json_extract(f.flow, '$.pkts_toserver')::BIGINT,
-               json_extract(f.flow, '$.pkts_toclient')::BIGINT,
-               json_extract(f.flow, '$.bytes_toserver')::BIGINT,
-               json_extract(f.flow, '$.bytes_toclient')::BIGINT,
-               t.sni, a.sigs, a.payloads, coalesce(f.filename, a.a_fn), t.subject, h.ua, h.hhost,
-               h.url
-        FROM flows f FULL OUTER JOIN alerts a ON f.flow_id = a.flow_id
-        LEFT JOIN tls t ON t.flow_id = coalesce(f.flow_id, a.flow_id)
-        LEFT JOIN http h ON h.flow_id = coalesce(f.flow_id, a.flow_id)
-        WHERE a.flow_id IS NOT NULL
-           OR f.dest_port IN (SELECT unnest(?::INTEGER[]))
-           OR f.dest_ip IN (SELECT unnest(?::VARCHAR[]))
-           OR t.sni IN (SELECT unnest(?::VARCHAR[]))
-           OR t.subject IN (SELECT unnest(?::VARCHAR[]))
-           OR h.ua IN (SELECT unnest(?::VARCHAR[]))
-           OR h.url IS NOT NULL
-        """,
-        [wallet_urls, coin, ports, names.addresses(), pool_snis, pool_subjects, miner_agents],
-    ).fetchall()
+    eng.lookup("mh_coin_alerts", coin, "VARCHAR")
+    sql = CANDIDATES.format(
+        tls_sni=j("tls", "$.sni"),
+        tls_subject=j("tls", "$.subject"),
+        http_ua=j("http", "$.http_user_agent"),
+        http_host=j("http", "$.hostname"),
+        http_url=url,
+        sigs=eng.collect(j("alert", "$.signature")),
+        payloads=eng.collect("payload"),
+        signature=j("alert", "$.signature"),
+        ts=eng.epoch("ts"),
+        start=eng.epoch(j("f.flow", "$.start")),
+        end=eng.epoch(j("f.flow", "$.end")),
+        pkts_toserver=j("f.flow", "$.pkts_toserver"),
+        pkts_toclient=j("f.flow", "$.pkts_toclient"),
+        bytes_toserver=j("f.flow", "$.bytes_toserver"),
+        bytes_toclient=j("f.flow", "$.bytes_toclient"),
+    )
+    if output_dir is not None:
+        eng.write(sql, output_dir.rstrip("/") + "/eve_flow_candidates")
+    rows = ordered(eng.rows(sql))
     col.count("eve_flow_candidates", len(rows))
     for row in rows:
         (fid, client, cport, server, sport, app, start, end) = row[:8]

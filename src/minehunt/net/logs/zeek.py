@@ -13,15 +13,23 @@ miners such as cgminer) becomes a getwork session with the Basic-auth user as it
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
-
-import duckdb
+from typing import Any
 
 from minehunt.intel import Intel
 from minehunt.model import Finding
 from minehunt.net.logs import logdb
+from minehunt.net.logs.engine import (
+    DuckDBEngine,
+    Engine,
+    Format,
+    Source,
+    display_path,
+    gzip_intact,
+)
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
 from minehunt.net.stratum.http import (
     LOGGED_WALLET_PATH,
@@ -51,56 +59,85 @@ _FIELDS = {
 }  # fmt: skip
 
 
+REQUIRED = {
+    "conn": ("uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto"),
+    "dns": ("query",),
+    "ssl": ("uid",),
+    "x509": ("fingerprint",),
+    "http": ("uid",),
+}
+"""Columns without which a log says nothing: a file lacking one is skipped with the reason."""
+
+
+def _kind(name: str) -> str | None:
+    kind = name.split(".", 1)[0]
+    if kind in KINDS and (".log" in name or name.endswith(".parquet")):
+        return kind
+    return None
+
+
 def find_logs(directory: Path) -> dict[str, list[Path]]:
-    """Log files per kind: ``KIND.log``, ``KIND.*.log``, and their ``.gz``."""
+    """Log files per kind: ``KIND.log``, ``KIND.*.log``, their ``.gz``, and ``KIND*.parquet``."""
     out: dict[str, list[Path]] = {k: [] for k in KINDS}
     for path in sorted(directory.rglob("*")):
-        name = path.name
-        kind = name.split(".", 1)[0]
-        if kind in out and ".log" in name and path.is_file():
+        kind = _kind(path.name)
+        if kind is not None and path.is_file():
             out[kind].append(path)
     return out
 
 
-def _relation(
-    con: duckdb.DuckDBPyConnection, kind: str, files: list[Path], skip: SkipFn
-) -> str | None:
-    """A SQL subquery over all files of one log kind with the needed columns as text."""
-    parts: list[str] = []
-    want = _FIELDS[kind]
-    json_files: list[Path] = []
-    tsv_groups: dict[tuple[str, ...], list[Path]] = {}
+def is_remote(location: str | Path) -> bool:
+    """A URL Spark reads (``hdfs://``, ``s3a://``...), not a local path."""
+    return "://" in str(location) and not str(location).startswith("file:")
+
+
+def _sources(
+    engine: Engine, kind: str, files: list[str], remote: bool, skip: SkipFn
+) -> list[Source]:
+    """The files of one log kind grouped by format (TSV by header), unreadable ones skipped."""
+    need = REQUIRED[kind]
+    parquet: list[str] = []
+    json_files: list[str] = []
+    tsv_groups: dict[tuple[str, ...], list[str]] = {}
     for path in files:
-        lines = logdb.head_lines(path)
+        if path.endswith(".parquet"):
+            parquet.append(path)
+            continue
+        if not remote and path.endswith(".gz") and (why := gzip_intact(Path(path))):
+            skip(path, why)
+            continue
+        try:
+            lines = engine.head(path, 16) if remote else logdb.head_lines(Path(path))
+        except engine.errors as e:
+            skip(path, f"cannot read: {e}")
+            continue
         first = next((ln for ln in lines if ln.strip()), "")
         if not first:
             continue  # an empty log (Zeek writes JSON logs without a header): no rows
         if first.startswith("{"):
+            try:
+                keys = set(json.loads(first))
+            except ValueError:
+                keys = set()
+            if missing := [f for f in need if f not in keys]:
+                skip(path, f"JSON {kind} log lacks the columns {', '.join(missing)}")
+                continue
             json_files.append(path)
             continue
         header = next((ln.split("\t")[1:] for ln in lines if ln.startswith("#fields\t")), [])
         if not header:
-            skip(str(path), "not a Zeek log (no #fields header and not JSON)")
+            skip(path, "not a Zeek log (no #fields header and not JSON)")
+            continue
+        if missing := [f for f in need if f not in header]:
+            skip(path, f"{kind} log lacks the columns {', '.join(missing)}")
             continue
         tsv_groups.setdefault(tuple(header), []).append(path)
-    for fields, paths in tsv_groups.items():
-        columns = ", ".join(f"{logdb.sql_str(f)}: 'VARCHAR'" for f in fields)
-        select = ", ".join(f'"{f}"' if f in fields else f'NULL::VARCHAR AS "{f}"' for f in want)
-        parts.append(
-            f"SELECT {select}, filename FROM read_csv({logdb.sql_list(paths)}, delim='\\t', "
-            f"header=false, comment='#', quote='', escape='', nullstr='-', "
-            f"auto_detect=false, strict_mode=false, null_padding=true, "
-            f"columns={{{columns}}}, filename=true)"
-        )
+    out = [Source(Format.TSV, tuple(p), fields) for fields, p in tsv_groups.items()]
     if json_files:
-        columns = ", ".join(f"{logdb.sql_str(f)}: 'VARCHAR'" for f in want)
-        select = ", ".join(f'"{f}"' for f in want)
-        parts.append(
-            f"SELECT {select}, filename FROM read_json({logdb.sql_list(json_files)}, "
-            f"format='newline_delimited', columns={{{columns}}}, filename=true, "
-            f"ignore_errors=true)"
-        )
-    return " UNION ALL ".join(f"({p})" for p in parts) if parts else None
+        out.append(Source(Format.JSON, tuple(json_files)))
+    if parquet:
+        out.append(Source(Format.PARQUET, tuple(parquet)))
+    return out
 
 
 def _answers(raw: str | None) -> list[str]:
@@ -122,47 +159,70 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def scan_zeek(directory: Path, intel: Intel, col: Collector) -> Iterator[Finding]:
-    """Judge a Zeek log directory; one finding per client/pool pair."""
-    skip = col.skipper(SOURCE)
-    logs = find_logs(directory)
-    if not any(logs.values()):
-        skip(str(directory), "no Zeek conn/dns/ssl/x509/http logs found")
-        return
-    con = logdb.connect()
-    col.progress.task("reading the logs")
-    rel = {k: _relation(con, k, files, skip) for k, files in logs.items() if files}
-    verdicts = Verdicts(intel)
-    names = NameBook()
-    try:
-        _dns(con, rel.get("dns"), intel, names, verdicts, col)
-        _conn(con, rel, intel, names, verdicts, col)
-    except duckdb.Error as e:
-        skip(str(directory), f"cannot read the logs: {e}")
-    yield from verdicts.findings()
-
-
-def _dns(
-    con: duckdb.DuckDBPyConnection,
-    rel: str | None,
+def scan_zeek(
+    directory: Path | str,
     intel: Intel,
-    names: NameBook,
-    verdicts: Verdicts,
     col: Collector,
-) -> None:
-    if rel is None:
-        return
-    con.execute(f"CREATE TEMP TABLE dns AS SELECT * FROM ({rel})")
-    col.count("zeek_dns_rows", con.execute("SELECT count(*) FROM dns").fetchone()[0])  # type: ignore[index]
+    engine: Engine | None = None,
+    output_dir: str | None = None,
+) -> Iterator[Finding]:
+    """Judge a Zeek log directory (or ``hdfs://``/``s3a://`` URL with Spark); one finding per
+    client/pool pair. ``output_dir`` receives the candidate rows as Parquet."""
+    skip = col.skipper(SOURCE)
+    own = engine is None
+    eng = engine or DuckDBEngine()
+    remote = is_remote(directory)
+    try:
+        if remote:
+            found: dict[str, list[str]] = {k: [] for k in KINDS}
+            try:
+                urls = eng.list_files(str(directory))
+            except eng.errors as e:
+                skip(str(directory), f"cannot list the logs: {e}")
+                return
+            for url in urls:
+                kind = _kind(url.rsplit("/", 1)[-1])
+                if kind is not None:
+                    found[kind].append(url)
+        else:
+            local = find_logs(Path(display_path(str(directory))))
+            found = {k: [str(p.resolve()) for p in v] for k, v in local.items()}
+        if not any(found.values()):
+            skip(str(directory), "no Zeek conn/dns/ssl/x509/http logs found")
+            return
+        col.progress.task("reading the logs")
+        for kind in KINDS:
+            sources = _sources(eng, kind, found[kind], remote, skip)
+            eng.load(f"zeek_{kind}", sources, _FIELDS[kind])
+        verdicts = Verdicts(intel)
+        names = NameBook()
+        try:
+            _dns(eng, intel, names, verdicts, col)
+            _conn(eng, intel, names, verdicts, col, output_dir)
+        except eng.errors as e:
+            skip(str(directory), f"cannot read the logs: {e}")
+        yield from verdicts.findings()
+    finally:
+        if own:
+            eng.close()
+
+
+def ordered(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows in one order whatever engine produced them: equal input, equal findings."""
+    return sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r))
+
+
+def _dns(eng: Engine, intel: Intel, names: NameBook, verdicts: Verdicts, col: Collector) -> None:
+    eng.materialize("zeek_dns_t", "SELECT * FROM zeek_dns")
+    col.count("zeek_dns_rows", eng.rows("SELECT count(*) FROM zeek_dns_t")[0][0])
     # Match names in Python (suffix rules of the pool list) over distinct values only.
-    queries = [q for (q,) in con.execute("SELECT DISTINCT lower(query) FROM dns").fetchall()]
-    pools = [q for q in queries if q and intel.pool_domain(q)]
-    rows = con.execute(
-        f'SELECT {logdb.epoch("ts")}, uid, "id.orig_h", "id.resp_h", lower(query), '
-        "answers, filename FROM dns WHERE lower(query) IN (SELECT unnest(?::VARCHAR[]))",
-        [pools],
-    ).fetchall()
-    for ts, uid, client, resolver, query, answers, filename in rows:
+    queries = [q for (q,) in eng.rows("SELECT DISTINCT lower(query) FROM zeek_dns_t")]
+    eng.lookup("mh_pool_queries", [q for q in queries if q and intel.pool_domain(q)], "VARCHAR")
+    rows = eng.rows(
+        f"SELECT {eng.epoch('ts')}, uid, id_orig_h, id_resp_h, lower(query), answers, filename "
+        "FROM zeek_dns_t WHERE lower(query) IN (SELECT v FROM mh_pool_queries)"
+    )
+    for ts, uid, client, resolver, query, answers, filename in ordered(rows):
         values = _answers(answers)
         addresses = tuple(a for a in values if _is_ip(a))
         aliases = tuple(a.lower() for a in values if not _is_ip(a))
@@ -179,71 +239,70 @@ def _dns(
         )  # fmt: skip
 
 
+CANDIDATES = """
+    WITH pool_ssl AS (SELECT uid FROM zeek_ssl_t WHERE sni IN (SELECT v FROM mh_pool_snis)
+                      OR fp IN (SELECT v FROM mh_pool_certs)
+                      OR subject IN (SELECT v FROM mh_pool_certs)),
+    miner_http AS (SELECT uid FROM zeek_http_t WHERE agent IN (SELECT v FROM mh_agents)
+                   OR uri IN (SELECT v FROM mh_wallet_uris)),
+    c AS (SELECT * FROM zeek_conn WHERE proto = 'tcp' AND (
+          try_cast(id_resp_p AS INTEGER) IN (SELECT v FROM mh_ports)
+          OR id_resp_h IN (SELECT v FROM mh_addresses)
+          OR uid IN (SELECT uid FROM pool_ssl)
+          OR uid IN (SELECT uid FROM miner_http)))
+    SELECT {ts} AS ts, c.uid, c.id_orig_h, c.id_orig_p, c.id_resp_h, c.id_resp_p, c.service,
+           try_cast(c.duration AS DOUBLE) AS duration,
+           try_cast(c.orig_bytes AS BIGINT) AS orig_bytes,
+           try_cast(c.resp_bytes AS BIGINT) AS resp_bytes,
+           try_cast(c.orig_pkts AS BIGINT) AS orig_pkts,
+           try_cast(c.resp_pkts AS BIGINT) AS resp_pkts,
+           s.sni, s.fp, s.subject, c.filename, h.host, h.agent, h.username, h.uri
+    FROM c LEFT JOIN zeek_ssl_t s ON s.uid = c.uid LEFT JOIN zeek_http_t h ON h.uid = c.uid
+"""
+"""Zeek connections that can be mining: the one candidate selection both engines run. Every
+test is a lookup in a small set (semi-joins), so the full conn log is filtered where it is
+read; only the candidates are joined with ssl and http."""
+
+
 def _conn(
-    con: duckdb.DuckDBPyConnection,
-    rel: dict[str, str | None],
+    eng: Engine,
     intel: Intel,
     names: NameBook,
     verdicts: Verdicts,
     col: Collector,
+    output_dir: str | None,
 ) -> None:
-    conn = rel.get("conn")
-    if conn is None:
-        return
-    ssl = rel.get("ssl") or (
-        "SELECT NULL::VARCHAR AS uid, NULL::VARCHAR AS server_name, NULL::VARCHAR AS subject, "
-        "NULL::VARCHAR AS cert_chain_fps"
-    )
     ports = sorted(intel.mining_ports | intel.tls_ports | STRATUM_V2_PORTS | set(NODE_PORTS))
+    eng.lookup("mh_ports", ports, "INTEGER")
     # The leaf's fingerprint: first of a set (TSV "a,b") or of a JSON array text ('["a","b"]').
-    con.execute(
-        f"""CREATE TEMP TABLE ssl AS SELECT uid, lower(server_name) AS sni, subject,
-            nullif(split_part(regexp_replace(cert_chain_fps, '[\\[\\]" ]', '', 'g'), ',', 1), '')
-            AS fp FROM ({ssl})"""
+    eng.materialize(
+        "zeek_ssl_t",
+        "SELECT uid, lower(server_name) AS sni, subject, "
+        "nullif(regexp_extract(cert_chain_fps, '([0-9A-Fa-f]+)', 1), '') AS fp FROM zeek_ssl",
     )
-    snis = [s for (s,) in con.execute("SELECT DISTINCT sni FROM ssl").fetchall()]
-    pool_snis = [s for s in snis if s and intel.pool_domain(s)]
-    cert_names = _certificates(con, rel.get("x509"))
-    subjects = [s for (s,) in con.execute("SELECT DISTINCT subject FROM ssl").fetchall() if s]
+    snis = [s for (s,) in eng.rows("SELECT DISTINCT sni FROM zeek_ssl_t")]
+    eng.lookup("mh_pool_snis", [s for s in snis if s and intel.pool_domain(s)], "VARCHAR")
+    cert_names = _certificates(eng)
+    subjects = [s for (s,) in eng.rows("SELECT DISTINCT subject FROM zeek_ssl_t") if s]
     cert_names.update({s: names_of_subject(s, None) for s in subjects})
     pool_certs = [k for k, v in cert_names.items() if any(intel.pool_domain(n) for n in v)]
-    http = rel.get("http") or (
-        "SELECT NULL::VARCHAR AS uid, NULL::VARCHAR AS host, NULL::VARCHAR AS uri, "
-        "NULL::VARCHAR AS user_agent, NULL::VARCHAR AS username"
+    eng.lookup("mh_pool_certs", sorted(pool_certs), "VARCHAR")
+    eng.materialize(
+        "zeek_http_t",
+        "SELECT uid, max(host) AS host, max(user_agent) AS agent, max(username) AS username, "
+        # regexp_extract reads the same in DuckDB and Spark SQL
+        f"max(CASE WHEN regexp_extract(uri, '{LOGGED_WALLET_PATH}', 0) <> '' THEN uri END) "
+        "AS uri FROM zeek_http GROUP BY uid",
     )
-    con.execute(
-        f"""CREATE TEMP TABLE http AS SELECT uid, any_value(host) AS host,
-            any_value(user_agent) AS agent, any_value(username) AS username,
-            any_value(uri) FILTER (WHERE regexp_matches(uri, {logdb.sql_str(LOGGED_WALLET_PATH)}))
-            AS uri
-            FROM ({http}) GROUP BY uid"""
-    )
-    agents = [a for (a,) in con.execute("SELECT DISTINCT agent FROM http").fetchall() if a]
-    miner_agents = [a for a in agents if miner_agent(intel, a)]
-    uris = con.execute("SELECT DISTINCT uri FROM http WHERE uri IS NOT NULL").fetchall()
-    wallet_uris = [u for (u,) in uris if path_login(u)]
-    addresses = names.addresses()
-    sql = f"""
-        WITH c AS (SELECT * FROM ({conn})),
-        pool_ssl AS (SELECT uid FROM ssl WHERE sni IN (SELECT unnest(?::VARCHAR[]))
-                     OR fp IN (SELECT unnest(?::VARCHAR[]))
-                     OR subject IN (SELECT unnest(?::VARCHAR[])))
-        SELECT {logdb.epoch("c.ts")}, c.uid, c."id.orig_h", c."id.orig_p", c."id.resp_h",
-               c."id.resp_p", c.service, try_cast(c.duration AS DOUBLE),
-               try_cast(c.orig_bytes AS BIGINT), try_cast(c.resp_bytes AS BIGINT),
-               try_cast(c.orig_pkts AS BIGINT), try_cast(c.resp_pkts AS BIGINT),
-               s.sni, s.fp, s.subject, c.filename, h.host, h.agent, h.username, h.uri
-        FROM c LEFT JOIN ssl s USING (uid) LEFT JOIN http h USING (uid)
-        WHERE c.proto = 'tcp' AND (
-            try_cast(c."id.resp_p" AS INTEGER) IN (SELECT unnest(?::INTEGER[]))
-            OR c."id.resp_h" IN (SELECT unnest(?::VARCHAR[]))
-            OR c.uid IN (SELECT uid FROM pool_ssl)
-            OR h.agent IN (SELECT unnest(?::VARCHAR[]))
-            OR h.uri IN (SELECT unnest(?::VARCHAR[])))
-    """
-    rows = con.execute(
-        sql, [pool_snis, pool_certs, pool_certs, ports, addresses, miner_agents, wallet_uris]
-    ).fetchall()
+    agents = [a for (a,) in eng.rows("SELECT DISTINCT agent FROM zeek_http_t") if a]
+    eng.lookup("mh_agents", [a for a in agents if miner_agent(intel, a)], "VARCHAR")
+    uris = eng.rows("SELECT DISTINCT uri FROM zeek_http_t WHERE uri IS NOT NULL")
+    eng.lookup("mh_wallet_uris", sorted(u for (u,) in uris if path_login(u)), "VARCHAR")
+    eng.lookup("mh_addresses", names.addresses(), "VARCHAR")
+    sql = CANDIDATES.format(ts=eng.epoch("c.ts"))
+    if output_dir is not None:
+        eng.write(sql, output_dir.rstrip("/") + "/zeek_conn_candidates")
+    rows = ordered(eng.rows(sql))
     col.count("zeek_conn_candidates", len(rows))
     for row in rows:
         (ts, uid, client, cport, server, sport, service, duration, ob, rb, op, rp) = row[:12]
@@ -272,14 +331,14 @@ def names_of_subject(subject: str | None, san: str | None) -> tuple[str, ...]:
     return tuple(certificate_host(n) for n in out)
 
 
-def _certificates(con: duckdb.DuckDBPyConnection, rel: str | None) -> dict[str, tuple[str, ...]]:
+def _certificates(eng: Engine) -> dict[str, tuple[str, ...]]:
     """Names per certificate fingerprint from x509.log (certificates are few: done in Python)."""
-    if rel is None:
-        return {}
-    rows = con.execute(
-        f'SELECT DISTINCT fingerprint, "certificate.subject", "san.dns" FROM ({rel})'
-    ).fetchall()
-    return {fp: names_of_subject(subject, san) for fp, subject, san in rows if fp}
+    rows = eng.rows("SELECT DISTINCT fingerprint, certificate_subject, san_dns FROM zeek_x509")
+    out: dict[str, tuple[str, ...]] = {}
+    for fp, subject, san in ordered(rows):
+        if fp:
+            out[fp] = names_of_subject(subject, san)
+    return out
 
 
 def _flow(
