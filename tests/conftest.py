@@ -33,6 +33,7 @@ def run_cli(
     env: dict[str, str] | None = None,
     timeout: float = 120,
     drop_caps: str | None = None,
+    launcher: str | None = None,
     **kw: Any,
 ) -> CliResult:
     """Run ``python -m minehunt ARGS`` as a real subprocess.
@@ -41,6 +42,8 @@ def run_cli(
     capabilities: root that really lacks read, ptrace or capture privileges.
     """
     cmd = [sys.executable, "-m", "minehunt", *args]
+    if launcher is not None:  # Python source that runs the command given in its argv
+        cmd = [sys.executable, "-c", launcher, *cmd]
     if drop_caps:
         caps = ",".join(f"-{c}" for c in drop_caps.split(","))
         cmd = ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", *cmd]

@@ -89,7 +89,9 @@ def intel() -> Intel:
     return intel_mod.default()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API allows one instance per thread, and
+# other modules (the extension tests) start their own Chromium.
+@pytest.fixture(scope="module")
 def browser(server: SiteServer, intel: Intel) -> Iterator[BrowserSession]:
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Debian chromium is not installed (apt-get install chromium)")

@@ -127,10 +127,15 @@ class _File:
             if st.st_size <= WEB_MAX_BYTES and ftype in (*_TEXTUAL, FileType.WASM):
                 fh.seek(0)
                 self.result.web.extend(web_signals(job.display, fh.read(WEB_MAX_BYTES)))
+            deploy = None
             if st.st_size <= WEB_MAX_BYTES and ftype in _TEXTUAL:
                 fh.seek(0)
-                self.result.web.extend(deploy_file_signals(job.display, head, fh))
-            if st.st_size <= SCRIPT_MAX_BYTES and ftype in _TEXTUAL:
+                deploy = deploy_file_signals(job.display, head, fh)
+            # A Dockerfile's `RUN curl | sh` is a build step (MH-DEPLOY-004, low there), not
+            # a dropper script: deployment files get their own analysis only.
+            if deploy is not None:
+                self.result.web.extend(deploy)
+            elif st.st_size <= SCRIPT_MAX_BYTES and ftype in _TEXTUAL:
                 fh.seek(0)
                 self.result.script.extend(script_signals(job.display, fh.read(SCRIPT_MAX_BYTES)))
             if ftype is FileType.ELF and (why := elf_truncation(head, st.st_size)):
@@ -187,13 +192,14 @@ def web_signals(display: str, content: bytes) -> list[Signal]:
     return [s for s in signals if s.evidence.check_id != "MH-WEB-002"]
 
 
-def deploy_file_signals(display: str, head: bytes, fh: IO[bytes]) -> list[Signal]:
-    """Kubernetes manifests, compose files and Dockerfiles (MH-DEPLOY-*)."""
+def deploy_file_signals(display: str, head: bytes, fh: IO[bytes]) -> list[Signal] | None:
+    """Kubernetes manifests, compose files and Dockerfiles (MH-DEPLOY-*); None for a file
+    that is none of them."""
     from minehunt.cloud.deploy import MAX_BYTES, deploy_signals, kind_of
 
     kind = kind_of(display, head)
     if kind is None:
-        return []
+        return None
     from minehunt import intel
 
     return deploy_signals(intel.default(), display, fh.read(MAX_BYTES), kind)

@@ -206,10 +206,15 @@ def _file_signals(
     if b"\0" in data[:4096]:
         return  # binary file in a start-up directory: the files scanner's job
     text = data.decode("utf-8", "replace")
+    flagged = False
     for no, line in enumerate(text.splitlines(), 1):
         for sig in _line_signals(intel, kind, line, no, shown, t):
+            flagged = True
             yield _with_technique(sig, technique)
-    if kind in ("cron", "rc", "profile", "systemd"):
+    # The file's dropper verdict is for what no line check flags: several weak lines adding
+    # up. Next to a flagged line it would count the same line twice (and a response must
+    # act on the flagged lines, not on every line the verdict read).
+    if kind in ("cron", "rc", "profile", "systemd") and not flagged:
         yield from _script_verdict(intel, text, shown, t)
     unit = path.name
     for c in intel.campaigns:

@@ -296,7 +296,11 @@ class _Builder:
                     )
                 )
         elif t.name in LINE_KINDS:
-            lined = [e for e in f.evidence if e.line is not None]
+            # Lines the line checks flagged; a dropper verdict's behaviours (MH-SCRIPT-*) cite
+            # every line they read, cron specs of ordinary jobs included.
+            lined = [
+                e for e in f.evidence if e.line is not None and e.check_id.startswith("MH-PERS-")
+            ]
             for e in lined:
                 self.remove_line(f, shown, e.line or 0, e.summary)
             if not lined and "MH-PERS-003" in ids:
