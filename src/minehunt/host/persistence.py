@@ -206,16 +206,16 @@ def _file_signals(
     if b"\0" in data[:4096]:
         return  # binary file in a start-up directory: the files scanner's job
     text = data.decode("utf-8", "replace")
-    flagged = False
+    strongest: Severity | None = None
     for no, line in enumerate(text.splitlines(), 1):
         for sig in _line_signals(intel, kind, line, no, shown, t):
-            flagged = True
+            sev = sig.severity or sig.check.severity
+            strongest = sev if strongest is None or sev > strongest else strongest
             yield _with_technique(sig, technique)
-    # The file's dropper verdict is for what no line check flags: several weak lines adding
-    # up. Next to a flagged line it would count the same line twice (and a response must
-    # act on the flagged lines, not on every line the verdict read).
-    if kind in ("cron", "rc", "profile", "systemd") and not flagged:
-        yield from _script_verdict(intel, text, shown, t)
+    # The file's dropper verdict says what the line checks cannot: several weak lines adding
+    # up. Where it is no stronger than a flagged line, it would only count that line twice.
+    if kind in ("cron", "rc", "profile", "systemd"):
+        yield from _script_verdict(intel, text, shown, t, above=strongest)
     unit = path.name
     for c in intel.campaigns:
         if unit in c.services or path.name in c.files:
@@ -238,13 +238,19 @@ def _file_signals(
         )
 
 
-def _script_verdict(intel: Intel, text: str, shown: str, t: Target) -> Iterator[Signal]:
+def _script_verdict(
+    intel: Intel, text: str, shown: str, t: Target, above: Severity | None = None
+) -> Iterator[Signal]:
     """The dropper-script verdict (MH-SCRIPT-001) of a start-up file, when it is medium or
     above: several weak lines that no single-line check flags can add up to a dropper."""
     if len(text) > dropper.MAX_BYTES:
         return
     a = dropper.analyse(text, intel, shown)
-    if a.severity is not None and a.severity >= Severity.MEDIUM:
+    if (
+        a.severity is not None
+        and a.severity >= Severity.MEDIUM
+        and (above is None or a.severity > above)
+    ):
         yield from (s for s in dropper.signals(t, a, shown) if not dropper.is_context(s))
 
 
