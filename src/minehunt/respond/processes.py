@@ -150,7 +150,9 @@ def _is_watchdog(parent: int, child: int) -> bool:
     pargv = _cmdline(parent)
     if _dropped(exe_of(parent) or ""):
         return True
-    if any(a.startswith(TEMP_DIRS) and os.path.isfile(a) for a in pargv[1:]):
+    # A script or program the parent runs from a drop directory; resolved, so a symlink
+    # there to an installed program (a virtualenv's python under /tmp) is not one.
+    if any(os.path.realpath(a).startswith(TEMP_DIRS) and os.path.isfile(a) for a in pargv[1:]):
         return True
     exe = exe_of(child) or ""
     if not _dropped(exe):
