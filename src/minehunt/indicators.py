@@ -25,6 +25,12 @@ class TextHits:
     def __bool__(self) -> bool:
         return bool(self.urls or self.pools or self.wallets or self.miners)
 
+    @property
+    def strongest(self) -> str | None:
+        """The most telling indicator: a stratum URL, then a pool, a miner, a wallet."""
+        found = self.urls or self.pools or self.miners or tuple(w for _, _, w in self.wallets)
+        return found[0] if found else None
+
 
 def scan_text(intel: Intel, text: str, *, names: bool = True) -> TextHits:
     """Stratum URLs, pool domains, wallet addresses and (optionally) miner program names."""

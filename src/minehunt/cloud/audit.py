@@ -534,10 +534,7 @@ def _script_signals(
     snippet = script.strip().replace("\n", " ; ")[:200]
     for text in (script, *decoded_blobs(script)):
         hits = scan_text(intel, text)
-        if hits:
-            what = (hits.urls or hits.pools or hits.miners or tuple(w for _, _, w in hits.wallets))[
-                0
-            ]
+        if (what := hits.strongest) is not None:
             yield Signal(
                 target,
                 _ev(

@@ -92,13 +92,7 @@ def _text_signals(
         hits = scan_text(intel, t)
         opts = option_hits(intel, t.split())
         if hits or len(opts) >= 2:
-            what = (
-                hits.urls
-                or hits.pools
-                or hits.miners
-                or tuple(w for _, _, w in hits.wallets)
-                or tuple(opts)
-            )[0]
+            what = hits.strongest or opts[0]
             yield _signal(where, "MH-DEPLOY-001", f"runs {what}", indicator=what, text=snippet)
             break
     for kind, _pat in intel.script_hits(text):

@@ -383,13 +383,7 @@ def _config_signals(intel: Intel, img: Image) -> Iterator[Signal]:
             hits = scan_text(intel, t)
             opts = option_hits(intel, t.split())
             if hits or len(opts) >= 2:
-                what = (
-                    hits.urls
-                    or hits.pools
-                    or hits.miners
-                    or tuple(w for _, _, w in hits.wallets)
-                    or tuple(opts)
-                )[0]
+                what = hits.strongest or opts[0]
                 yield Signal(
                     target,
                     Evidence(
@@ -425,8 +419,7 @@ def _history_signals(
             ),
         )
     hits = scan_text(intel, line)
-    if hits:
-        what = (hits.urls or hits.pools or hits.miners or tuple(w for _, _, w in hits.wallets))[0]
+    if (what := hits.strongest) is not None:
         yield Signal(
             target,
             Evidence(

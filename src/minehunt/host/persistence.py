@@ -143,10 +143,7 @@ def _line_signals(
     texts = [stripped, *decoded_blobs(stripped)]
     for text in texts:
         hits = scan_text(intel, text)
-        if hits:
-            what = (hits.urls or hits.pools or hits.miners or tuple(w for _, _, w in hits.wallets))[
-                0
-            ]
+        if (what := hits.strongest) is not None:
             enc = " (base64-encoded)" if text is not stripped else ""
             yield ev("MH-PERS-002", f"line {no} names {what}{enc}: {snippet}", indicator=what)
     for c, artefact in intel.campaign_artefacts(stripped):
