@@ -80,6 +80,17 @@ def _signal(
     )
 
 
+def miner_indicator(intel: Intel, text: str) -> tuple[str, str] | None:
+    """(indicator, the text it was read in) for a command line or value that names a pool,
+    stratum URL, miner or wallet, or carries two miner options; base64-wrapped text too."""
+    for t in (text, *decoded_blobs(text)):
+        hits = scan_text(intel, t)
+        opts = option_hits(intel, t.split())
+        if hits or len(opts) >= 2:
+            return hits.strongest or opts[0], t
+    return None
+
+
 def _text_signals(
     intel: Intel, where: _Where, text: str, *, build: bool = False
 ) -> Iterator[Signal]:
@@ -88,13 +99,9 @@ def _text_signals(
     if not text.strip():
         return
     snippet = text if len(text) <= 200 else text[:197] + "..."
-    for t in (text, *decoded_blobs(text)):
-        hits = scan_text(intel, t)
-        opts = option_hits(intel, t.split())
-        if hits or len(opts) >= 2:
-            what = hits.strongest or opts[0]
-            yield _signal(where, "MH-DEPLOY-001", f"runs {what}", indicator=what, text=snippet)
-            break
+    found = miner_indicator(intel, text)
+    if found is not None:
+        yield _signal(where, "MH-DEPLOY-001", f"runs {found[0]}", indicator=found[0], text=snippet)
     for kind, _pat in intel.script_hits(text):
         if kind == "download_and_run":
             yield _signal(

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, cast
 
+from minehunt.cloud.deploy import miner_indicator
 from minehunt.correlate import Signal, group
-from minehunt.host.proc_checks import option_hits
-from minehunt.indicators import decoded_blobs, scan_text
+from minehunt.indicators import scan_text
 from minehunt.intel import Intel
 from minehunt.model import CheckId, Evidence, Finding, Target, TargetKind
 from minehunt.report import Collector
@@ -379,21 +379,18 @@ def _config_signals(intel: Intel, img: Image) -> Iterator[Signal]:
     parts += [("Env", str(e)) for e in cfg.get("Env") or []]
     parts += [(f"Label {k}", f"{k}={v}") for k, v in (cfg.get("Labels") or {}).items()]
     for where, text in parts:
-        for t in (text, *decoded_blobs(text)):
-            hits = scan_text(intel, t)
-            opts = option_hits(intel, t.split())
-            if hits or len(opts) >= 2:
-                what = hits.strongest or opts[0]
-                yield Signal(
-                    target,
-                    Evidence(
-                        CheckId("MH-IMG-001"),
-                        f"image {where} names {what}",
-                        source=f"{img.ref} config {where}",
-                        attributes={"indicator": what, "text": t[:300]},
-                    ),
-                )
-                break
+        found = miner_indicator(intel, text)
+        if found is not None:
+            what, t = found
+            yield Signal(
+                target,
+                Evidence(
+                    CheckId("MH-IMG-001"),
+                    f"image {where} names {what}",
+                    source=f"{img.ref} config {where}",
+                    attributes={"indicator": what, "text": t[:300]},
+                ),
+            )
     for layer in img.layers:
         yield from _history_signals(intel, img, layer.created_by, layer, target)
     for h in img.config.get("history") or []:
