@@ -7,6 +7,9 @@ import logging
 import os
 import random
 import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +154,7 @@ class Client:
         resp = self._authed_get("/api/v1/responses")
         done = 0
         for order in resp.json():
-            ok, detail = execute(str(order["action"]), order["target"])
+            ok, detail = execute(order)
             log.warning("response %s %s: %s", order["id"], order["action"], detail)
             self._authed(
                 f"/api/v1/responses/{int(order['id'])}/result",
@@ -181,3 +184,48 @@ def _detail(resp: httpx.Response) -> str:
         return str(resp.json().get("detail", ""))[:200]
     except (ValueError, AttributeError):
         return resp.text[:200]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of a one-off report: sent, left queued (server away) or refused."""
+
+    sent: int
+    queued: int
+    rejected: int
+    unreachable: str | None = None
+    """Why the server could not be reached, when reports stay queued."""
+
+
+def send_report(
+    server: str,
+    token_file: Path,
+    doc: Mapping[str, Any],
+    state_dir: Path,
+    hostname: str,
+    attempts: int = 4,
+    retry_cap: float = 8.0,
+    ca_file: Path | None = None,
+) -> Delivery:
+    """Queue one report in the agent's offline queue (``state_dir``) and send the queue, with
+    the agent's backoff and jitter for up to ``attempts`` tries. What the server cannot take
+    now stays queued for the agent (or the next send). Raises Refused for a refused token or
+    credential."""
+    outbox = Outbox(state_dir / "queue.sqlite")
+    client = Client(server, state_dir, token_file, hostname, ca_file)
+    try:
+        outbox.put(doc, hostname)
+        rejected = outbox.rejected
+        sent, failures = 0, 0
+        while True:
+            try:
+                sent += client.flush(outbox)
+                return Delivery(sent, len(outbox), outbox.rejected - rejected)
+            except Unreachable as e:
+                failures += 1
+                if failures >= attempts:
+                    return Delivery(sent, len(outbox), outbox.rejected - rejected, str(e))
+                time.sleep(max(e.retry_after or 0, backoff(failures, cap=retry_cap)))
+    finally:
+        client.close()
+        outbox.close()

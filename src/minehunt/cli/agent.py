@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from minehunt.cli.common import EXIT_USAGE, app, err
+from minehunt.cli.common import EXIT_USAGE, _send, app, err
 from minehunt.model import Severity
 
 agent_app = typer.Typer(help="Report this host's findings to a minehunt server.")
@@ -105,13 +105,9 @@ def agent_send(
     """Send a one-off scan's JSON report (pcap, logs, url, files ...) to the server:
     minehunt scan pcap x.pcap -f json | minehunt agent send - --server URL --token-file F"""
     import json
-    import socket
     import sys
 
-    from minehunt.agent.client import Client, Refused, Unreachable
-    from minehunt.agent.queue import Outbox
     from minehunt.model import Report
-    from minehunt.server.paths import data_dir
 
     server, token_file = _required(server, token_file)
     text = sys.stdin.read() if str(report) == "-" else report.read_text(encoding="utf-8")
@@ -121,23 +117,7 @@ def agent_send(
     except (ValueError, KeyError, TypeError) as e:
         err.print(f"[red]error:[/] {report}: not a minehunt JSON report ({e})")
         raise typer.Exit(EXIT_USAGE) from e
-    state = state_dir or data_dir() / "agent"
-    name = hostname or socket.gethostname()
-    outbox = Outbox(state / "queue.sqlite")
-    client = Client(server, state, token_file, name)
-    try:
-        outbox.put(doc, name)
-        sent = client.flush(outbox)
-    except Refused as e:
-        err.print(f"[red]error:[/] {e}")
-        raise typer.Exit(77) from e
-    except Unreachable as e:
-        err.print(f"server unreachable ({e}); {len(outbox)} report(s) stay queued for the agent")
-        raise typer.Exit(75) from e
-    finally:
-        client.close()
-        outbox.close()
-    err.print(f"{sent} report(s) sent to {server}", markup=False)
+    raise typer.Exit(_send(doc, server, token_file, state_dir, hostname))
 
 
 @agent_app.command("install")

@@ -67,6 +67,23 @@ QuietOpt = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="No progress bar on stderr (none is drawn off a terminal)."),
 ]
+SendOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--send",
+        metavar="URL",
+        help="Then send the report to this minehunt server, as an agent does (--token-file).",
+    ),
+]
+SendTokenOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--token-file",
+        exists=True,
+        dir_okay=False,
+        help="For --send: an enrolment token (or agent credential) file.",
+    ),
+]
 IntelOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option("--intel", help="Extra intel directory (pools.txt, intel.toml)."),
@@ -110,8 +127,14 @@ def _emit(
     fail_on: Severity,
     min_severity: Severity,
     strict: bool,
+    send: str | None = None,
+    token_file: Path | None = None,
 ) -> None:
-    """Write the report, print a summary on stderr, and exit with the documented code."""
+    """Write the report, print a summary on stderr, send it to a server (``send``), and exit
+    with the documented code (75/77 when the report stays queued / is refused)."""
+    if send is not None and (token_file is None or not send.startswith(("http://", "https://"))):
+        err.print("[red]error:[/] --send needs an http(s):// server URL and --token-file")
+        raise typer.Exit(EXIT_USAGE)
     shown = Report(
         findings=tuple(f for f in report.findings if f.severity >= min_severity),
         skipped=report.skipped,
@@ -143,11 +166,57 @@ def _emit(
     if report.skipped:
         summary += f", {len(report.skipped)} input(s) skipped"
     err.print(f"minehunt {report.command}: {summary} in {secs:.2f}s", markup=False)
+    if send is not None and token_file is not None:
+        from minehunt.formats.json_format import SCHEMA_VERSION
+
+        sent = _send({"schema_version": SCHEMA_VERSION, **shown.to_dict()}, send, token_file)
+        if sent:
+            raise typer.Exit(sent)
     if failing:
         raise typer.Exit(EXIT_FINDINGS)
     if strict and report.skipped:
         raise typer.Exit(EXIT_INCOMPLETE)
     raise typer.Exit(EXIT_CLEAN)
+
+
+def _send(
+    doc: dict[str, object],
+    server: str,
+    token_file: Path,
+    state_dir: Path | None = None,
+    hostname: str | None = None,
+) -> int:
+    """Send one report through the agent's queue; say what happened on stderr. Returns 0
+    sent, 75 queued for later (server away), 77 refused (token, credential or report)."""
+    import socket
+
+    from minehunt.agent.client import Refused, send_report
+    from minehunt.server.paths import data_dir
+
+    state = state_dir or data_dir() / "agent"
+    try:
+        d = send_report(server, token_file, doc, state, hostname or socket.gethostname())
+    except Refused as e:
+        err.print(f"error: {server} refused the report: {e}", markup=False, soft_wrap=True)
+        return 77
+    if d.rejected:
+        err.print(
+            f"error: {server} rejected {d.rejected} report(s) as malformed or too large "
+            "(see the log above)",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 77
+    if d.unreachable:
+        err.print(
+            f"server unreachable ({d.unreachable}); {d.queued} report(s) stay queued in "
+            f"{state} for the agent or the next send",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 75
+    err.print(f"{d.sent} report(s) sent to {server}", markup=False)
+    return 0
 
 
 def _run(

@@ -16,6 +16,8 @@ from minehunt.cli.common import (
     MinSevOpt,
     OutputOpt,
     QuietOpt,
+    SendOpt,
+    SendTokenOpt,
     StrictOpt,
     _emit,
     _run,
@@ -51,6 +53,8 @@ def scan_files_cmd(
     fail_on: FailOnOpt = Severity.MEDIUM,
     min_severity: MinSevOpt = Severity.LOW,
     strict: StrictOpt = False,
+    send: SendOpt = None,
+    token_file: SendTokenOpt = None,
     rules_dirs: RulesOpt = None,
     max_file_size: MaxSizeOpt = "256M",
     jobs: JobsOpt = None,
@@ -80,4 +84,4 @@ def scan_files_cmd(
         opts = replace(opts, jobs=jobs)
     roots = [str(p) for p in paths]
     report = _run("scan files", lambda col: scan_files(ruleset, roots, opts, col), quiet=quiet)
-    _emit(report, fmt, output, fail_on, min_severity, strict)
+    _emit(report, fmt, output, fail_on, min_severity, strict, send, token_file)

@@ -16,6 +16,8 @@ from minehunt.cli.common import (
     MinSevOpt,
     OutputOpt,
     RootOpt,
+    SendOpt,
+    SendTokenOpt,
     StrictOpt,
     _emit,
     _load_intel,
@@ -96,6 +98,8 @@ def scan_default(
     fail_on: FailOnOpt = Severity.MEDIUM,
     min_severity: MinSevOpt = Severity.LOW,
     strict: StrictOpt = False,
+    send: SendOpt = None,
+    token_file: SendTokenOpt = None,
     cpu_window: CpuWindowOpt = 0.5,
     intel_dir: IntelOpt = None,
     memory: MemoryOpt = False,
@@ -105,7 +109,7 @@ def scan_default(
         return
     mem = _memory_options(memory, None, None, None)
     report = _run("scan", _host_scan(Path("/"), cpu_window, intel_dir, mem))
-    _emit(report, fmt, output, fail_on, min_severity, strict)
+    _emit(report, fmt, output, fail_on, min_severity, strict, send, token_file)
 
 
 @scan_app.command("host")
@@ -115,6 +119,8 @@ def scan_host_cmd(
     fail_on: FailOnOpt = Severity.MEDIUM,
     min_severity: MinSevOpt = Severity.LOW,
     strict: StrictOpt = False,
+    send: SendOpt = None,
+    token_file: SendTokenOpt = None,
     root: RootOpt = Path("/"),
     cpu_window: CpuWindowOpt = 0.5,
     intel_dir: IntelOpt = None,
@@ -130,7 +136,7 @@ def scan_host_cmd(
     """Scan this host, or with --root the system of a mounted disk (files only)."""
     mem = _memory_options(memory, memory_pid, memory_max_mb, memory_seconds)
     report = _run("scan host", _host_scan(root, cpu_window, intel_dir, mem, container))
-    _emit(report, fmt, output, fail_on, min_severity, strict)
+    _emit(report, fmt, output, fail_on, min_severity, strict, send, token_file)
 
 
 @watch_app.command("host")

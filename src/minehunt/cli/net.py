@@ -20,6 +20,8 @@ from minehunt.cli.common import (
     MinSevOpt,
     OutputOpt,
     QuietOpt,
+    SendOpt,
+    SendTokenOpt,
     StrictOpt,
     _emit,
     _load_intel,
@@ -57,6 +59,8 @@ def scan_pcap_cmd(
     fail_on: FailOnOpt = Severity.MEDIUM,
     min_severity: MinSevOpt = Severity.LOW,
     strict: StrictOpt = False,
+    send: SendOpt = None,
+    token_file: SendTokenOpt = None,
     frames: FramesOpt = True,
     intel_dir: IntelOpt = None,
     quiet: QuietOpt = False,
@@ -68,7 +72,7 @@ def scan_pcap_cmd(
     report = _run(
         "scan pcap", lambda col: scan_pcaps(files, intel, col, frames=frames), quiet=quiet
     )
-    _emit(report, fmt, output, fail_on, min_severity, strict)
+    _emit(report, fmt, output, fail_on, min_severity, strict, send, token_file)
 
 
 EngineOpt = Annotated[
@@ -140,6 +144,8 @@ def scan_zeek_cmd(
     fail_on: FailOnOpt = Severity.MEDIUM,
     min_severity: MinSevOpt = Severity.LOW,
     strict: StrictOpt = False,
+    send: SendOpt = None,
+    token_file: SendTokenOpt = None,
     intel_dir: IntelOpt = None,
     quiet: QuietOpt = False,
     engine: EngineOpt = EngineName.DUCKDB,
@@ -161,7 +167,7 @@ def scan_zeek_cmd(
         lambda eng, col: scan_zeek(directory, intel, col, eng, output_dir),
         quiet,
     )  # fmt: skip
-    _emit(report, fmt, output, fail_on, min_severity, strict)
+    _emit(report, fmt, output, fail_on, min_severity, strict, send, token_file)
 
 
 @logs_app.command("suricata")
@@ -174,6 +180,8 @@ def scan_suricata_cmd(
     fail_on: FailOnOpt = Severity.MEDIUM,
     min_severity: MinSevOpt = Severity.LOW,
     strict: StrictOpt = False,
+    send: SendOpt = None,
+    token_file: SendTokenOpt = None,
     intel_dir: IntelOpt = None,
     quiet: QuietOpt = False,
     engine: EngineOpt = EngineName.DUCKDB,
@@ -193,7 +201,7 @@ def scan_suricata_cmd(
         lambda eng, col: scan_eve(eve, intel, col, eng, output_dir),
         quiet,
     )  # fmt: skip
-    _emit(report, fmt, output, fail_on, min_severity, strict)
+    _emit(report, fmt, output, fail_on, min_severity, strict, send, token_file)
 
 
 @watch_app.command("iface")

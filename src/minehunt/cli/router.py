@@ -14,6 +14,8 @@ from minehunt.cli.common import (
     IntelOpt,
     MinSevOpt,
     OutputOpt,
+    SendOpt,
+    SendTokenOpt,
     StrictOpt,
     _emit,
     _load_intel,
@@ -115,6 +117,8 @@ def scan_router_cmd(
     fail_on: FailOnOpt = Severity.MEDIUM,
     min_severity: MinSevOpt = Severity.LOW,
     strict: StrictOpt = False,
+    send: SendOpt = None,
+    token_file: SendTokenOpt = None,
     intel_dir: IntelOpt = None,
 ) -> None:
     """Audit MikroTik RouterOS exports or live devices for the cryptojacking campaigns'
@@ -173,7 +177,7 @@ def scan_router_cmd(
         return found
 
     report = _run("scan router", scan)
-    _emit(report, fmt, output, fail_on, min_severity, strict)
+    _emit(report, fmt, output, fail_on, min_severity, strict, send, token_file)
 
 
 @router_app.command("sinkhole")

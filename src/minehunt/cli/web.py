@@ -14,6 +14,8 @@ from minehunt.cli.common import (
     MinSevOpt,
     OutputOpt,
     QuietOpt,
+    SendOpt,
+    SendTokenOpt,
     StrictOpt,
     _emit,
     _load_intel,
@@ -57,6 +59,8 @@ def scan_url_cmd(
     fail_on: FailOnOpt = Severity.MEDIUM,
     min_severity: MinSevOpt = Severity.LOW,
     strict: StrictOpt = False,
+    send: SendOpt = None,
+    token_file: SendTokenOpt = None,
     intel_dir: IntelOpt = None,
     csp: Annotated[
         bool,
@@ -94,4 +98,4 @@ def scan_url_cmd(
     except BrowserError as e:
         err.print(f"[red]error:[/] {e}")
         raise typer.Exit(EXIT_USAGE) from e
-    _emit(report, fmt, output, fail_on, min_severity, strict)
+    _emit(report, fmt, output, fail_on, min_severity, strict, send, token_file)
