@@ -224,3 +224,110 @@ def prices_import(
         database.close()
     first, last = (prices[0][0], prices[-1][0]) if prices else ("-", "-")
     err.print(f"{n} {symbol} price(s) imported, {first} to {last}", markup=False)
+
+
+policy_app = typer.Typer(help="Standing approvals for response actions agents run.")
+server_app.add_typer(policy_app, name="policy")
+PolicyName = Annotated[str, typer.Argument(metavar="auto-approve", help="The policy.")]
+
+
+def _policy_name(name: str) -> None:
+    from minehunt.server.responses import AUTO_APPROVE
+
+    if name != AUTO_APPROVE:
+        err.print(f"[red]error:[/] no policy {escape(name)!r}; the one policy is {AUTO_APPROVE}")
+        raise typer.Exit(EXIT_USAGE)
+
+
+@policy_app.command("set")
+def policy_set(
+    ctx: typer.Context,
+    name: PolicyName,
+    min_severity: Annotated[
+        str, typer.Option("--min-severity", help="Findings at or above this severity.")
+    ] = "high",
+    checks: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--checks", help="Only these check IDs (globs, repeatable) [default: all]."),
+    ] = None,
+    action: Annotated[
+        str, typer.Option(help="What the agent does: respond, quarantine, kill or suspend.")
+    ] = "respond",
+    db: DbOpt = None,
+) -> None:
+    """Approve ACTION in advance for every new finding the policy matches: the host's agent
+    runs it at its next contact, without an admin's click."""
+    from minehunt.model import Severity
+    from minehunt.server import responses
+    from minehunt.server.models import ResponseAction
+
+    _policy_name(name)
+    try:
+        sev, act = Severity(min_severity), ResponseAction(action)
+    except ValueError as e:
+        err.print(f"[red]error:[/] {escape(str(e))}")
+        raise typer.Exit(EXIT_USAGE) from e
+    globs = [g for c in checks or () for g in c.split(",") if g.strip()]
+    database = _database(_db_url(ctx, db))
+    try:
+        with database.session() as s:
+            responses.set_policy(s, act, sev, globs, _operator())
+    finally:
+        database.close()
+    which = ", ".join(globs) if globs else "every check"
+    err.print(
+        f"{name}: {act.value} runs without approval on new findings at or above "
+        f"{sev.value} ({which})",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+@policy_app.command("clear")
+def policy_clear(ctx: typer.Context, name: PolicyName, db: DbOpt = None) -> None:
+    """Remove the policy: every response waits for an admin's approval again."""
+    from minehunt.server import responses
+
+    _policy_name(name)
+    database = _database(_db_url(ctx, db))
+    try:
+        with database.session() as s:
+            had = responses.clear_policy(s)
+    finally:
+        database.close()
+    err.print(f"{name} {'cleared' if had else 'was not set'}", markup=False)
+
+
+@policy_app.command("show")
+def policy_show(ctx: typer.Context, db: DbOpt = None) -> None:
+    """Print the policy in force (nothing: every response waits for approval)."""
+    import json
+
+    from minehunt.server import responses
+
+    database = _database(_db_url(ctx, db))
+    try:
+        with database.session() as s:
+            p = responses.policy(s)
+    finally:
+        database.close()
+    if p is None:
+        err.print("no policy: every response waits for an admin's approval")
+        return
+    doc = {
+        "name": responses.AUTO_APPROVE,
+        "action": p.action.value,
+        "min_severity": p.min_severity.value,
+        "checks": list(p.checks),
+        "set_by": p.updated_by,
+    }
+    typer.echo(json.dumps(doc))
+
+
+def _operator() -> str:
+    import getpass
+
+    try:
+        return f"{getpass.getuser()} (cli)"
+    except (KeyError, OSError):
+        return "cli"

@@ -103,7 +103,9 @@ class _Builder:
         """A path of the scanned system as a path on this machine; None (and a refusal) if
         '..' or a symlinked directory would lead it out of the root."""
         root = self.opts.root.resolve()
-        joined = os.path.normpath(str(root) + "/" + shown.lstrip("/"))
+        # join, not root + "/" + shown: with root "/" that makes "//x", which normpath keeps
+        # and which is then not under "/".
+        joined = os.path.normpath(os.path.join(root, shown.lstrip("/")))
         parent = Path(os.path.dirname(joined)).resolve()
         if not (Path(joined).is_relative_to(root) and parent.is_relative_to(root)):
             self.refused.append(Refusal(printable(shown), f"leads outside {root}; not touched"))
@@ -373,6 +375,16 @@ def build(findings: Iterable[Finding], opts: PlanOptions) -> Plan:
             b.host(f)
     actions = sorted(b.actions, key=lambda a: _ORDER.index(a.kind))
     return Plan(tuple(actions), tuple(b.refused))
+
+
+def quarantine_plan(finding: Finding, opts: PlanOptions) -> Plan:
+    """Only quarantine the file ``finding`` names (a miner, its configuration, a dropper),
+    with the same guards as a full plan (never minehunt's own files or the quarantine)."""
+    b = _Builder(opts)
+    shown = finding.target.path
+    if shown:
+        b.quarantine(finding, b.real(shown), finding.summary, shown)
+    return Plan(tuple(b.actions), tuple(b.refused))
 
 
 def container_cli(runtime: str | None) -> str | None:

@@ -204,7 +204,7 @@ def finding_page(ctx: Ctx, v: V, finding_id: int) -> HTMLResponse:
             f=json.loads(row.data),
             states=[s.value for s in FindingState],
             responses=responses.for_finding(db, row.id),
-            actions=[a.value for a in ResponseAction],
+            actions=responses.actions_for(json.loads(row.data)["target"]),
         )
 
 

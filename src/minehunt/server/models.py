@@ -179,8 +179,17 @@ class ResponseState(enum.StrEnum):
 
 
 class ResponseAction(enum.StrEnum):
+    """What an agent does for a finding (docs/fleet.md, "Responses")."""
+
     KILL = "kill"
+    """SIGKILL the finding's process (same pid and start time)."""
     SUSPEND = "suspend"
+    """SIGSTOP the finding's process."""
+    QUARANTINE = "quarantine"
+    """Move the file the finding names into the host's quarantine (journaled, undoable)."""
+    RESPOND = "respond"
+    """Everything ``minehunt respond`` plans for the finding: stop the process tree,
+    quarantine its files, take out persistence lines, disable units (journaled, undoable)."""
 
 
 class Response(Base):
@@ -202,4 +211,18 @@ class Response(Base):
     approved_by: Mapped[str | None] = mapped_column(String(128))
     approved: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     result: Mapped[str | None] = mapped_column(Text)
+    updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ResponsePolicy(Base):
+    """A standing approval: findings it matches get a response without an admin's click."""
+
+    __tablename__ = "response_policies"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """The policy's kind; only 'auto-approve' so far."""
+    action: Mapped[str] = mapped_column(String(32))
+    min_severity: Mapped[str] = mapped_column(String(16))
+    checks: Mapped[str] = mapped_column(Text)
+    """JSON list of check ID globs; an empty list matches every check."""
+    updated_by: Mapped[str] = mapped_column(String(128))
     updated: Mapped[datetime] = mapped_column(DateTime(timezone=True))
