@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,15 @@ def queued(state: Path) -> int:
         db.close()
 
 
+def in_queue(state: Path, pid: int) -> bool:
+    """A report naming ``pid`` waits in the agent's offline queue."""
+    db = sqlite3.connect(state / "queue.sqlite", timeout=30)
+    try:
+        return any(f'"pid":{pid},' in b for (b,) in db.execute("SELECT body FROM outbox"))
+    finally:
+        db.close()
+
+
 def test_real_miner_reaches_the_api_and_the_dashboard(server: FleetServer, tmp_path: Path) -> None:
     dash = server.user("admin")
     state = tmp_path / "agent"
@@ -112,41 +122,83 @@ def test_real_miner_reaches_the_api_and_the_dashboard(server: FleetServer, tmp_p
     assert "web-01" in overview and "online" in overview
 
 
+OUTAGE = 60.0
+"""How long the server stays down while the agents keep scanning."""
+
+
 def test_server_outage_loses_nothing_and_duplicates_nothing(
     server: FleetServer, tmp_path: Path
 ) -> None:
+    """Two agents keep scanning through a 60 s server outage in which miners start and one
+    exits again; after the restart every finding of both hosts is there exactly once."""
     dash = server.user("admin")
-    state = tmp_path / "agent"
-    argv = agent_argv(
-        server.url, token_file(server, tmp_path), state, "--interval", "1", "--retry-cap", "2"
-    )
-    first = fake_miner("stratum+tcp://127.0.0.1:3333")
-    agent = start_agent(argv, tmp_path / "agent.log")
-    second = None
+    hosts = ("web-01", "web-02")
+    states = {h: tmp_path / h for h in hosts}
+    agents: list[subprocess.Popen[bytes]] = []
+    miners: list[subprocess.Popen[bytes]] = [fake_miner("stratum+tcp://127.0.0.1:3333")]
+    for h in hosts:
+        tok = tmp_path / f"{h}.token"
+        tok.write_text(server.token(h) + "\n")
+        argv = agent_argv(server.url, tok, states[h], "--interval", "2", "--retry-cap", "2")
+        argv[argv.index("--hostname") + 1] = h
+        agents.append(start_agent(argv, tmp_path / f"{h}.log"))
+    logs = "".join((tmp_path / f"{h}.log").read_text() for h in hosts)
+
+    def on(host: str, pid: int) -> list[dict[str, Any]]:
+        return [r for r in dash.findings(host=host) if r["finding"]["target"]["pid"] == pid]
+
     try:
-        wait_for(lambda: for_pid(dash, first.pid), 120, "the first miner on the server")
+        for h in hosts:
+            wait_for(lambda h=h: on(h, miners[0].pid), 120, f"the first miner from {h}")
         server.stop()
-        second = fake_miner("stratum+tcp://127.0.0.1:5555")
-        # The agent keeps scanning while the server is away and queues what it finds.
-        wait_for(lambda: queued(state) >= 1, 120, "the second miner in the agent's queue")
-        assert agent.poll() is None, (tmp_path / "agent.log").read_text()
+        down = time.monotonic()
+        # During the outage: a second miner starts, a third starts and exits again (found
+        # only while the server was away), a fourth starts late.
+        miners.append(fake_miner("stratum+tcp://127.0.0.1:5555"))
+        gone = fake_miner("stratum+tcp://127.0.0.1:7777")
+        miners.append(gone)
+        for h in hosts:
+            wait_for(lambda h=h: in_queue(states[h], gone.pid), OUTAGE, f"pid {gone.pid} on {h}")
+        stop_process(gone)
+        late_at = down + OUTAGE / 2
+        time.sleep(max(0.0, late_at - time.monotonic()))
+        late = fake_miner("stratum+tcp://127.0.0.1:9999")
+        miners.append(late)
+        for h in hosts:
+            wait_for(lambda h=h: in_queue(states[h], late.pid), OUTAGE, f"pid {late.pid} on {h}")
+        assert all(a.poll() is None for a in agents), logs
+        time.sleep(max(0.0, down + OUTAGE - time.monotonic()))
         server.start()
-        wait_for(lambda: for_pid(dash, second.pid), 120, "the second miner after the outage")
-        wait_for(lambda: queued(state) == 0, 60, "an empty queue")
+        for h in hosts:
+            for m in miners:
+                wait_for(lambda h=h, m=m: on(h, m.pid), 120, f"pid {m.pid} from {h}")
+            wait_for(lambda h=h: queued(states[h]) == 0, 60, f"an empty queue on {h}")
     finally:
-        agent.send_signal(signal.SIGTERM)
-        code = agent.wait(timeout=60)
-        for p in (first, second):
-            if p is not None:
-                stop_process(p)
-    assert code == 0, (tmp_path / "agent.log").read_text()
-    assert "unreachable" in (tmp_path / "agent.log").read_text()
-    for pid in (first.pid, second.pid):
-        rows = for_pid(dash, pid)
-        assert len(rows) == 1 and rows[0]["times_seen"] == 1, rows
+        codes = []
+        for a in agents:
+            a.send_signal(signal.SIGTERM)
+            codes.append(a.wait(timeout=60))
+        for m in miners:
+            if m.poll() is None:
+                stop_process(m)
+    logs = "".join((tmp_path / f"{h}.log").read_text() for h in hosts)
+    assert codes == [0, 0], logs
+    assert "unreachable" in logs
     with server.db.session() as s:
-        bodies = s.scalars(select(RawReport.body)).all()
-    assert sum(f'"pid":{second.pid},' in b for b in bodies) == 1
+        bodies = {
+            h: s.scalars(
+                select(RawReport.body)
+                .join(Host, Host.id == RawReport.host_id)
+                .where(Host.name == h)
+            ).all()
+            for h in hosts
+        }
+    for h in hosts:
+        for m in miners:
+            rows = on(h, m.pid)
+            assert len(rows) == 1 and rows[0]["times_seen"] == 1, (h, m.pid, rows)
+            # Reported in exactly one accepted report: queued once, delivered once.
+            assert sum(f'"pid":{m.pid},' in b for b in bodies[h]) == 1, (h, m.pid)
 
 
 def test_agent_killed_mid_send_resends_without_duplicates(
