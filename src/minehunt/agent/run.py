@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,8 @@ class AgentOptions:
     ca_file: Path | None = None
     cpu_window: float = 0.5
     retry_cap: float = 300.0
+    iface: str | None = None
+    """Also capture live traffic on this interface (the ``watch iface`` pipeline)."""
 
 
 class _Stop(Exception):
@@ -71,6 +74,72 @@ def scan_once(opts: AgentOptions, outbox: Outbox, state: object) -> int:
         # (the server takes findings again idempotently by target), never loses.
         outbox.put(report, hostname, seen if i == len(chunks) - 1 else None)
     return len(changed)
+
+
+class LiveCapture:
+    """``watch iface`` on a thread: its new and changed findings wait here until the agent
+    loop queues them, and wake the loop so they go out at once."""
+
+    def __init__(self, iface: str, min_severity: Severity, wake: threading.Event) -> None:
+        self.iface, self.min_severity, self.wake = iface, min_severity, wake
+        self._found: list[Finding] = []
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._run, name="capture", daemon=True)
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start capturing; CaptureFailed when the capture cannot be opened."""
+        self._thread.start()
+        self._ready.wait(timeout)
+        if self.error is not None:
+            raise CaptureFailed(self.error)
+        log.info("capturing on %s", self.iface)
+
+    def _run(self) -> None:
+        from minehunt import intel
+        from minehunt.net.capture.live import CaptureDenied, watch_interface
+
+        try:
+            found = watch_interface(
+                self.iface,
+                intel.default(),
+                min_severity=self.min_severity,
+                on_ready=self._ready.set,
+                on_skip=lambda s: log.warning("capture on %s: %s", self.iface, s.reason),
+            )
+            for _change, finding in found:
+                with self._lock:
+                    self._found.append(finding)
+                self.wake.set()
+        except (CaptureDenied, OSError) as e:
+            self.error = f"cannot capture on {self.iface}: {e}"
+        except Exception as e:
+            self.error = f"capture on {self.iface} stopped: {e.__class__.__name__}: {e}"
+        if self.error is not None:
+            log.error("%s", self.error)
+        self._ready.set()
+
+    def take(self) -> list[Finding]:
+        with self._lock:
+            found, self._found = self._found, []
+        return found
+
+
+class CaptureFailed(Exception):
+    pass
+
+
+def queue_live(opts: AgentOptions, outbox: Outbox, found: list[Finding]) -> int:
+    """Queue the live capture's new and changed findings as one report."""
+    from minehunt.report import Collector
+
+    if not found:
+        return 0
+    latest = {f.fingerprint: f for f in found}  # a flow that changed twice: the last state
+    col = Collector("agent iface")
+    outbox.put(_report(col, list(latest.values())), opts.hostname or socket.gethostname())
+    return len(latest)
 
 
 def _report(col: object, findings: list[Finding]) -> dict[str, object]:
@@ -111,13 +180,21 @@ def run(opts: AgentOptions) -> int:
     state = _scan_state(opts)
     failures = 0
     next_scan = 0.0
+    wake = threading.Event()
+    live = None
     try:
+        if opts.iface is not None:
+            live = LiveCapture(opts.iface, opts.min_severity, wake)
+            live.start()
         while True:
+            wake.clear()
             if time.monotonic() >= next_scan:
                 next_scan = time.monotonic() + opts.interval
                 n = scan_once(opts, outbox, state)
                 if n:
                     log.info("queued %d new or changed finding(s)", n)
+            if live is not None and (n := queue_live(opts, outbox, live.take())):
+                log.info("queued %d new or changed finding(s) from the capture", n)
             try:
                 sent = client.flush(outbox)
                 client.heartbeat(outbox)
@@ -137,13 +214,17 @@ def run(opts: AgentOptions) -> int:
                     len(outbox),
                     wait,
                 )
-                time.sleep(
-                    min(wait, max(0.0, next_scan - time.monotonic())) if not opts.once else wait
-                )
+                if opts.once:
+                    time.sleep(wait)
+                else:
+                    wake.wait(min(wait, max(0.0, next_scan - time.monotonic())))
                 continue
             if opts.once:
                 return 0
-            time.sleep(max(0.0, next_scan - time.monotonic()))
+            wake.wait(max(0.0, next_scan - time.monotonic()))
+    except CaptureFailed as e:
+        log.error("%s", e)
+        return 2
     except Refused as e:
         log.error("%s", e)
         return 77

@@ -44,6 +44,10 @@ def agent_main(
     token_file: TokenFileOpt = None,
     interval: Annotated[float, typer.Option(min=1.0, help="Seconds between scans.")] = 60.0,
     memory: Annotated[bool, typer.Option(help="Also scan process memory each time.")] = False,
+    iface: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Also capture live traffic on this interface (as 'watch iface')."),
+    ] = None,
     once: Annotated[bool, typer.Option(help="Scan and send once, then exit.")] = False,
     state_dir: StateDirOpt = None,
     hostname: Annotated[
@@ -87,6 +91,7 @@ def agent_main(
         ca_file=ca_file,
         retry_cap=retry_cap,
         cpu_window=cpu_window,
+        iface=iface,
     )
     raise typer.Exit(run(opts))
 
@@ -132,6 +137,10 @@ def agent_install(
         "/var/lib/minehunt/agent"
     ),
     memory: Annotated[bool, typer.Option(help="Also scan process memory.")] = False,
+    iface: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="Also capture live traffic on this interface."),
+    ] = None,
     enable: Annotated[
         bool, typer.Option(help="Reload systemd and enable + start the unit now.")
     ] = True,
@@ -143,7 +152,7 @@ def agent_install(
     from minehunt.agent.install import UNIT_NAME, unit_text, write_unit
 
     server, token_file = _required(server, token_file)
-    extra = ["--memory"] if memory else []
+    extra = (["--memory"] if memory else []) + (["--iface", iface] if iface else [])
     path = write_unit(unit_dir, unit_text(server, token_file, interval, state_dir, extra))
     err.print(f"wrote {path}", markup=False)
     if not enable:
