@@ -201,14 +201,18 @@ def test_server_outage_loses_nothing_and_duplicates_nothing(
             assert sum(f'"pid":{m.pid},' in b for b in bodies[h]) == 1, (h, m.pid)
 
 
+@pytest.mark.parametrize("stored", [True, False], ids=["answer-lost", "upload-lost"])
 def test_agent_killed_mid_send_resends_without_duplicates(
-    server: FleetServer, tmp_path: Path
+    server: FleetServer, tmp_path: Path, stored: bool
 ) -> None:
+    """SIGKILL while the upload is in flight: after the server stored it but before the
+    agent heard, or before the server got it at all. The restarted agent resends it and
+    the server holds it once."""
     dash = server.user("admin")
     state = tmp_path / "agent"
     tokens = token_file(server, tmp_path)
     miner = fake_miner()
-    proxy = HoldingProxy(server.port)
+    proxy = HoldingProxy(server.port, forward=stored)
     try:
         agent = start_agent(agent_argv(proxy.url, tokens, state, "--once"), tmp_path / "agent.log")
         try:
@@ -216,10 +220,11 @@ def test_agent_killed_mid_send_resends_without_duplicates(
         finally:
             os.killpg(agent.pid, signal.SIGKILL)
             agent.wait()
-        # The server stored the report; the agent died before hearing so.
+        assert f'"pid":{miner.pid},'.encode() in proxy.held_request
+        # The report is still queued; the server has it (answer lost) or not (upload lost).
         assert queued(state) == 1
         with server.db.session() as s:
-            assert s.scalar(select(func.count()).select_from(RawReport)) == 1
+            assert s.scalar(select(func.count()).select_from(RawReport)) == int(stored)
         code = run_agent(agent_argv(server.url, tokens, state, "--once"), tmp_path / "a2.log")
     finally:
         proxy.close()

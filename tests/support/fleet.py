@@ -342,12 +342,13 @@ def _read_http_message(sock: socket.socket, buf: bytearray) -> bytes | None:
 
 
 class HoldingProxy:
-    """A loopback HTTP proxy that passes everything through, except that the server's answer
-    to a report upload is held back: the server has stored the report, the agent has not
-    heard so. The moment to kill an agent mid-send."""
+    """A loopback HTTP proxy that passes everything through, except a report upload: the
+    server's answer to it is held back (the server has stored the report, the agent has not
+    heard so), or with ``forward=False`` the upload itself is taken in whole and never
+    passed on. Either is the moment to kill an agent mid-send."""
 
-    def __init__(self, upstream_port: int) -> None:
-        self.upstream_port = upstream_port
+    def __init__(self, upstream_port: int, forward: bool = True) -> None:
+        self.upstream_port, self.forward = upstream_port, forward
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
@@ -377,6 +378,11 @@ class HoldingProxy:
         cbuf, ubuf = bytearray(), bytearray()
         try:
             while (request := _read_http_message(client, cbuf)) is not None:
+                if not self.forward and request.startswith(b"POST /api/v1/reports "):
+                    self.held_request = request
+                    self.held.set()
+                    self._stop.wait()
+                    return
                 upstream.sendall(request)
                 response = _read_http_message(upstream, ubuf)
                 if response is None:

@@ -67,11 +67,20 @@ QuietOpt = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="No progress bar on stderr (none is drawn off a terminal)."),
 ]
+
+
+def _send_url(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise typer.BadParameter(f"{value!r}: expected an http:// or https:// server URL")
+    return value
+
+
 SendOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
         "--send",
         metavar="URL",
+        callback=_send_url,
         help="Then send the report to this minehunt server, as an agent does (--token-file).",
     ),
 ]
