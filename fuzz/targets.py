@@ -7,7 +7,9 @@ The targets import minehunt lazily (inside `load`) so atheris can instrument the
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
+import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -114,6 +116,60 @@ def load() -> dict[str, Target]:
             p.write_bytes(data)
             list(scan_eve([p], intel, Collector("fuzz")))
 
+    def zeek(data: bytes) -> None:
+        from minehunt.net.logs.zeek import KINDS, scan_zeek
+
+        # The first byte picks the log (conn, dns, ssl, x509, http) and whether it is
+        # gzipped; the rest is the file, TSV with a #fields header or JSON lines.
+        kind = KINDS[data[0] % len(KINDS)] if data else "conn"
+        body = data[1:]
+        with tempfile.TemporaryDirectory() as d:
+            name = f"{kind}.log"
+            if data[:1] and data[0] & 0x80:
+                body, name = gzip.compress(body), f"{kind}.log.gz"
+            (Path(d) / name).write_bytes(body)
+            list(scan_zeek(Path(d), intel, Collector("fuzz")))
+
+    def router(data: bytes) -> None:
+        from minehunt.router.scan import scan_exports
+
+        with tempfile.NamedTemporaryFile(suffix=".rsc") as f:
+            f.write(data)
+            f.flush()
+            list(scan_exports([f.name], intel, Collector("fuzz")))
+
+    def report(data: bytes) -> None:
+        # What the server does with an agent's report body before storing it.
+        from minehunt.server import store
+        from minehunt.server.api import ReportBody
+
+        raw = data.decode("utf-8", "replace")
+        if store.has_nul(raw):
+            return
+        try:
+            body = ReportBody.model_validate_json(raw)
+            store.parse_findings(body.report)
+        except (ValueError, store.ReportError):  # documented: a 422 for the agent
+            pass
+        with contextlib.suppress(ValueError, store.ReportError):
+            doc = json.loads(raw)
+            if isinstance(doc, dict):
+                store.parse_findings(doc)
+
+    def image_config(data: bytes) -> None:
+        from minehunt.cloud.image import Image, ImageError, Layer, _config_signals, _history, _json
+
+        try:
+            config = _json(data, "image config")
+        except ImageError:  # documented: not an image minehunt can read
+            return
+        if not isinstance(config, dict):
+            return
+        hist = _history(config)
+        layers = [Layer(i, f"sha256:{i:064x}", h) for i, h in enumerate(hist)]
+        img = Image("fuzz:latest", config, layers, lambda _d: io.BytesIO())
+        list(_config_signals(intel, img))
+
     return {
         "stratum": stratum,
         "dns": dns_message,
@@ -126,6 +182,10 @@ def load() -> dict[str, Target]:
         "archive": archive,
         "deploy": deployment,
         "eve": eve,
+        "zeek": zeek,
+        "router": router,
+        "report": report,
+        "image": image_config,
     }
 
 
@@ -137,6 +197,7 @@ def seeds(name: str) -> list[Path]:
         "archive": [REPO / "tests/.cache/seeds/archive"],
         "web": [REPO / "tests/corpus/files/web"],
         "deploy": [REPO / "tests/cloud/deploy/bad", REPO / "tests/cloud/deploy/good"],
+        "router": [REPO / "tests/router/data"],
     }.get(name, [])
     return [d for d in dirs + extra if d.is_dir() and any(d.iterdir())]
 
