@@ -103,10 +103,11 @@ def load() -> dict[str, Target]:
                 pass
 
     def deployment(data: bytes) -> None:
-        from minehunt.cloud.deploy import deploy_signals
+        from minehunt.cloud.deploy import DeployLimit, deploy_signals
 
         for kind in ("kubernetes", "compose", "dockerfile"):
-            deploy_signals(intel, "x.yaml", data, kind)
+            with contextlib.suppress(DeployLimit):  # documented: a skipped file
+                deploy_signals(intel, "x.yaml", data, kind)
 
     def eve(data: bytes) -> None:
         from minehunt.net.logs.suricata import scan_eve

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -130,7 +130,7 @@ class _File:
             deploy = None
             if st.st_size <= WEB_MAX_BYTES and ftype in _TEXTUAL:
                 fh.seek(0)
-                deploy = deploy_file_signals(job.display, head, fh)
+                deploy = deploy_file_signals(job.display, head, fh, self.skip)
             # A Dockerfile's `RUN curl | sh` is a build step (MH-DEPLOY-004, low there), not
             # a dropper script: deployment files get their own analysis only.
             if deploy is not None:
@@ -192,17 +192,23 @@ def web_signals(display: str, content: bytes) -> list[Signal]:
     return [s for s in signals if s.evidence.check_id != "MH-WEB-002"]
 
 
-def deploy_file_signals(display: str, head: bytes, fh: IO[bytes]) -> list[Signal] | None:
+def deploy_file_signals(
+    display: str, head: bytes, fh: IO[bytes], skip: Callable[[str, str], object]
+) -> list[Signal] | None:
     """Kubernetes manifests, compose files and Dockerfiles (MH-DEPLOY-*); None for a file
-    that is none of them."""
-    from minehunt.cloud.deploy import MAX_BYTES, deploy_signals, kind_of
+    that is none of them. A file over a deployment limit is reported to ``skip``."""
+    from minehunt.cloud.deploy import MAX_BYTES, DeployLimit, deploy_signals, kind_of
 
     kind = kind_of(display, head)
     if kind is None:
         return None
     from minehunt import intel
 
-    return deploy_signals(intel.default(), display, fh.read(MAX_BYTES), kind)
+    try:
+        return deploy_signals(intel.default(), display, fh.read(MAX_BYTES + 1), kind)
+    except DeployLimit as e:
+        skip(display, str(e))
+        return []
 
 
 def script_signals(display: str, content: bytes) -> list[Signal]:

@@ -216,7 +216,10 @@ def scan_zeek(
             _dns(eng, intel, names, verdicts, col)
             _conn(eng, intel, names, verdicts, col, output_dir)
         except eng.errors as e:
-            skip(str(directory), f"cannot read the logs: {e}")
+            skip(str(directory), f"cannot read the logs: {str(e)[:500]}")
+        if isinstance(eng, DuckDBEngine):
+            for path, n in sorted(eng.rejected().items()):
+                skip(path, f"{n} line(s) over the {logdb.MAX_LINE >> 20} MiB line limit skipped")
         yield from verdicts.findings()
     finally:
         if own:
