@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO
 from dataclasses import dataclass
+from typing import IO
 
 from minehunt.router.model import Action, Entry, Note, RouterConfig, menu_name
 
