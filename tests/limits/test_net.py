@@ -121,3 +121,24 @@ def test_dns_answers_over_the_record_limit_are_not_read() -> None:
     assert parsed is not None
     assert len(parsed.addresses) == dns.MAX_RECORDS
     assert parsed.addresses[0] == ("pool.supportxmr.com", "127.0.1.0")
+
+
+def test_flows_over_the_table_limit_are_judged_early_not_lost() -> None:
+    from minehunt.net.capture.flows import FlowTable
+    from minehunt.net.capture.packets import Packet, decode
+    from minehunt.net.observe import NameBook
+
+    table = FlowTable(intel_mod.default(), NameBook(), "t", max_flows=4)
+    frames = [
+        _tcp(CLIENT, POOL, 1000, 0, 0x02, b""),
+        _tcp(CLIENT, POOL, 1001, 50_001, 0x18, LOGIN),
+    ]
+    # then more connections than the table holds, long after (the miner's flow is idle)
+    frames += [_tcp(("10.9.0.9", 20000 + i), ("10.9.0.8", 3333), 5, 0, 0x02, b"") for i in range(8)]
+    for n, frame in enumerate(frames, 1):
+        p = decode(1, 1_767_225_600.0 + (0 if n <= 2 else 1000 + n), frame, n)
+        assert isinstance(p, Packet)
+        table.packet(p)
+    assert len(table) <= 4 and table.evicted >= 5
+    mining = [o for o in table.done if o.mining is not None and o.mining.wallet]
+    assert [o.mining.wallet for o in mining if o.mining] == [TEST_WALLET]
