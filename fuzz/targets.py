@@ -171,6 +171,20 @@ def load() -> dict[str, Target]:
         img = Image("fuzz:latest", config, layers, lambda _d: io.BytesIO())
         list(_config_signals(intel, img))
 
+    def dropper(data: bytes) -> None:
+        from minehunt import dropper as dropper_mod
+        from minehunt.web.signals import target_for
+
+        # A dropper script as `scan files` reads one (shell, PowerShell, Python, batch...).
+        name = ("x.sh", "x.ps1", "x.py", "x.bat", "x.vbs", "x")[data[0] % 6] if data else "x"
+        dropper_mod.file_signals(target_for(name), data[1:], intel, name)
+
+    def intel_list(data: bytes) -> None:
+        from minehunt.intel.lists import parse_list
+
+        # A subscribed blocklist (hosts file, domain or address list, adblock-style lines).
+        parse_list(data.decode("utf-8", "replace").splitlines())
+
     return {
         "stratum": stratum,
         "dns": dns_message,
@@ -187,6 +201,8 @@ def load() -> dict[str, Target]:
         "router": router,
         "report": report,
         "image": image_config,
+        "dropper": dropper,
+        "intel-list": intel_list,
     }
 
 
@@ -199,6 +215,7 @@ def seeds(name: str) -> list[Path]:
         "web": [REPO / "tests/corpus/files/web"],
         "deploy": [REPO / "tests/cloud/deploy/bad", REPO / "tests/cloud/deploy/good"],
         "router": [REPO / "tests/router/data"],
+        "dropper": [REPO / "tests/corpus/dropper/positive", REPO / "tests/corpus/dropper/benign"],
     }.get(name, [])
     return [d for d in dirs + extra if d.is_dir() and any(d.iterdir())]
 
