@@ -320,6 +320,10 @@ class FlowTable:
             if f.evidence_ts is None:
                 f.evidence_ts, f.evidence_frame = ts, f.last_frame
                 self._notable(f)
+            elif any(m.login for m in messages):
+                # A login after the first evidence (Stratum's authorize follows subscribe):
+                # a live watch reports the wallet now, not when the connection ends.
+                self.notable[(f.client, f.cport, f.server, f.sport)] = f
         elif session.junk or (st.bytes > self.parse_limit and f.evidence_ts is None):
             f.parse = False
 
