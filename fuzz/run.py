@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 NAMES = (
     "stratum", "dns", "tls", "http", "websocket", "pcap", "wasm", "web", "archive", "deploy",
-    "eve", "prefilter",
+    "eve", "zeek", "router", "report", "image", "dropper", "intel-list", "prefilter",
 )  # fmt: skip
 WORK = REPO / "tests/.cache/fuzz"
 C_SOURCE = REPO / "src/minehunt/net/capture/_prefilter.c"

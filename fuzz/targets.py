@@ -7,7 +7,9 @@ The targets import minehunt lazily (inside `load`) so atheris can instrument the
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
+import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -101,10 +103,11 @@ def load() -> dict[str, Target]:
                 pass
 
     def deployment(data: bytes) -> None:
-        from minehunt.cloud.deploy import deploy_signals
+        from minehunt.cloud.deploy import DeployLimit, deploy_signals
 
         for kind in ("kubernetes", "compose", "dockerfile"):
-            deploy_signals(intel, "x.yaml", data, kind)
+            with contextlib.suppress(DeployLimit):  # documented: a skipped file
+                deploy_signals(intel, "x.yaml", data, kind)
 
     def eve(data: bytes) -> None:
         from minehunt.net.logs.suricata import scan_eve
@@ -113,6 +116,74 @@ def load() -> dict[str, Target]:
             p = Path(d) / "eve.json"
             p.write_bytes(data)
             list(scan_eve([p], intel, Collector("fuzz")))
+
+    def zeek(data: bytes) -> None:
+        from minehunt.net.logs.zeek import KINDS, scan_zeek
+
+        # The first byte picks the log (conn, dns, ssl, x509, http) and whether it is
+        # gzipped; the rest is the file, TSV with a #fields header or JSON lines.
+        kind = KINDS[data[0] % len(KINDS)] if data else "conn"
+        body = data[1:]
+        with tempfile.TemporaryDirectory() as d:
+            name = f"{kind}.log"
+            if data[:1] and data[0] & 0x80:
+                body, name = gzip.compress(body), f"{kind}.log.gz"
+            (Path(d) / name).write_bytes(body)
+            list(scan_zeek(Path(d), intel, Collector("fuzz")))
+
+    def router(data: bytes) -> None:
+        from minehunt.router.scan import scan_exports
+
+        with tempfile.NamedTemporaryFile(suffix=".rsc") as f:
+            f.write(data)
+            f.flush()
+            list(scan_exports([f.name], intel, Collector("fuzz")))
+
+    def report(data: bytes) -> None:
+        # What the server does with an agent's report body before storing it.
+        from minehunt.server import store
+        from minehunt.server.api import ReportBody
+
+        raw = data.decode("utf-8", "replace")
+        if store.has_nul(raw):
+            return
+        try:
+            body = ReportBody.model_validate_json(raw)
+            store.parse_findings(body.report)
+        except (ValueError, store.ReportError):  # documented: a 422 for the agent
+            pass
+        with contextlib.suppress(ValueError, store.ReportError):
+            doc = json.loads(raw)
+            if isinstance(doc, dict):
+                store.parse_findings(doc)
+
+    def image_config(data: bytes) -> None:
+        from minehunt.cloud.image import Image, ImageError, Layer, _config_signals, _history, _json
+
+        try:
+            config = _json(data, "image config")
+        except ImageError:  # documented: not an image minehunt can read
+            return
+        if not isinstance(config, dict):
+            return
+        hist = _history(config)
+        layers = [Layer(i, f"sha256:{i:064x}", h) for i, h in enumerate(hist)]
+        img = Image("fuzz:latest", config, layers, lambda _d: io.BytesIO())
+        list(_config_signals(intel, img))
+
+    def dropper(data: bytes) -> None:
+        from minehunt import dropper as dropper_mod
+        from minehunt.web.signals import target_for
+
+        # A dropper script as `scan files` reads one (shell, PowerShell, Python, batch...).
+        name = ("x.sh", "x.ps1", "x.py", "x.bat", "x.vbs", "x")[data[0] % 6] if data else "x"
+        dropper_mod.file_signals(target_for(name), data[1:], intel, name)
+
+    def intel_list(data: bytes) -> None:
+        from minehunt.intel.lists import parse_list
+
+        # A subscribed blocklist (hosts file, domain or address list, adblock-style lines).
+        parse_list(data.decode("utf-8", "replace").splitlines())
 
     return {
         "stratum": stratum,
@@ -126,6 +197,12 @@ def load() -> dict[str, Target]:
         "archive": archive,
         "deploy": deployment,
         "eve": eve,
+        "zeek": zeek,
+        "router": router,
+        "report": report,
+        "image": image_config,
+        "dropper": dropper,
+        "intel-list": intel_list,
     }
 
 
@@ -137,6 +214,8 @@ def seeds(name: str) -> list[Path]:
         "archive": [REPO / "tests/.cache/seeds/archive"],
         "web": [REPO / "tests/corpus/files/web"],
         "deploy": [REPO / "tests/cloud/deploy/bad", REPO / "tests/cloud/deploy/good"],
+        "router": [REPO / "tests/router/data"],
+        "dropper": [REPO / "tests/corpus/dropper/positive", REPO / "tests/corpus/dropper/benign"],
     }.get(name, [])
     return [d for d in dirs + extra if d.is_dir() and any(d.iterdir())]
 

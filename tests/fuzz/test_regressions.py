@@ -45,3 +45,17 @@ def test_a_negative_chunk_size_is_an_error_not_an_endless_loop() -> None:
     p = StreamParser(Direction.CLIENT)
     data = (REGRESSIONS / "http/negative-chunk-in-stream").read_bytes()
     assert p.feed(data) == []
+
+
+def test_a_zeek_header_naming_a_column_twice_is_skipped_not_a_traceback(tmp_path: Path) -> None:
+    from minehunt import intel
+    from minehunt.net.logs.zeek import scan_zeek
+    from minehunt.report import Collector
+
+    head = "ts uid id.orig_h id.orig_p id.resp_h id.resp_p proto ID.RESP_P"
+    row = "1.0 C1 10.0.0.5 4000 127.0.0.9 3333 tcp 1"
+    (tmp_path / "conn.log").write_text(f"#fields\t{head}\n{row}\n".replace(" ", "\t"))
+    col = Collector("fuzz")
+    assert list(scan_zeek(tmp_path, intel.default(), col)) == []
+    (skip,) = col.skipped
+    assert skip.target.endswith("conn.log") and "twice" in skip.reason

@@ -210,7 +210,9 @@ def test_watch_iface_reports_a_miner_as_json_lines() -> None:
         out, err = watch.communicate(timeout=30)
     assert watch.returncode == 0, err
     lines = [json.loads(line) for line in out.splitlines()]
-    mine = [ln for ln in lines if ln["target"]["raddr"] == f"127.0.0.1:{port}"]
+    # (a busy machine may also print a "skipped" line: packets the kernel dropped)
+    findings = [ln for ln in lines if ln["type"] == "finding"]
+    mine = [ln for ln in findings if ln["target"]["raddr"] == f"127.0.0.1:{port}"]
     assert mine and mine[0]["type"] == "finding" and mine[0]["change"] == "new"
     assert mine[0]["check_id"] == "MH-NET-101"
     assert any(e["attributes"].get("wallet") == TEST_WALLET for m in mine for e in m["evidence"])
@@ -236,6 +238,8 @@ def test_watch_iface_reports_every_dialect_live() -> None:
     found: dict[str, dict[str, object]] = {}
     for line in out.splitlines():
         event = json.loads(line)
+        if event["type"] != "finding":  # packets the kernel dropped on a busy machine
+            continue
         server = str(event["target"]["raddr"]).rsplit(":", 1)[0]
         for e in event["evidence"]:
             found.setdefault(server, {}).update(

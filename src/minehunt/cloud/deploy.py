@@ -21,7 +21,55 @@ from minehunt.intel import Intel
 from minehunt.model import CheckId, Evidence, Severity, Target, TargetKind
 
 MAX_BYTES = 4 << 20
+"""A deployment file larger than this is not given the deployment checks (the rules still
+scan it); the scan says so."""
+MAX_YAML_NODES = 1_000_000
+"""Nodes of one YAML file counted with every alias expanded: anchors and aliases can make a
+few lines stand for billions of nodes (an alias bomb) that the checks would walk forever."""
 _MAX_DOCS = 500
+
+
+class DeployLimit(Exception):
+    """A deployment file over a limit; the message says which (a `Skipped` reason)."""
+
+
+class _Composer(yaml.SafeLoader):
+    """The safe loader, counting nodes as the checks would see them (aliases expanded)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        node = super().compose_node(parent, index)
+        size = self._sizes.get(id(node))
+        if size is None:
+            if isinstance(node, yaml.SequenceNode):
+                size = 1 + sum(self._sizes.get(id(c), 1) for c in node.value)
+            elif isinstance(node, yaml.MappingNode):
+                size = 1 + sum(
+                    self._sizes.get(id(k), 1) + self._sizes.get(id(v), 1) for k, v in node.value
+                )
+            else:
+                size = 1
+            self._sizes[id(node)] = size
+        if size > MAX_YAML_NODES:
+            raise DeployLimit(
+                f"YAML expands to more than {MAX_YAML_NODES:,} nodes (aliases of aliases); "
+                "the deployment checks were not run on it"
+            )
+        return node
+
+
+def _load_all(text: str) -> Iterator[Any]:
+    loader = _Composer(text)
+    try:
+        while loader.check_data():  # type: ignore[no-untyped-call]
+            yield loader.get_data()
+    finally:
+        loader.dispose()
+
+
 _DOCKERFILE = re.compile(r"(^|[./_-])(docker|container)file([._-]|$)", re.I)
 _COMPOSE = re.compile(r"(^|/)(docker-)?compose[^/]*\.ya?ml$", re.I)
 _K8S_HINT = re.compile(rb'(^|[{,\s])"?apiVersion"?\s*:', re.M)
@@ -225,7 +273,7 @@ def _breakout(
 
 
 def _kubernetes(intel: Intel, path: str, text: str) -> Iterator[Signal]:
-    for n, doc in enumerate(yaml.safe_load_all(text)):
+    for n, doc in enumerate(_load_all(text)):
         if n >= _MAX_DOCS:
             break
         if isinstance(doc, Mapping):
@@ -239,7 +287,7 @@ def _kubernetes(intel: Intel, path: str, text: str) -> Iterator[Signal]:
 
 
 def _compose(intel: Intel, path: str, text: str) -> Iterator[Signal]:
-    doc = yaml.safe_load(text)
+    doc = next(_load_all(text), None)
     services = doc.get("services") if isinstance(doc, Mapping) else None
     if not isinstance(services, Mapping):
         return
@@ -295,8 +343,14 @@ _ANALYSERS = {"dockerfile": _dockerfile, "compose": _compose, "kubernetes": _kub
 
 
 def deploy_signals(intel: Intel, path: str, content: bytes, kind: str) -> list[Signal]:
-    """Signals about one deployment file; YAML that does not parse gives none."""
-    text = content[:MAX_BYTES].decode("utf-8", "replace")
+    """Signals about one deployment file; YAML that does not parse gives none. DeployLimit
+    when the file is over MAX_BYTES or its YAML over MAX_YAML_NODES."""
+    if len(content) > MAX_BYTES:
+        raise DeployLimit(
+            f"deployment file over {MAX_BYTES >> 20} MiB: the deployment checks were not run "
+            "on it (the rules scanned it)"
+        )
+    text = content.decode("utf-8", "replace")
     try:
         return list(_ANALYSERS[kind](intel, path, text))
     except (yaml.YAMLError, RecursionError, ValueError, TypeError, AttributeError):

@@ -36,6 +36,8 @@ from minehunt.report import Collector
 from minehunt.rules import RuleSet
 
 _MAX_JSON = 8 << 20
+"""Largest index, manifest or config read (8 MiB; real ones are kilobytes); a larger one
+makes the image unreadable with this limit named. Layers are streamed, never read whole."""
 _WHITEOUT = ".wh."
 _OPAQUE = ".wh..wh..opq"
 
@@ -107,8 +109,18 @@ def _history(config: dict[str, Any]) -> list[str | None]:
     return out
 
 
-def _oci(ref: str, read: Any, archive: str | None) -> Image:
-    """An OCI layout; ``read(name) -> bytes`` reads a file of the layout."""
+def _head(f: IO[bytes]) -> bytes:
+    """A metadata file, read no further than one byte past _MAX_JSON (`_json` refuses it)."""
+    with f:
+        return f.read(_MAX_JSON + 1)
+
+
+def _oci(ref: str, open_: Any, archive: str | None) -> Image:
+    """An OCI layout; ``open_(name) -> IO[bytes]`` opens a file of the layout."""
+
+    def read(name: str) -> bytes:
+        return _head(open_(name))
+
     index = _json(read("index.json"), "index.json")
     manifests = index.get("manifests") if isinstance(index, dict) else None
     if not isinstance(manifests, list) or not manifests:
@@ -137,7 +149,8 @@ def _oci(ref: str, read: Any, archive: str | None) -> Image:
     ]
 
     def open_blob(digest: str) -> IO[bytes]:
-        return io.BytesIO(read(_blob_name(digest)))
+        f: IO[bytes] = open_(_blob_name(digest))
+        return f
 
     return Image(ref, config, layers, open_blob, archive)
 
@@ -145,14 +158,17 @@ def _oci(ref: str, read: Any, archive: str | None) -> Image:
 def _docker_archive(ref: str, tar: tarfile.TarFile, archive: str) -> Image:
     """`docker save` / docker-archive: manifest.json names a config file and layer tars."""
 
-    def read(name: str) -> bytes:
+    def open_member(name: str) -> IO[bytes]:
         try:
             f = tar.extractfile(name)
         except KeyError as e:
             raise ImageError(f"{name} is missing from the archive") from e
         if f is None:
             raise ImageError(f"{name} is not a regular file in the archive")
-        return f.read()
+        return f
+
+    def read(name: str) -> bytes:
+        return _head(open_member(name))
 
     manifest = _json(read("manifest.json"), "manifest.json")
     if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
@@ -168,7 +184,7 @@ def _docker_archive(ref: str, tar: tarfile.TarFile, archive: str) -> Image:
     names = dict(zip((la.digest for la in layers), entry.get("Layers") or [], strict=False))
 
     def open_blob(digest: str) -> IO[bytes]:
-        return io.BytesIO(read(names[digest]))
+        return open_member(names[digest])
 
     return Image(ref, config, layers, open_blob, archive)
 
@@ -181,13 +197,13 @@ def open_image(ref: str, workdir: Path) -> Image:
         if not (path / "oci-layout").is_file():
             raise ImageError(f"{path}: a directory without an oci-layout file")
 
-        def read_dir(name: str) -> bytes:
+        def open_dir(name: str) -> IO[bytes]:
             p = path / name
             if p.is_symlink() or not p.is_file():
                 raise ImageError(f"{name} is missing from the layout")
-            return p.read_bytes()
+            return open(p, "rb")
 
-        return _oci(ref, read_dir, None)
+        return _oci(ref, open_dir, None)
     if path.is_file():
         try:
             tar = tarfile.open(path)  # noqa: SIM115 - lives as long as the scan
@@ -199,16 +215,16 @@ def open_image(ref: str, workdir: Path) -> Image:
         if "oci-layout" in names or "./oci-layout" in names:
             prefix = "./" if "./oci-layout" in names else ""
 
-            def read_tar(name: str) -> bytes:
+            def open_tar(name: str) -> IO[bytes]:
                 try:
                     f = tar.extractfile(prefix + name)
                 except KeyError as e:
                     raise ImageError(f"{name} is missing from the archive") from e
                 if f is None:
                     raise ImageError(f"{name} is not a regular file")
-                return f.read()
+                return f
 
-            return _oci(ref, read_tar, str(path))
+            return _oci(ref, open_tar, str(path))
         raise ImageError(f"{path}: neither an OCI layout nor a docker-archive")
     return _from_store(ref, workdir)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -13,6 +13,7 @@ import yara_x
 
 from minehunt.correlate import Signal
 from minehunt.rules import RuleMatch
+from minehunt.timebox import TimedOut, timebox
 
 from . import pool
 from .archives import ArchiveLimits, Budget, Member, members
@@ -124,26 +125,36 @@ class _File:
                         matches,
                     )
                 self.result.hits.append(Hit(job.display, ftype.value, tuple(matches), lines))
-            if st.st_size <= WEB_MAX_BYTES and ftype in (*_TEXTUAL, FileType.WASM):
-                fh.seek(0)
-                self.result.web.extend(web_signals(job.display, fh.read(WEB_MAX_BYTES)))
-            deploy = None
-            if st.st_size <= WEB_MAX_BYTES and ftype in _TEXTUAL:
-                fh.seek(0)
-                deploy = deploy_file_signals(job.display, head, fh)
-            # A Dockerfile's `RUN curl | sh` is a build step (MH-DEPLOY-004, low there), not
-            # a dropper script: deployment files get their own analysis only.
-            if deploy is not None:
-                self.result.web.extend(deploy)
-            elif st.st_size <= SCRIPT_MAX_BYTES and ftype in _TEXTUAL:
-                fh.seek(0)
-                self.result.script.extend(script_signals(job.display, fh.read(SCRIPT_MAX_BYTES)))
+            if ftype in (*_TEXTUAL, FileType.WASM):
+                try:
+                    with timebox(self.settings.timeout):
+                        self.checks(fh, st.st_size, ftype, head)
+                except TimedOut as e:
+                    self.skip(job.display, f"checks {e}; the rules' matches are kept")
             if ftype is FileType.ELF and (why := elf_truncation(head, st.st_size)):
                 self.skip(job.display, f"{why}; only its raw bytes were scanned")
             if ftype.is_archive and self.settings.archives.max_depth > 0:
                 fh.seek(0)
                 self.expand(fh, ftype, job.display, 1, Budget())
         return self.result
+
+    def checks(self, fh: IO[bytes], size: int, ftype: FileType, head: bytes) -> None:
+        """The Python checks after the rules: website, deployment or dropper-script."""
+        display = self.job.display
+        if size <= WEB_MAX_BYTES and ftype in (*_TEXTUAL, FileType.WASM):
+            fh.seek(0)
+            self.result.web.extend(web_signals(display, fh.read(WEB_MAX_BYTES)))
+        deploy = None
+        if size <= WEB_MAX_BYTES and ftype in _TEXTUAL:
+            fh.seek(0)
+            deploy = deploy_file_signals(display, head, fh, self.skip)
+        # A Dockerfile's `RUN curl | sh` is a build step (MH-DEPLOY-004, low there), not
+        # a dropper script: deployment files get their own analysis only.
+        if deploy is not None:
+            self.result.web.extend(deploy)
+        elif size <= SCRIPT_MAX_BYTES and ftype in _TEXTUAL:
+            fh.seek(0)
+            self.result.script.extend(script_signals(display, fh.read(SCRIPT_MAX_BYTES)))
 
     def expand(
         self, fh: IO[bytes], ftype: FileType, display: str, depth: int, budget: Budget
@@ -192,17 +203,23 @@ def web_signals(display: str, content: bytes) -> list[Signal]:
     return [s for s in signals if s.evidence.check_id != "MH-WEB-002"]
 
 
-def deploy_file_signals(display: str, head: bytes, fh: IO[bytes]) -> list[Signal] | None:
+def deploy_file_signals(
+    display: str, head: bytes, fh: IO[bytes], skip: Callable[[str, str], object]
+) -> list[Signal] | None:
     """Kubernetes manifests, compose files and Dockerfiles (MH-DEPLOY-*); None for a file
-    that is none of them."""
-    from minehunt.cloud.deploy import MAX_BYTES, deploy_signals, kind_of
+    that is none of them. A file over a deployment limit is reported to ``skip``."""
+    from minehunt.cloud.deploy import MAX_BYTES, DeployLimit, deploy_signals, kind_of
 
     kind = kind_of(display, head)
     if kind is None:
         return None
     from minehunt import intel
 
-    return deploy_signals(intel.default(), display, fh.read(MAX_BYTES), kind)
+    try:
+        return deploy_signals(intel.default(), display, fh.read(MAX_BYTES + 1), kind)
+    except DeployLimit as e:
+        skip(display, str(e))
+        return []
 
 
 def script_signals(display: str, content: bytes) -> list[Signal]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import IO
 
 from minehunt.router.model import Action, Entry, Note, RouterConfig, menu_name
 
@@ -35,7 +36,13 @@ __all__ = [
 ]
 
 MAX_LINE = 1 << 20
-"""A continued command longer than this (1 MiB) is skipped: no real export has one."""
+"""A continued command longer than this (1 MiB) is skipped: no real export has one. A line
+is never read whole beyond it, so a file without newlines costs no more memory."""
+MAX_ENTRIES = 1_000_000
+"""Entries of the checked menus kept per export (DNS static lists of ad blockers run to a few
+hundred thousand); those after it are noted and not checked."""
+MAX_NOTES = 1000
+"""Unreadable lines remembered one by one; beyond it they are only counted."""
 _TEXT_SHOWN = 240
 
 _COMMANDS = {
@@ -416,6 +423,7 @@ def build_config(
     notes: list[Note] = []
     version = software_id = model = None
     counters: dict[str, int] = {"entries": 0, "skipped_lines": 0}
+    over_entries = over_notes = 0
     menus: set[str] = set()
     unknown_menus: dict[str, int] = {}
     for item in items:
@@ -425,7 +433,10 @@ def build_config(
             if on_entry is not None:
                 on_entry(item)
             if keep(item.menu):
-                entries.append(item)
+                if len(entries) < MAX_ENTRIES:
+                    entries.append(item)
+                else:
+                    over_entries += 1
             continue
         if item.reason is None:
             version = version or item.version
@@ -435,7 +446,10 @@ def build_config(
         counters["skipped_lines"] += 1
         if item.reason.startswith("command in unknown menu "):
             key = item.reason.removeprefix("command in unknown menu ")
-            unknown_menus[key] = unknown_menus.get(key, 0) + 1
+            if key in unknown_menus:
+                unknown_menus[key] += 1
+        elif len(notes) >= MAX_NOTES:
+            over_notes += 1
         elif item.reason.startswith("unknown menu "):
             unknown_menus.setdefault(item.reason.removeprefix("unknown menu "), 0)
             notes.append(item)
@@ -443,7 +457,7 @@ def build_config(
             notes.append(item)
     counters["menus"] = len(menus)
     out_notes: list[Note] = []
-    for note in _collapse(notes):
+    for note in _collapse(notes, uncounted=over_notes):
         if note.reason and note.reason.startswith("unknown menu "):
             name = note.reason.removeprefix("unknown menu ")
             note = Note(
@@ -452,6 +466,14 @@ def build_config(
                 "were not checked",
             )
         out_notes.append(note)
+    if over_entries:
+        out_notes.append(
+            Note(
+                None,
+                reason=f"over {MAX_ENTRIES:,} entries in the checked menus: the last "
+                f"{over_entries} were not checked",
+            )
+        )
     return RouterConfig(
         source=source,
         entries=tuple(entries),
@@ -464,8 +486,9 @@ def build_config(
     )
 
 
-def _collapse(notes: list[Note], limit: int = 50) -> list[Note]:
-    """Runs of 'binary data' become one note; more than ``limit`` notes end in a summary."""
+def _collapse(notes: list[Note], limit: int = 50, uncounted: int = 0) -> list[Note]:
+    """Runs of 'binary data' become one note; more than ``limit`` notes (and ``uncounted``
+    ones never kept) end in a summary."""
     out: list[Note] = []
     run_start: int | None = None
     run_len = 0
@@ -480,8 +503,8 @@ def _collapse(notes: list[Note], limit: int = 50) -> list[Note]:
             run_start, run_len = None, 0
         if note.reason:
             out.append(note)
-    if len(out) > limit:
-        extra = len(out) - limit
+    if len(out) > limit or uncounted:
+        extra = max(0, len(out) - limit) + uncounted
         out = [*out[:limit], Note(None, reason=f"{extra} more unreadable line(s)")]
     return out
 
@@ -500,7 +523,16 @@ def read_export(
                 skipped=(Note(None, reason="binary file, not a RouterOS export"),),
             )
         f.seek(0)
-        return build_config(path, parse_export(f), keep, on_entry)
+        return build_config(path, parse_export(_bounded_lines(f)), keep, on_entry)
+
+
+def _bounded_lines(f: IO[str]) -> Iterator[str]:
+    """The file's lines, each cut after MAX_LINE + 1 characters (the parser then skips it
+    as too long) and the rest of it read in pieces: memory stays bounded by MAX_LINE."""
+    while line := f.readline(MAX_LINE + 1):
+        yield line
+        while line and not line.endswith(("\n", "\r")):
+            line = f.readline(MAX_LINE)
 
 
 def _mostly_binary(head: str) -> bool:

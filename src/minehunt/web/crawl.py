@@ -18,9 +18,14 @@ from urllib.parse import urlsplit
 
 from minehunt.correlate import Signal
 from minehunt.intel import Intel
+from minehunt.timebox import TimedOut, timebox
 from minehunt.web.fetch import Fetched, Fetcher, FetchError
 from minehunt.web.signals import DocumentResult, retarget, target_for
 from minehunt.web.static import analyse
+
+PAGE_SECONDS = 120
+"""Wall-clock bound on the static analysis of one page (the deobfuscator's own budget is far
+below it); past it the page is a `Skipped` ("analysis timed out after 120 s")."""
 
 Skip = Callable[[str, str], None]
 
@@ -175,7 +180,12 @@ class Crawler:
         if fetched.status >= 400:
             self.skip(url, f"HTTP {fetched.status}")
             return None
-        doc = analyse(fetched.url, fetched.body, fetched.content_type, self.intel)
+        try:
+            with timebox(PAGE_SECONDS):
+                doc = analyse(fetched.url, fetched.body, fetched.content_type, self.intel)
+        except TimedOut as e:
+            self.skip(url, f"analysis {e}")
+            return None
         return self._assemble(url, fetched, doc)
 
     def _assemble(self, url: str, fetched: Fetched, doc: DocumentResult) -> PageResult:

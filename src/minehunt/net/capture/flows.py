@@ -38,7 +38,8 @@ _LEVIN = b"\x01\x21\x01\x01\x01\x01\x01\x01"
 MAX_DNS_STREAM = 64 * 1024
 """Bytes of DNS over TCP buffered per direction (look-ups are small; transfers are not)."""
 FIRST_BYTES = 4096
-"""Bytes of each direction kept while undecided: the TLS ClientHello, the server's certificate."""
+"""Bytes of each direction kept while undecided: the TLS ClientHello (a longer hello gives no
+SNI), the server's certificate (names are read from what of it fits)."""
 HEAD_BYTES = 64
 """Bytes of each direction kept once decided (what `_observe` classifies by). The table holds
 up to max_flows flows, so this, not FIRST_BYTES, is what its memory grows with."""
@@ -292,6 +293,8 @@ class FlowTable:
             _settle(st)  # only TLS needs more than the head of each direction
         if d == CLIENT and f.kind is Payload.TLS and not f.sni_done:
             sni = tls.client_hello_sni(st.first)
+            if sni is False and len(st.first) >= st.limit:
+                sni = None  # a hello over FIRST_BYTES: no name; the flow is judged without
             if sni is not False:
                 _settle(st)
                 f.sni_done = True
@@ -317,6 +320,10 @@ class FlowTable:
             if f.evidence_ts is None:
                 f.evidence_ts, f.evidence_frame = ts, f.last_frame
                 self._notable(f)
+            elif any(m.login for m in messages):
+                # A login after the first evidence (Stratum's authorize follows subscribe):
+                # a live watch reports the wallet now, not when the connection ends.
+                self.notable[(f.client, f.cport, f.server, f.sport)] = f
         elif session.junk or (st.bytes > self.parse_limit and f.evidence_ts is None):
             f.parse = False
 

@@ -32,7 +32,9 @@ from minehunt.net.verdict import STRATUM_V2_PORTS, Verdicts, flow_signals
 SNAPLEN = 65535
 READ_TIMEOUT_MS = 200
 """Longest wait before a packet is handed over (TPACKET_V3 block timeout). pcapy-ng has no
-pcap_set_immediate_mode; this timeout bounds the delay instead and costs no packets."""
+pcap_set_immediate_mode; this timeout bounds the delay instead and costs no packets (the
+ring keeps them). The bindings that do set immediate mode were not clean enough to replace
+it: see docs/ARCHITECTURE.md, Network sources, Live."""
 BUFFER_BYTES = 32 << 20
 """Kernel capture ring: about 2 s of a saturated 100 Mbit/s link before packets drop."""
 STATS_SECONDS = 1.0

@@ -124,6 +124,7 @@ class DuckDBEngine:
 
     def __init__(self) -> None:
         self.con = logdb.connect()
+        self._rejects: list[str] = []
 
     def load(self, table: str, sources: Sequence[Source], want: Sequence[str]) -> None:
         parts: list[str] = []
@@ -131,11 +132,16 @@ class DuckDBEngine:
             files = logdb.sql_list([Path(p) for p in src.paths])
             if src.fmt is Format.TSV:
                 columns = ", ".join(f"{_sql_str(f)}: 'VARCHAR'" for f in src.fields)
+                # A line over MAX_LINE is skipped and noted (see `rejected`), not the log.
                 reader = (
                     f"read_csv({files}, delim='\\t', header=false, comment='#', quote='', "
                     f"escape='', nullstr='-', auto_detect=false, strict_mode=false, "
-                    f"null_padding=true, columns={{{columns}}}, filename=true)"
+                    f"null_padding=true, columns={{{columns}}}, filename=true, "
+                    f"max_line_size={logdb.MAX_LINE}, ignore_errors=true, store_rejects=true, "
+                    f"rejects_table='{table}_rejects', rejects_scan='{table}_reject_scans')"
                 )
+                if table not in self._rejects:
+                    self._rejects.append(table)
                 have = set(src.fields)
             elif src.fmt is Format.JSON:
                 columns = ", ".join(f"{_sql_str(f)}: 'VARCHAR'" for f in want)
@@ -175,6 +181,21 @@ class DuckDBEngine:
             f"format='newline_delimited', columns={{{spec}}}, filename=true, "
             "ignore_errors=true) WHERE event_type IN ('dns', 'tls', 'flow', 'http', 'alert')"
         )
+
+    def rejected(self) -> dict[str, int]:
+        """Lines of each TSV file skipped for being over MAX_LINE, by the last read of it."""
+        out: dict[str, int] = {}
+        for table in self._rejects:
+            try:
+                rows = self.con.execute(
+                    f"SELECT s.file_path, count(DISTINCT e.line) FROM {table}_reject_scans s "
+                    f"JOIN {table}_rejects e USING (scan_id, file_id) GROUP BY 1"
+                ).fetchall()
+            except duckdb.Error:  # never read (no query needed that log)
+                continue
+            for path, n in rows:
+                out[str(path)] = out.get(str(path), 0) + int(n)
+        return out
 
     def lookup(self, table: str, values: Sequence[str | int], sql_type: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (v {sql_type})")

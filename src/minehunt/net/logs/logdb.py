@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 
 MAX_LINE = 1 << 20
+"""Longest Zeek TSV line read (1 MiB); a longer one is skipped and counted, the rest of its
+log is read (`minehunt scan logs zeek` names the file and how many lines it skipped)."""
 
 
 def connect() -> duckdb.DuckDBPyConnection:
@@ -27,11 +29,14 @@ def head_lines(path: Path, limit: int = 16) -> list[str]:
             gz = fh.read(2) == b"\x1f\x8b"
         opener = gzip.open if gz else open
         with opener(path, "rt", encoding="utf-8", errors="replace") as text:
-            lines = []
-            for line in text:
-                lines.append(line.rstrip("\n"))
-                if len(lines) >= limit:
+            lines: list[str] = []
+            while len(lines) < limit:
+                line = text.readline(MAX_LINE)
+                if not line:
                     break
+                lines.append(line.rstrip("\n"))
+                while line and not line.endswith("\n"):  # the rest of an overlong line
+                    line = text.readline(MAX_LINE)
             return lines
     except (OSError, EOFError):
         return []

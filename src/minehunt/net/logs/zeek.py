@@ -27,6 +27,7 @@ from minehunt.net.logs.engine import (
     Engine,
     Format,
     Source,
+    column,
     display_path,
     gzip_intact,
 )
@@ -131,6 +132,9 @@ def _sources(
         if missing := [f for f in need if f not in header]:
             skip(path, f"{kind} log lacks the columns {', '.join(missing)}")
             continue
+        if twice := _repeated(header):
+            skip(path, f"the #fields header names {twice[:80]!r} twice (or leaves it empty)")
+            continue
         tsv_groups.setdefault(tuple(header), []).append(path)
     out = [Source(Format.TSV, tuple(p), fields) for fields, p in tsv_groups.items()]
     if json_files:
@@ -138,6 +142,18 @@ def _sources(
     if parquet:
         out.append(Source(Format.PARQUET, tuple(parquet)))
     return out
+
+
+def _repeated(header: list[str]) -> str | None:
+    """A column name the header gives twice (the engines compare names without case) or an
+    empty one: no table can have it, so such a log is skipped."""
+    seen: set[str] = set()
+    for name in header:
+        key = column(name).lower()
+        if not key or key in seen:
+            return name
+        seen.add(key)
+    return None
 
 
 def _answers(raw: str | None) -> list[str]:
@@ -191,16 +207,19 @@ def scan_zeek(
             skip(str(directory), "no Zeek conn/dns/ssl/x509/http logs found")
             return
         col.progress.task("reading the logs")
-        for kind in KINDS:
-            sources = _sources(eng, kind, found[kind], remote, skip)
-            eng.load(f"zeek_{kind}", sources, _FIELDS[kind])
         verdicts = Verdicts(intel)
         names = NameBook()
         try:
+            for kind in KINDS:
+                sources = _sources(eng, kind, found[kind], remote, skip)
+                eng.load(f"zeek_{kind}", sources, _FIELDS[kind])
             _dns(eng, intel, names, verdicts, col)
             _conn(eng, intel, names, verdicts, col, output_dir)
         except eng.errors as e:
-            skip(str(directory), f"cannot read the logs: {e}")
+            skip(str(directory), f"cannot read the logs: {str(e)[:500]}")
+        if isinstance(eng, DuckDBEngine):
+            for path, n in sorted(eng.rejected().items()):
+                skip(path, f"{n} line(s) over the {logdb.MAX_LINE >> 20} MiB line limit skipped")
         yield from verdicts.findings()
     finally:
         if own:
