@@ -47,10 +47,9 @@ def agent(request: Request, ctx: Annotated[ServerContext, Depends(server)]) -> i
         raise HTTPException(401, "agent credential required", {"WWW-Authenticate": "Bearer"})
     with ctx.db.session() as db:
         try:
-            cred_id, host = auth.agent_host(db, credential.strip())
+            cred_id, host_id = auth.agent_ids(db, credential.strip())
         except auth.AuthError as e:
             raise HTTPException(401, str(e), {"WWW-Authenticate": "Bearer"}) from e
-        host_id = host.id
     wait = ctx.limiter.allow(cred_id)
     if wait:
         raise HTTPException(429, "rate limit", {"Retry-After": str(math.ceil(wait))})
