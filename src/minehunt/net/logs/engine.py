@@ -118,6 +118,7 @@ def _sql_str(text: str) -> str:
 
 class DuckDBEngine:
     name = EngineName.DUCKDB
+
     def __init__(self) -> None:
         import duckdb  # on first use: importing it costs ~15 MB of every minehunt process
 
