@@ -13,6 +13,7 @@ Prints the machine and a markdown table.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import subprocess
@@ -87,7 +88,7 @@ def main() -> None:
     steady_pct = (cpu - steady[1]) / (t0 + wall - steady[0]) * 100
     print(f"\n### agent --interval {args.interval:g}, {wall:.0f} s\n")
     print("| measure | result |\n|---|---|")
-    print(f"| CPU, whole run (start-up and {int(wall // args.interval) + 1} scans) "
+    print(f"| CPU, whole run (start-up and {math.ceil(wall / args.interval)} scans) "
           f"| {cpu / wall * 100:.2f} % of a core |")  # fmt: skip
     print(f"| CPU, after the first scan | {steady_pct:.2f} % of a core |")
     print(f"| RSS peak | {max(rss) / 2**20:.1f} MiB |")

@@ -215,8 +215,8 @@ def first_byte(http: Any, path: str, runs: int) -> tuple[float, float]:
     return statistics.median(times) * 1000, statistics.quantiles(times, n=20)[18] * 1000
 
 
-def run(url: str, label: str, args: argparse.Namespace) -> None:
-    load_s = bulk_load(url, args.hosts, args.findings)
+def run(url: str, label: str, args: argparse.Namespace, load: bool = True) -> None:
+    load_s = bulk_load(url, args.hosts, args.findings) if load else 0.0
     with tempfile.TemporaryDirectory(prefix="mh-bench-") as tmp:
         server = FleetServer(url, Path(tmp) / "srv")
         server.start()
@@ -238,7 +238,7 @@ def run(url: str, label: str, args: argparse.Namespace) -> None:
                 "findings, search rare (`phoenixminer`)": "/findings?q=phoenixminer",
                 "findings, search + severity": "/findings?q=kinsing&severity=critical",
                 "findings, page 50": "/findings?page=50",
-                "findings, page 1000 (the last)": "/findings?page=1000",
+                "findings, page 100 (the last)": "/findings?page=100",
                 "host page": f"/hosts/{host_id}",
                 "finding detail": f"/findings/{fid}",
                 "trend": "/trend",
@@ -273,10 +273,14 @@ def main() -> None:
     ap.add_argument("--findings", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    ap.add_argument("--sqlite-file", type=Path, help="Load into this file once; reuse it.")
     args = ap.parse_args()
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load {os.getloadavg()[0]:.2f}, Python {platform.python_version()}")  # fmt: skip
-    if args.db in ("sqlite", "both"):
+    if args.db in ("sqlite", "both") and args.sqlite_file:
+        # keep the loaded database: later runs (after a change) skip the load
+        run(f"sqlite:///{args.sqlite_file}", "SQLite", args, not args.sqlite_file.exists())
+    elif args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="mh-bench-db-") as d:
             run(f"sqlite:///{d}/fleet.sqlite", "SQLite", args)
     if args.db in ("postgresql", "both"):

@@ -75,14 +75,15 @@ async def post_report(
     raw = (await request.body()).decode("utf-8", "replace")
     if store.has_nul(raw):
         raise HTTPException(422, "NUL characters are not accepted")
-    try:
-        body = ReportBody.model_validate_json(raw)
-        findings = store.parse_findings(body.report)
-    except (ValueError, store.ReportError) as e:
-        raise HTTPException(422, f"not a minehunt report: {str(e)[:500]}") from e
     from starlette.concurrency import run_in_threadpool
 
     def write() -> tuple[store.Ingested, str]:
+        # Parsed in the worker thread too: the event loop stays free for other agents.
+        try:
+            body = ReportBody.model_validate_json(raw)
+            findings = store.parse_findings(body.report)
+        except (ValueError, store.ReportError) as e:
+            raise HTTPException(422, f"not a minehunt report: {str(e)[:500]}") from e
         with ctx.db.session() as db:
             host = db.get(Host, host_id)
             assert host is not None

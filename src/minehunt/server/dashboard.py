@@ -34,10 +34,12 @@ HERE = Path(__file__).resolve().parent
 LOGIN_CSRF_COOKIE = "mh_login_csrf"
 OFFLINE_AFTER = timedelta(minutes=5)
 PAGE_ROWS = 100
-MAX_PAGE = 1000
-"""Pages are read by offset along an index: bounded so no page walks more than 100k rows
+MAX_PAGE = 100
+"""Pages are read by offset along an index: bounded so no page walks more than 10,000 rows
 (past that, a filter finds a finding faster than paging does)."""
-HOST_ROWS = 1000
+HOST_ROWS = 200
+"""A host page shows its most severe and most recent findings; the findings table filtered
+by the host has them all."""
 EXPORT_ROWS = 100_000
 
 router = APIRouter()
@@ -301,7 +303,8 @@ def host_page(ctx: Ctx, v: V, host_id: int) -> HTMLResponse:
             if r.host_id == host.id
         ]
         timeline = sorted(rows, key=lambda r: r.first_seen, reverse=True)
-        return page("host.html", v, host=host, rows=rows, timeline=timeline)
+        total = sum(store.open_by_host(db, host.id, every_state=True).values())
+        return page("host.html", v, host=host, rows=rows, timeline=timeline, total=total)
 
 
 @router.get("/trend")

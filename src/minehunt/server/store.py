@@ -64,7 +64,8 @@ _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 def has_nul(raw: str) -> bool:
     """A NUL in a JSON text, raw or escaped: no host string holds one, and PostgreSQL text
     cannot store it, so such a report is refused up front."""
-    return "\x00" in raw or bool(_JSON_NUL.search(raw))
+    # The substring test first: the regex costs milliseconds on a report of 50 findings.
+    return "\x00" in raw or ("\\u0000" in raw and bool(_JSON_NUL.search(raw)))
 
 
 def parse_findings(report: Mapping[str, Any]) -> list[Finding]:
@@ -393,7 +394,7 @@ class Filters:
     kind: str = ""
 
 
-SEARCH_WINDOW = 20_000
+SEARCH_WINDOW = 10_000
 """Text search (a substring anywhere in target, summary, title or host name) has no index to
 use, so it reads at most this many findings: the most severe and most recent that match the
 other filters. Narrowing by host, check, state or kind reaches older findings."""
@@ -421,15 +422,24 @@ def findings_query(f: Filters) -> Select[FindingRow, Host]:
         conds.append(FindingRow.kind == f.kind)
     if f.q:
         like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        window = select(FindingRow.id).where(*conds).order_by(*order).limit(SEARCH_WINDOW)
+        # The window as a derived table of the searched columns only, read off the order's
+        # index; the text test runs on its rows, and only the matches are read whole.
+        c = FindingRow
+        w = (
+            select(c.id, c.label, c.summary, c.title)
+            .where(*conds)
+            .order_by(*order)
+            .limit(SEARCH_WINDOW)
+            .subquery("window")
+        )
+        stmt = stmt.join(w, w.c.id == FindingRow.id)
         conds = [
-            FindingRow.id.in_(window.scalar_subquery()),
             or_(
-                FindingRow.label.ilike(like, escape="\\"),
-                FindingRow.summary.ilike(like, escape="\\"),
-                FindingRow.title.ilike(like, escape="\\"),
+                w.c.label.ilike(like, escape="\\"),
+                w.c.summary.ilike(like, escape="\\"),
+                w.c.title.ilike(like, escape="\\"),
                 Host.name.ilike(like, escape="\\"),
-            ),
+            )
         ]
     return stmt.where(*conds).order_by(*order)
 
@@ -498,11 +508,15 @@ def open_by_severity(db: DbSession) -> dict[str, int]:
     return counts
 
 
-def open_by_host(db: DbSession) -> dict[int, int]:
-    """Open findings per host id, from the counters."""
-    rows = db.execute(
-        select(FindingCount.host_id, func.sum(FindingCount.n))
-        .where(FindingCount.state.in_(OPEN_STATES))
-        .group_by(FindingCount.host_id)
-    ).all()
+def open_by_host(
+    db: DbSession, host_id: int | None = None, *, every_state: bool = False
+) -> dict[int, int]:
+    """Open findings (or, with ``every_state``, all findings) per host id, from the
+    counters; of one host if ``host_id`` is given."""
+    stmt = select(FindingCount.host_id, func.sum(FindingCount.n)).group_by(FindingCount.host_id)
+    if not every_state:
+        stmt = stmt.where(FindingCount.state.in_(OPEN_STATES))
+    if host_id is not None:
+        stmt = stmt.where(FindingCount.host_id == host_id)
+    rows = db.execute(stmt).all()
     return {int(h): int(n or 0) for h, n in rows}
