@@ -400,7 +400,7 @@ use, so it reads at most this many findings: the most severe and most recent tha
 other filters. Narrowing by host, check, state or kind reaches older findings."""
 
 
-def findings_query(f: Filters) -> Select[FindingRow, Host]:
+def findings_query(f: Filters, postgresql: bool = False) -> Select[FindingRow, Host]:
     stmt = select(FindingRow, Host).join(Host, Host.id == FindingRow.host_id)
     order = (FindingRow.severity_rank.desc(), FindingRow.last_seen.desc())
     if any("\x00" in v for v in (f.q, f.severity, f.state, f.check, f.host, f.kind)):
@@ -422,26 +422,29 @@ def findings_query(f: Filters) -> Select[FindingRow, Host]:
         conds.append(FindingRow.kind == f.kind)
     if f.q:
         like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        # The window as a derived table of the searched columns only, read off the order's
-        # index; the text test runs on its rows, and only the matches are read whole.
-        c = FindingRow
-        w = (
-            select(c.id, c.label, c.summary, c.title)
-            .where(*conds)
-            .order_by(*order)
-            .limit(SEARCH_WINDOW)
-            .subquery("window")
+        window = select(FindingRow.id).where(*conds).order_by(*order).limit(SEARCH_WINDOW)
+        # The window's ids off the order's index, then each by its primary key: as
+        # ``= ANY(ARRAY(...))`` on PostgreSQL, whose planner would otherwise hash the window
+        # and scan every finding to probe it.
+        in_window = (
+            FindingRow.id == func.any(func.array(window.scalar_subquery()))
+            if postgresql
+            else FindingRow.id.in_(window.scalar_subquery())
         )
-        stmt = stmt.join(w, w.c.id == FindingRow.id)
         conds = [
+            in_window,
             or_(
-                w.c.label.ilike(like, escape="\\"),
-                w.c.summary.ilike(like, escape="\\"),
-                w.c.title.ilike(like, escape="\\"),
+                FindingRow.label.ilike(like, escape="\\"),
+                FindingRow.summary.ilike(like, escape="\\"),
+                FindingRow.title.ilike(like, escape="\\"),
                 Host.name.ilike(like, escape="\\"),
-            )
+            ),
         ]
     return stmt.where(*conds).order_by(*order)
+
+
+def _is_pg(db: DbSession) -> bool:
+    return db.get_bind().dialect.name == "postgresql"
 
 
 def list_findings(
@@ -449,7 +452,7 @@ def list_findings(
 ) -> list[tuple[FindingRow, Host]]:
     """A page of the findings table; ``data=False`` leaves out the stored wire-format
     finding (the bulk of a row), for pages that show only the columns."""
-    stmt = findings_query(f).limit(limit).offset(offset)
+    stmt = findings_query(f, _is_pg(db)).limit(limit).offset(offset)
     if not data:
         stmt = stmt.options(defer(FindingRow.data))
     rows = db.execute(stmt).tuples().all()
@@ -459,7 +462,7 @@ def list_findings(
 def iter_findings(db: DbSession, f: Filters, limit: int) -> Iterator[tuple[FindingRow, Host]]:
     """The findings of a filter, read in batches (a server-side cursor on PostgreSQL):
     exports stream without holding every row in memory."""
-    stmt = findings_query(f).limit(limit).execution_options(yield_per=500)
+    stmt = findings_query(f, _is_pg(db)).limit(limit).execution_options(yield_per=500)
     yield from db.execute(stmt).tuples()
 
 
