@@ -136,15 +136,19 @@ def logout(request: Request, ctx: Ctx, v: V, csrf: Annotated[str, Form()] = "") 
 
 
 def _host_rows(db: Any) -> list[dict[str, Any]]:
+    """A row per host for the overview: plain columns (no ORM objects) and the last-seen
+    time already formatted, since a fleet has a thousand of them on one page."""
     counts = store.open_by_host(db)
     t = now()
+    cols = (Host.id, Host.name, Host.last_seen, Host.agent_version, Host.queued, Host.dropped)
     return [
         {
             "host": h,
             "online": h.last_seen is not None and t - aware(h.last_seen) < OFFLINE_AFTER,
+            "seen": h.last_seen.strftime("%Y-%m-%d %H:%M:%S") if h.last_seen else "never",
             "open": counts.get(h.id, 0),
         }
-        for h in db.scalars(select(Host).order_by(Host.name))
+        for h in db.execute(select(*cols).order_by(Host.name))
     ]
 
 
