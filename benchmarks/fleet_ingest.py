@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import statistics
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -38,16 +40,30 @@ from tests.support.fleet import (  # noqa: E402
 )
 
 
+def bodies(n: int, base: int) -> Iterator[str]:
+    """Reports of ``n`` findings on new targets (pids from ``base`` up), each with its own
+    idempotency key. The report is built once and only the pids change, so the load
+    generator (which shares the machine's cores with the server) stays cheap."""
+    template = json.loads(report_body([finding(pid=i) for i in range(n)]))
+    items = template["report"]["findings"]
+    pid = base
+    while True:
+        for i, item in enumerate(items):
+            item["target"]["pid"] = pid + i
+            item["summary"] = f"xmrig (pid {pid + i}): mining pool stratum+tcp://127.0.0.1:3333"
+        pid += n
+        template["idempotency_key"] = uuid.uuid4().hex
+        yield json.dumps(template)
+
+
 async def agent(
     url: str, credential: str, n: int, deadline: float, stats: dict[str, int], base: int
 ) -> None:
     headers = {"Authorization": f"Bearer {credential}", "Content-Type": "application/json"}
-    pid = base
+    reports = bodies(n, base)
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
         while time.monotonic() < deadline:
-            batch = [finding(pid=pid + i) for i in range(n)]
-            pid += n
-            r = await http.post("/api/v1/reports", content=report_body(batch), headers=headers)
+            r = await http.post("/api/v1/reports", content=next(reports), headers=headers)
             if r.status_code == 201:
                 stats["findings"] += r.json()["new"]
                 stats["reports"] += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
@@ -280,6 +281,13 @@ class Report:
         )
 
 
+@functools.cache
+def _target_fields() -> frozenset[str]:
+    """Target's field names, once: ``dataclasses.fields`` per finding was a tenth of the fleet
+    server's ingest time."""
+    return frozenset(f.name for f in fields(Target))
+
+
 def finding_from_dict(data: Mapping[str, Any]) -> Finding:
     """Rebuild a Finding from its ``asdict`` form."""
     t = dict(data["target"])
@@ -291,7 +299,7 @@ def finding_from_dict(data: Mapping[str, Any]) -> Finding:
         c["labels"] = tuple((str(k), str(v)) for k, v in c.get("labels") or ())
         names = {f.name for f in fields(Container)}
         t["container"] = Container(**{k: v for k, v in c.items() if k in names})
-    target_fields = {f.name for f in fields(Target)}
+    target_fields = _target_fields()
     return Finding(
         check_id=CheckId(data["check_id"]),
         title=data["title"],

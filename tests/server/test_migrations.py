@@ -3,6 +3,7 @@ models, and go down and up again; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -68,5 +69,47 @@ def test_upgrade_from_the_previous_revision_keeps_the_data(empty_url: str) -> No
         with engine.connect() as conn:
             assert conn.execute(text("SELECT name FROM hosts")).scalar() == "web-01"
         assert "responses" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_to_the_counters_counts_the_stored_findings(empty_url: str) -> None:
+    """0003 adds the overview's and the trend's counters: a database upgraded with findings
+    in it starts with them counted."""
+    engine = make_engine(empty_url)
+    try:
+        migrate(engine, "0002")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO hosts (id, name, enrolled, queued, dropped) "
+                    "VALUES (1, 'web-01', CURRENT_TIMESTAMP, 0, 0)"
+                )
+            )
+            for i, (sev, state, day) in enumerate(
+                [("high", "new", 1), ("high", "new", 1), ("low", "resolved", 2)]
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO findings (host_id, target_key, check_id, kind, severity, "
+                        "severity_rank, confidence, title, label, summary, data, state, "
+                        "first_seen, last_seen, times_seen) VALUES (1, :k, 'MH-NET-001', "
+                        "'network', :sev, 3, 'high', 't', 'l', 's', '{}', :state, :ts, :ts, 1)"
+                    ),
+                    {
+                        "k": f"k{i}",
+                        "sev": sev,
+                        "state": state,
+                        "ts": datetime(2024, 3, day, 23, 30, tzinfo=UTC),
+                    },
+                )
+        migrate(engine)
+        with engine.connect() as conn:
+            counts = set(
+                conn.execute(text("SELECT host_id, severity, state, n FROM finding_counts"))
+            )
+            days = set(conn.execute(text("SELECT day, kind, n FROM finding_days")))
+        assert counts == {(1, "high", "new", 2), (1, "low", "resolved", 1)}
+        assert days == {("2024-03-01", "network", 2), ("2024-03-02", "network", 1)}
     finally:
         engine.dispose()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from minehunt.server import store
 from minehunt.server.models import FindingRow, Host
 from minehunt.server.trend import PriceFileError, pearson, read_prices
 from tests.support.fleet import FleetServer, finding
@@ -78,6 +79,7 @@ def test_trend_page_draws_detections_against_the_imported_price(
                     .where(FindingRow.host_id == host_id, FindingRow.target_key.like(f"%:{pid}:%"))
                     .values(first_seen=ts)
                 )
+                store.recount(s)  # the per-day counters follow the back-dated findings
     prices = tmp_path / "xmr.csv"
     prices.write_text("Date,Close\n2021-05-01,300\n2021-05-02,400\n2021-05-03,500\n")
     server.cli("prices", "import", str(prices), "--symbol", "XMRT")

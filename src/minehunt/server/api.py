@@ -47,10 +47,9 @@ def agent(request: Request, ctx: Annotated[ServerContext, Depends(server)]) -> i
         raise HTTPException(401, "agent credential required", {"WWW-Authenticate": "Bearer"})
     with ctx.db.session() as db:
         try:
-            cred_id, host = auth.agent_host(db, credential.strip())
+            cred_id, host_id = auth.agent_ids(db, credential.strip())
         except auth.AuthError as e:
             raise HTTPException(401, str(e), {"WWW-Authenticate": "Bearer"}) from e
-        host_id = host.id
     wait = ctx.limiter.allow(cred_id)
     if wait:
         raise HTTPException(429, "rate limit", {"Retry-After": str(math.ceil(wait))})
@@ -76,14 +75,15 @@ async def post_report(
     raw = (await request.body()).decode("utf-8", "replace")
     if store.has_nul(raw):
         raise HTTPException(422, "NUL characters are not accepted")
-    try:
-        body = ReportBody.model_validate_json(raw)
-        findings = store.parse_findings(body.report)
-    except (ValueError, store.ReportError) as e:
-        raise HTTPException(422, f"not a minehunt report: {str(e)[:500]}") from e
     from starlette.concurrency import run_in_threadpool
 
     def write() -> tuple[store.Ingested, str]:
+        # Parsed in the worker thread too: the event loop stays free for other agents.
+        try:
+            body = ReportBody.model_validate_json(raw)
+            findings = store.parse_findings(body.report)
+        except (ValueError, store.ReportError) as e:
+            raise HTTPException(422, f"not a minehunt report: {str(e)[:500]}") from e
         with ctx.db.session() as db:
             host = db.get(Host, host_id)
             assert host is not None

@@ -100,6 +100,19 @@ def agent_host(db: DbSession, credential: str) -> tuple[int, Host]:
     return cred.id, host
 
 
+def agent_ids(db: DbSession, credential: str) -> tuple[int, int]:
+    """(credential id, host id) of a bearer credential, in one indexed read, or AuthError:
+    what every agent request checks before anything else."""
+    row = db.execute(
+        select(AgentCredential.id, AgentCredential.host_id).where(
+            AgentCredential.secret_hash == digest(credential), AgentCredential.revoked.is_(None)
+        )
+    ).first()
+    if row is None:
+        raise AuthError("unknown or revoked agent credential")
+    return int(row[0]), int(row[1])
+
+
 def _hasher() -> PasswordHasher:
     from argon2 import PasswordHasher
 

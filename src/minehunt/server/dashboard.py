@@ -6,15 +6,22 @@ import csv
 import io
 import json
 import secrets
+from collections.abc import Iterator
 from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from minehunt.model import Severity
 
@@ -27,6 +34,13 @@ HERE = Path(__file__).resolve().parent
 LOGIN_CSRF_COOKIE = "mh_login_csrf"
 OFFLINE_AFTER = timedelta(minutes=5)
 PAGE_ROWS = 100
+MAX_PAGE = 100
+"""Pages are read by offset along an index: bounded so no page walks more than 10,000 rows
+(past that, a filter finds a finding faster than paging does)."""
+HOST_ROWS = 200
+"""A host page shows its most severe and most recent findings; the findings table filtered
+by the host has them all."""
+EXPORT_ROWS = 100_000
 
 router = APIRouter()
 templates = Environment(
@@ -122,22 +136,19 @@ def logout(request: Request, ctx: Ctx, v: V, csrf: Annotated[str, Form()] = "") 
 
 
 def _host_rows(db: Any) -> list[dict[str, Any]]:
-    open_states = (FindingState.NEW, FindingState.ACKNOWLEDGED)
-    counts = dict(
-        db.execute(
-            select(FindingRow.host_id, func.count())
-            .where(FindingRow.state.in_(open_states))
-            .group_by(FindingRow.host_id)
-        ).all()
-    )
+    """A row per host for the overview: plain columns (no ORM objects) and the last-seen
+    time already formatted, since a fleet has a thousand of them on one page."""
+    counts = store.open_by_host(db)
     t = now()
+    cols = (Host.id, Host.name, Host.last_seen, Host.agent_version, Host.queued, Host.dropped)
     return [
         {
             "host": h,
             "online": h.last_seen is not None and t - aware(h.last_seen) < OFFLINE_AFTER,
+            "seen": h.last_seen.strftime("%Y-%m-%d %H:%M:%S") if h.last_seen else "never",
             "open": counts.get(h.id, 0),
         }
-        for h in db.scalars(select(Host).order_by(Host.name))
+        for h in db.execute(select(*cols).order_by(Host.name))
     ]
 
 
@@ -146,7 +157,9 @@ def overview(ctx: Ctx, v: V) -> HTMLResponse:
     with ctx.db.session() as db:
         hosts = _host_rows(db)
         by_sev = store.open_by_severity(db)
-        recent = store.list_findings(db, store.Filters(state=FindingState.NEW.value), limit=10)
+        recent = store.list_findings(
+            db, store.Filters(state=FindingState.NEW.value), limit=10, data=False
+        )
         return page("overview.html", v, hosts=hosts, by_severity=by_sev, recent=recent)
 
 
@@ -171,11 +184,13 @@ def findings_page(
     check: str = "",
     host: str = "",
     kind: str = "",
-    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
 ) -> HTMLResponse:
     f = _filters(q, severity, state, check, host, kind)
     with ctx.db.session() as db:
-        rows = store.list_findings(db, f, limit=PAGE_ROWS, offset=(page_no - 1) * PAGE_ROWS)
+        rows = store.list_findings(
+            db, f, limit=PAGE_ROWS, offset=(page_no - 1) * PAGE_ROWS, data=False
+        )
         return page(
             "findings.html",
             v,
@@ -186,6 +201,7 @@ def findings_page(
             severities=[s.value for s in reversed(Severity)],
             states=[s.value for s in FindingState],
             kinds=store.KINDS,
+            search_window=store.SEARCH_WINDOW,
         )
 
 
@@ -283,10 +299,16 @@ def host_page(ctx: Ctx, v: V, host_id: int) -> HTMLResponse:
         host = db.get(Host, host_id)
         if host is None:
             raise HTTPException(404, "no such host")
-        rows = [r for r, _ in store.list_findings(db, store.Filters(host=host.name), limit=1000)]
-        rows = [r for r in rows if r.host_id == host.id]
+        rows = [
+            r
+            for r, _ in store.list_findings(
+                db, store.Filters(host=host.name), limit=HOST_ROWS, data=False
+            )
+            if r.host_id == host.id
+        ]
         timeline = sorted(rows, key=lambda r: r.first_seen, reverse=True)
-        return page("host.html", v, host=host, rows=rows, timeline=timeline)
+        total = sum(store.open_by_host(db, host.id, every_state=True).values())
+        return page("host.html", v, host=host, rows=rows, timeline=timeline, total=total)
 
 
 @router.get("/trend")
@@ -309,44 +331,70 @@ def export(
     kind: str = "",
 ) -> Response:
     f = _filters(q, severity, state, check, host, kind)
-    with ctx.db.session() as db:
-        rows = store.list_findings(db, f, limit=100_000)
-        items = [store.finding_json(r, h) for r, h in rows]
-    if fmt == "json":
-        return Response(json.dumps(items, indent=1), media_type="application/json")
-    if fmt != "csv":
+    if fmt not in ("csv", "json"):
         raise HTTPException(404, "export as csv or json")
+
+    def rows() -> Iterator[tuple[FindingRow, Host]]:
+        # Its own session, open while the response streams (the handler has returned).
+        with ctx.db.session() as db:
+            yield from store.iter_findings(db, f, EXPORT_ROWS)
+
+    body = _json_lines(rows()) if fmt == "json" else _csv_lines(rows())
+    media = "application/json" if fmt == "json" else "text/csv"
+    return StreamingResponse(body, media_type=media)
+
+
+def _json_lines(rows: Iterator[tuple[FindingRow, Host]]) -> Iterator[str]:
+    """A JSON array, one finding per line, written as the rows arrive."""
+    chunk: list[str] = []
+    sep = "[\n"
+    for r, h in rows:
+        chunk.append(sep + json.dumps(store.finding_json(r, h)))
+        sep = ",\n"
+        if len(chunk) == 200:
+            yield "".join(chunk)
+            chunk.clear()
+    chunk.append("[]\n" if sep == "[\n" else "\n]\n")
+    yield "".join(chunk)
+
+
+_CSV_HEADER = (
+    "id",
+    "host",
+    "state",
+    "severity",
+    "check_id",
+    "target",
+    "summary",
+    "first_seen",
+    "last_seen",
+)
+
+
+def _csv_lines(rows: Iterator[tuple[FindingRow, Host]]) -> Iterator[str]:
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(
-        [
-            "id",
-            "host",
-            "state",
-            "severity",
-            "check_id",
-            "target",
-            "summary",
-            "first_seen",
-            "last_seen",
-        ]
-    )
-    for it in items:
-        fd = it["finding"]
+    w.writerow(_CSV_HEADER)
+    for n, (r, h) in enumerate(rows, start=1):
+        fd = json.loads(r.data)
         w.writerow(
             [
-                it["id"],
-                it["host"],
-                it["state"],
+                r.id,
+                h.name,
+                r.state.value,
                 fd["severity"],
                 fd["check_id"],
                 _csv_safe(str(fd["target"].get("name") or "")),
                 _csv_safe(fd["summary"]),
-                it["first_seen"],
-                it["last_seen"],
+                r.first_seen.isoformat(),
+                r.last_seen.isoformat(),
             ]
         )
-    return Response(out.getvalue(), media_type="text/csv")
+        if n % 200 == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 def _csv_safe(text: str) -> str:

@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session as DbSession
 
-from .models import FindingRow, Price
+from .models import FindingDay, Price
 from .store import KINDS
 
 _DATE_HEADERS = ("date", "day", "time", "timestamp", "snapped_at", "datetime", "timeopen")
@@ -109,11 +109,10 @@ def _as_day(value: Any) -> str:
 
 def build(db: DbSession, symbol: str | None = None) -> Trend:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
-    day_expr = func.date(FindingRow.first_seen)
-    for day, kind, n in db.execute(
-        select(day_expr, FindingRow.kind, func.count()).group_by(day_expr, FindingRow.kind)
-    ):
-        counts[_as_day(day)][str(kind)] += int(n)
+    # Per-day counters kept by ingest: one row per day and kind, not one per finding.
+    for day, kind, n in db.execute(select(FindingDay.day, FindingDay.kind, FindingDay.n)):
+        if n:
+            counts[_as_day(day)][str(kind)] += int(n)
     if symbol is None:
         symbol = db.scalar(select(Price.symbol).order_by(Price.symbol).limit(1))
     price_by_day: dict[str, float] = {}

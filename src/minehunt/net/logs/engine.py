@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-import duckdb
-
 from minehunt.net.logs import logdb
 
 
@@ -120,9 +118,11 @@ def _sql_str(text: str) -> str:
 
 class DuckDBEngine:
     name = EngineName.DUCKDB
-    errors: tuple[type[BaseException], ...] = (duckdb.Error,)
 
     def __init__(self) -> None:
+        import duckdb  # on first use: importing it costs ~15 MB of every minehunt process
+
+        self.errors: tuple[type[BaseException], ...] = (duckdb.Error,)
         self.con = logdb.connect()
         self._rejects: list[str] = []
 

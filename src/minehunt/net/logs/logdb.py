@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
 MAX_LINE = 1 << 20
 """Longest Zeek TSV line read (1 MiB); a longer one is skipped and counted, the rest of its
@@ -17,6 +19,8 @@ log is read (`minehunt scan logs zeek` names the file and how many lines it skip
 
 
 def connect() -> duckdb.DuckDBPyConnection:
+    import duckdb  # on first use: the agent and the server import this package, never use it
+
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order = false")
     return con
