@@ -191,7 +191,7 @@ class DuckDBEngine:
                     f"SELECT s.file_path, count(DISTINCT e.line) FROM {table}_reject_scans s "
                     f"JOIN {table}_rejects e USING (scan_id, file_id) GROUP BY 1"
                 ).fetchall()
-            except duckdb.Error:  # never read (no query needed that log)
+            except self.errors:  # never read (no query needed that log)
                 continue
             for path, n in rows:
                 out[str(path)] = out.get(str(path), 0) + int(n)
