@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-import duckdb
-
 from minehunt.net.logs import logdb
 
 
@@ -120,9 +118,12 @@ def _sql_str(text: str) -> str:
 
 class DuckDBEngine:
     name = EngineName.DUCKDB
-    errors: tuple[type[BaseException], ...] = (duckdb.Error,)
+    errors: tuple[type[BaseException], ...] = ()
 
     def __init__(self) -> None:
+        import duckdb
+
+        self.errors = (duckdb.Error,)
         self.con = logdb.connect()
 
     def load(self, table: str, sources: Sequence[Source], want: Sequence[str]) -> None:

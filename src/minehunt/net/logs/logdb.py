@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
 MAX_LINE = 1 << 20
 
 
 def connect() -> duckdb.DuckDBPyConnection:
+    import duckdb  # imported when a log is read: `scan pcap` and the CLI start without it
+
     con = duckdb.connect(":memory:")
     con.execute("SET preserve_insertion_order = false")
     return con
