@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from itertools import islice
 
+from minehunt.web.hints import WordStart
 from minehunt.web.jsexpr import Unresolved, evaluate_args, unquote
 from minehunt.web.stringarray import decode_string_arrays
 
@@ -43,7 +44,7 @@ _PACKER = re.compile(
     re.S,
 )
 _PACKER_HEAD = re.compile(r"function\s*\(\s*p\s*,\s*a\s*,\s*c\s*,\s*k\s*,\s*e\s*,")
-_ATOB = re.compile(r"""\batob\s*\(\s*(['"])([A-Za-z0-9+/=\s\\n]{24,})\1\s*\)""")
+_ATOB = WordStart(r"""atob\s*\(\s*(['"])([A-Za-z0-9+/=\s\\n]{24,})\1\s*\)""")
 _FROMCHARCODE = re.compile(
     r"String\s*\.\s*fromCharCode\s*(?:\.\s*apply\s*\(\s*(?:null|this|String)\s*,\s*\[([^\[\]()]*)\]\s*\)"
     r"|\(([^()]*)\))"

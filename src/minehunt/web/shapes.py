@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from minehunt.web.hints import WordStart
+
 __all__ = [
     "Shape",
     "miner_api_use",
@@ -31,28 +33,6 @@ class Shape:
     detail: str | None = None
 
 
-def _word_start(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
-
-
-class _Bounded:
-    """``re.compile(r"\\b" + tail)`` for a ``tail`` that starts with a word character, searched
-    fast: ``re`` finds a pattern that starts with a literal by that literal, but tries one
-    that starts with ``\\b`` at every position (0.2-0.4 s on a 7 MB bundle)."""
-
-    def __init__(self, tail: str) -> None:
-        self._rx = re.compile(tail)
-
-    def search(self, text: str) -> re.Match[str] | None:
-        pos = 0
-        while (m := self._rx.search(text, pos)) is not None:
-            i = m.start()
-            if i == 0 or not _word_start(text[i - 1]):
-                return m
-            pos = i + 1
-        return None
-
-
 def _leftmost(*found: re.Match[str] | None) -> re.Match[str] | None:
     """The earliest match, as one alternation of the patterns would find it (their matches
     never start at the same place)."""
@@ -63,8 +43,8 @@ _HANDLER = re.compile(
     r"\bonmessage\s*=|addEventListener\s*\(\s*[\"']message[\"']|\bon\s*\(\s*[\"']message[\"']"
 )
 _POST = re.compile(r"\bpostMessage\b")
-_JOB = _Bounded(r"job(?:_?id|Id)?\b")
-_BLOB = _Bounded(r"blob\b")
+_JOB = WordStart(r"job(?:_?id|Id)?\b")
+_BLOB = WordStart(r"blob\b")
 _TARGET = re.compile(r"\btarget\b|\bdifficulty\b")
 _RESULT = re.compile(
     r"\bnonce\b|\bhashes(?:PerSecond)?\b|\bhashrate\b|\bshare\b|\bresult\b\s*:|\bhash_?count\b",
@@ -91,9 +71,9 @@ def worker_loop(text: str) -> Shape | None:
 
 
 _SPAWN = (
-    _Bounded(r"new\s+(?:Shared)?Worker\s*\("),
+    WordStart(r"new\s+(?:Shared)?Worker\s*\("),
     re.compile(r"\.\s*_?spawn\w*\s*\("),
-    _Bounded(r"Worker\s*\("),
+    WordStart(r"Worker\s*\("),
 )
 r"""``\bnew\s+(?:Shared)?Worker\s*\(|\.\s*_?spawn\w*\s*\(|\bWorker\s*\(``, in parts."""
 _THROTTLE = re.compile(r"throttl|\bduty\b|\bidle\s*:\s*|setThrottle", re.I)
@@ -113,7 +93,7 @@ def thread_pool(text: str) -> Shape | None:
     )
 
 
-_SOCKET = _Bounded(r"new\s+WebSocket\s*\(\s*([^)]{0,300})\)")
+_SOCKET = WordStart(r"new\s+WebSocket\s*\(\s*([^)]{0,300})\)")
 _LOGIN = re.compile(
     r"""(?x)
     \b(?:type|method|cmd|action|op)\s*(?::|=(?!=))\s*["']
