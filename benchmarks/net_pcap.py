@@ -216,13 +216,14 @@ for line in sys.stdin:
                           file_actions=[(os.POSIX_SPAWN_DUP2, null, 1), (os.POSIX_SPAWN_DUP2, null, 2)])
     _pid, status, usage = os.wait4(pid, 0)
     os.close(null)
-    print(json.dumps([time.perf_counter() - t0, usage.ru_maxrss, os.waitstatus_to_exitcode(status)]), flush=True)
+    cpu = usage.ru_utime + usage.ru_stime
+    print(json.dumps([time.perf_counter() - t0, usage.ru_maxrss, os.waitstatus_to_exitcode(status), cpu]), flush=True)
 """
 _launcher: subprocess.Popen[str] | None = None
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """(wall seconds, peak RSS KiB) of one child process."""
+def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, float]:
+    """(wall seconds, peak RSS KiB, CPU seconds user + system) of one child process."""
     global _launcher
     if _launcher is None:
         _launcher = subprocess.Popen(
@@ -234,15 +235,15 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
     assert _launcher.stdin is not None and _launcher.stdout is not None
     _launcher.stdin.write(json.dumps({"cmd": cmd, "env": {**os.environ, **(env or {})}}) + "\n")
     _launcher.stdin.flush()
-    wall, rss, code = json.loads(_launcher.stdout.readline())
+    wall, rss, code, cpu = json.loads(_launcher.stdout.readline())
     if code not in (0, 1):
         raise RuntimeError(f"{cmd} failed")
-    return wall, rss
+    return wall, rss, cpu
 
 
 def minehunt(cap: Path, out: Path, env: dict[str, str] | None = None) -> dict[str, float]:
     """One `scan pcap` run: wall time, peak RSS, the scan's own time and what it found."""
-    wall, rss = run(
+    wall, rss, cpu = run(
         [sys.executable, "-m", "minehunt", "scan", "pcap", str(cap), "-f", "json", "-o", str(out)],
         env,
     )
@@ -250,6 +251,7 @@ def minehunt(cap: Path, out: Path, env: dict[str, str] | None = None) -> dict[st
     counters = report["counters"]
     return {
         "wall": wall,
+        "cpu": cpu,
         "rss": rss / 1024,
         "scan": counters["seconds"],
         "findings": len(report["findings"]),
@@ -313,14 +315,17 @@ def main() -> None:
         packets = replicate(source, cap, size)
         mb = cap.stat().st_size / 1e6
         sh(f"cat {cap} > /dev/null")  # page cache: every tool reads from memory
-        t_dump = min(run(["tcpdump", "-r", str(cap), "-w", "/dev/null"])[0] for _ in range(3))
+        t_dump, _, c_dump = min(
+            run(["tcpdump", "-r", str(cap), "-w", "/dev/null"]) for _ in range(3)
+        )
         fast = min((minehunt(cap, work / "r.json") for _ in range(3)), key=lambda r: r["wall"])
         slow = minehunt(cap, work / "r2.json", libpcap)
         t_tshark = None
         if label == "1GB" and not args.skip_small:
-            t_tshark, _ = run(["tshark", "-n", "-r", str(cap), "-Y", tshark_filter])
+            t_tshark, _, _ = run(["tshark", "-n", "-r", str(cap), "-Y", tshark_filter])
         results[label] = fast
         print(f"\n{label}: {mb:.0f} MB, {packets:,} packets")
+        print(f"  load average                : {os.getloadavg()[0]:.1f}")
         rows = [("tcpdump -r F -w /dev/null", t_dump, None)]
         if t_tshark:
             rows.append(("tshark -n -r F -Y ...", t_tshark, None))
@@ -337,6 +342,9 @@ def main() -> None:
         print(
             f"  minehunt / tcpdump          : {fast['wall'] / t_dump:.2f}x (libpcap reader {slow['wall'] / t_dump:.2f}x)"
         )
+        print(
+            f"  CPU user+sys                : tcpdump {c_dump:.2f} s, minehunt {fast['cpu']:.2f} s = {fast['cpu'] / c_dump:.2f}x"
+        )
         if t_tshark:
             print(
                 f"  speed-up over tshark        : {t_tshark / fast['wall']:.1f}x (libpcap reader {t_tshark / slow['wall']:.1f}x)"
@@ -349,7 +357,7 @@ def main() -> None:
         small, big = results["100MB"], results["1GB"]
         print(f"\npeak RSS 1GB vs 100MB: {big['rss'] / small['rss']:.2f}x")
     zdir = zeek_rows(work, args.zeek_rows)
-    t_z, rss_z = run(
+    t_z, rss_z, _ = run(
         [
             py,
             "-m",

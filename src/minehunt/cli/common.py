@@ -232,11 +232,11 @@ def _run(
     command: str, scan: Callable[[Collector], Iterable[Finding]], *, quiet: bool = False
 ) -> Report:
     """Run ``scan`` with a progress bar on stderr when it is a terminal (and not ``quiet``)."""
-    from minehunt.cli.progressbar import TerminalProgress
-
     col = Collector(command)
     findings: list[Finding] = []
     if err.is_terminal and not quiet:
+        from minehunt.cli.progressbar import TerminalProgress  # rich.progress: ~30 ms
+
         col.progress = TerminalProgress(err, f"minehunt {command}")
     try:
         findings.extend(scan(col))

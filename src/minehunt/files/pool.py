@@ -9,6 +9,7 @@ runs inline in the calling process, with the same code.
 from __future__ import annotations
 
 import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -32,6 +33,15 @@ def rules() -> RuleSet:
 def _init(data: bytes, sources: tuple[str, ...], kinds: frozenset[str] | None) -> None:
     global _RULES
     _RULES = RuleSet.from_bytes(data, sources, kinds)
+
+
+def _take(more: deque[T], source: Iterator[T]) -> list[T]:
+    """The next item, from ``more`` first; [] when both are empty."""
+    if more:
+        return [more.popleft()]
+    for item in source:
+        return [item]
+    return []
 
 
 class RulePool(Generic[T, R]):
@@ -63,20 +73,25 @@ class RulePool(Generic[T, R]):
             )
         return self._executor
 
-    def imap(self, items: Iterable[T]) -> Iterator[R]:
-        """``fn`` over ``items``, unordered; at most 2 x jobs items in flight."""
+    def imap(self, items: Iterable[T], more: deque[T] | None = None) -> Iterator[R]:
+        """``fn`` over ``items``, unordered; at most 2 x jobs items in flight.
+
+        ``more`` takes work that results give rise to (the caller appends to it while
+        handling a result): it goes before the rest of ``items``, and is waited for."""
         global _RULES
+        more = deque() if more is None else more
+        source = iter(items)
         if self._payload is None:
             _RULES = self._ruleset
-            for item in items:
-                yield self._fn(item)
+            while got := _take(more, source):
+                yield self._fn(got[0])
             return
         pending: dict[Future[R], T] = {}
-        for item in items:
-            pending[self._start().submit(self._fn, item)] = item
-            if len(pending) >= 2 * self._jobs:
-                yield from self._collect(pending, FIRST_COMPLETED)
-        while pending:
+        while True:
+            while len(pending) < 2 * self._jobs and (got := _take(more, source)):
+                pending[self._start().submit(self._fn, got[0])] = got[0]
+            if not pending:
+                return
             yield from self._collect(pending, FIRST_COMPLETED)
 
     def _collect(self, pending: dict[Future[R], T], when: str) -> Iterator[R]:

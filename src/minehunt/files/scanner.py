@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -64,6 +65,9 @@ def _batches(jobs: Iterable[FileJob], settings: Settings) -> Iterator[Batch]:
 
 def _crashed(batch: Batch, error: BaseException) -> list[FileResult]:
     reason = f"scanner process died ({error}); not scanned"
+    if batch.members:
+        where = f"{batch.archive} ({len(batch.members)} members)"
+        return [FileResult(batch.archive, 0, skips=[(where, reason)])]
     return [FileResult(j.display, j.size, skips=[(j.display, reason)]) for j in batch.jobs]
 
 
@@ -130,10 +134,16 @@ def scan_files(
     small = len(first) <= INLINE_FILES and sum(j.size for j in first) <= INLINE_BYTES
     workers = 1 if small else max(1, opts.jobs)
     col.count("workers", workers)
+    settings = replace(settings, spread=workers)
+    shares: deque[Batch] = deque()
     with RulePool(ruleset, scan_batch, workers, _crashed) as pool:
         batches = _batches(_chain(first, jobs), settings)
-        for results in pool.imap(batches):
+        for results in pool.imap(batches, shares):
             for result in results:
+                # An archive's members read by one worker, handed to the others to scan.
+                shares.extend(Batch((), settings, s, result.display) for s in result.spread)
+                if result.spread:
+                    col.count("archive_shares", len(result.spread))
                 col.progress.advance(result.size)
                 for target, reason in result.skips:
                     skip(target, reason)

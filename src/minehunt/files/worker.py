@@ -28,6 +28,8 @@ class Settings:
     max_file_size: int
     timeout: int
     archives: ArchiveLimits
+    spread: int = 1
+    """Worker processes an archive's members are spread over (1: scanned where read)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class FileJob:
 class Batch:
     jobs: tuple[FileJob, ...]
     settings: Settings
+    members: tuple[Member, ...] = ()
+    """Members of the archive ``archive`` read by another worker, to scan here (no jobs)."""
+    archive: str = ""
 
 
 @dataclass
@@ -61,10 +66,18 @@ class FileResult:
     """Signals of the website analysis when the file is HTML, JavaScript or WebAssembly."""
     script: list[Signal] = field(default_factory=list)
     """Signals of the dropper-script analysis when the file is text (MH-SCRIPT-*)."""
+    spread: list[tuple[Member, ...]] = field(default_factory=list)
+    """Archive members read here for other workers to scan (``Batch.members``)."""
 
 
 def scan_batch(batch: Batch) -> list[FileResult]:
-    """Scan every file of ``batch`` with this process's rules."""
+    """Scan every file of ``batch`` (or the archive members it carries) with this process's
+    rules."""
+    if batch.members:
+        f = _File(FileJob(batch.archive, batch.archive, 0), batch.settings)
+        for member in batch.members:
+            f.member(member, 0, Budget())
+        return [f.result]
     return [_File(job, batch.settings).scan() for job in batch.jobs]
 
 
@@ -77,6 +90,11 @@ WEB_MAX_BYTES = 8 << 20
 """Larger HTML/JS/WASM files get the rules only, not the website analysis."""
 SCRIPT_MAX_BYTES = 512 << 10
 """Larger text files get the rules only, not the dropper-script analysis."""
+SPREAD_CHUNK = 4 << 20
+"""Bytes of archive members per share handed out; an archive that expands to less is
+scanned where it is read."""
+SPREAD_MAX = 256 << 20
+"""Bytes of members one worker holds for others at most; beyond, it scans them itself."""
 
 
 class _File:
@@ -84,6 +102,10 @@ class _File:
         self.job = job
         self.settings = settings
         self.result = FileResult(job.display, job.size)
+        self._share: list[Member] = []
+        self._share_bytes = 0
+        self._shares = 0
+        self._held = 0
 
     def skip(self, target: str, reason: str) -> FileResult:
         self.result.skips.append((target, reason))
@@ -136,6 +158,7 @@ class _File:
             if ftype.is_archive and self.settings.archives.max_depth > 0:
                 fh.seek(0)
                 self.expand(fh, ftype, job.display, 1, Budget())
+                self._hand_out()
         return self.result
 
     def checks(self, fh: IO[bytes], size: int, ftype: FileType, head: bytes) -> None:
@@ -156,6 +179,29 @@ class _File:
             fh.seek(0)
             self.result.script.extend(script_signals(display, fh.read(SCRIPT_MAX_BYTES)))
 
+    def _deal(self, member: Member) -> None:
+        """Spread an archive's plain members over the workers: every ``spread``-th share of
+        SPREAD_CHUNK bytes is scanned here as it fills, the others go back to the pool.
+        Members that are archives stay here, where the expansion budget is counted."""
+        self._share.append(member)
+        self._share_bytes += len(member.data)
+        if self._share_bytes >= SPREAD_CHUNK:
+            self._hand_out()
+
+    def _hand_out(self) -> None:
+        share, self._share, self._share_bytes = self._share, [], 0
+        if not share:
+            return
+        mine = self._shares % self.settings.spread == 0
+        self._shares += 1
+        size = sum(len(m.data) for m in share)
+        if mine or self._held + size > SPREAD_MAX:
+            for m in share:
+                self.member(m, 0, Budget())
+        else:
+            self._held += size
+            self.result.spread.append(tuple(share))
+
     def expand(
         self, fh: IO[bytes], ftype: FileType, display: str, depth: int, budget: Budget
     ) -> None:
@@ -167,27 +213,35 @@ class _File:
                 self.skip(item.target, item.reason)
                 continue
             self.result.members += 1
-            sub = sniff(item.data[:HEAD_BYTES])
-            try:
-                matches = pool.rules().scan(item.data, timeout=self.settings.timeout)
-            except yara_x.TimeoutError:
-                self.skip(item.display, f"scan timed out after {self.settings.timeout} s")
+            if self.settings.spread > 1 and not sniff(item.data[:HEAD_BYTES]).is_archive:
+                self._deal(item)
                 continue
-            except yara_x.ScanError as e:
-                self.skip(item.display, f"cannot scan: {e}")
-                continue
-            self.result.scanned_bytes += len(item.data)
-            if matches:
-                lines = _lines(item.data, matches) if sub in _TEXTUAL else ()
-                self.result.hits.append(Hit(item.display, sub.value, tuple(matches), lines))
-            if sub.is_archive:
-                if depth >= limits.max_depth:
-                    self.skip(
-                        item.display,
-                        f"archive nested deeper than {limits.max_depth} levels; not opened",
-                    )
-                else:
-                    self.expand(io.BytesIO(item.data), sub, item.display, depth + 1, budget)
+            self.member(item, depth, budget)
+
+    def member(self, item: Member, depth: int, budget: Budget) -> None:
+        """Scan one archive member (and expand it when it is an archive itself)."""
+        limits = self.settings.archives
+        sub = sniff(item.data[:HEAD_BYTES])
+        try:
+            matches = pool.rules().scan(item.data, timeout=self.settings.timeout)
+        except yara_x.TimeoutError:
+            self.skip(item.display, f"scan timed out after {self.settings.timeout} s")
+            return
+        except yara_x.ScanError as e:
+            self.skip(item.display, f"cannot scan: {e}")
+            return
+        self.result.scanned_bytes += len(item.data)
+        if matches:
+            lines = _lines(item.data, matches) if sub in _TEXTUAL else ()
+            self.result.hits.append(Hit(item.display, sub.value, tuple(matches), lines))
+        if sub.is_archive:
+            if depth >= limits.max_depth:
+                self.skip(
+                    item.display,
+                    f"archive nested deeper than {limits.max_depth} levels; not opened",
+                )
+            else:
+                self.expand(io.BytesIO(item.data), sub, item.display, depth + 1, budget)
 
 
 def web_signals(display: str, content: bytes) -> list[Signal]:

@@ -42,7 +42,9 @@ _NUMBER = re.compile(r"-?(?:0x[0-9a-fA-F]+|\d+)")
 _B64 = re.compile(
     r"""["'](?:data:application/octet-stream;base64,)?([A-Za-z0-9+/]{256,}={0,2})["']"""
 )
-_LITERAL = re.compile(r"(?<![\w$.])(?:0x[0-9a-fA-F]{1,8}|\d{4,10})(?![\w$.])")
+_LITERAL = re.compile(r"\d(?<![\w$.]\d)(?:(?<=0)x[0-9a-fA-F]{1,8}|\d{3,9})(?![\w$.])")
+r"""``(?<![\w$.])(?:0x[0-9a-fA-F]{1,8}|\d{4,10})(?![\w$.])``, starting with the digit so that
+``re`` looks only at digits (a look-behind first makes it try every position)."""
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,9 @@ def analyse_asm(text: str) -> AsmVerdict | None:
         return None
     data = _data(text)
     literals: set[int] = set()
-    for m in _LITERAL.finditer(text):
-        v = m.group(0)
+    # Each distinct spelling converted once, in order of first appearance (a bundle
+    # repeats the same few thousand numbers hundreds of thousands of times).
+    for v in dict.fromkeys(_LITERAL.findall(text)):
         literals.add(int(v, 16 if v[:2] in ("0x", "0X") else 10) & 0xFFFFFFFF)
         if len(literals) > 200_000:
             break

@@ -16,7 +16,9 @@ import bisect
 import re
 import time
 from dataclasses import dataclass
+from itertools import islice
 
+from minehunt.web.hints import WordStart
 from minehunt.web.jsexpr import Unresolved, evaluate_args, unquote
 from minehunt.web.stringarray import decode_string_arrays
 
@@ -42,12 +44,18 @@ _PACKER = re.compile(
     re.S,
 )
 _PACKER_HEAD = re.compile(r"function\s*\(\s*p\s*,\s*a\s*,\s*c\s*,\s*k\s*,\s*e\s*,")
-_ATOB = re.compile(r"""\batob\s*\(\s*(['"])([A-Za-z0-9+/=\s\\n]{24,})\1\s*\)""")
+_ATOB = WordStart(r"""atob\s*\(\s*(['"])([A-Za-z0-9+/=\s\\n]{24,})\1\s*\)""")
 _FROMCHARCODE = re.compile(
     r"String\s*\.\s*fromCharCode\s*(?:\.\s*apply\s*\(\s*(?:null|this|String)\s*,\s*\[([^\[\]()]*)\]\s*\)"
     r"|\(([^()]*)\))"
 )
 _ESCAPES = re.compile(r"\\x([0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|\\u\{([0-9a-fA-F]{1,6})\}")
+_HEX_COUNTED = r"(?:2[eEfF]|3[0-9aA]|4[1-9a-fA-F]|5[0-9aAfF]|6[1-9a-fA-F]|7[0-9aA])"
+_COUNTED_ESCAPE = re.compile(
+    rf"\\x{_HEX_COUNTED}|\\u00{_HEX_COUNTED}|\\u\{{0{{0,4}}{_HEX_COUNTED}\}}"
+)
+"""The escapes ``_escapes`` counts (ASCII letters, digits and ``_.:/``), found without
+decoding every escape of a bundle that has fewer than MIN_ESCAPES of them."""
 _STRING_ARRAY_HINT = re.compile(r"_0x[0-9a-f]{3,}|function\s+[\w$]+\(\)\{(?:var|const|let)\s")
 _BRACKET = re.compile(
     r"""\[\s*(\(\s*)?(?:'([A-Za-z_$][\w$]*)'|"([A-Za-z_$][\w$]*)")\s*(?(1)\)\s*)\]"""
@@ -166,6 +174,8 @@ def _escapes(text: str, steps: list[str]) -> str:
 
     if "\\x" not in text and "\\u" not in text:
         return text
+    if sum(1 for _ in islice(_COUNTED_ESCAPE.finditer(text), MIN_ESCAPES)) < MIN_ESCAPES:
+        return text  # the substitution below would count fewer and return text as is
     out = _ESCAPES.sub(one, text)
     if count >= MIN_ESCAPES:
         steps.append(f"hex/unicode escapes ({count})")

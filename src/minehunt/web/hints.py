@@ -149,3 +149,30 @@ class Hints:
             if m is not None:
                 end = max(m.end(), pos + 1)
                 yield m
+
+
+class WordStart:
+    """``re.compile(r"\\b" + tail)`` for a ``tail`` that starts with a word character, searched
+    fast: ``re`` finds a pattern that starts with a literal by that literal, but tries one
+    that starts with ``\\b`` at every position (0.2-0.9 s on a 7 MB bundle)."""
+
+    def __init__(self, tail: str, flags: int = 0) -> None:
+        self._rx = re.compile(tail, flags)
+
+    def _at(self, text: str, pos: int) -> re.Match[str] | None:
+        while (m := self._rx.search(text, pos)) is not None:
+            i = m.start()
+            if i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_"):
+                return m
+            pos = i + 1
+        return None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self._at(text, 0)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """The matches ``finditer`` of the ``\\b`` pattern gives (never empty ones)."""
+        pos = 0
+        while (m := self._at(text, pos)) is not None:
+            yield m
+            pos = m.end()

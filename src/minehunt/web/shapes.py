@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from minehunt.web.hints import WordStart
+
 __all__ = [
     "Shape",
     "miner_api_use",
@@ -31,12 +33,18 @@ class Shape:
     detail: str | None = None
 
 
+def _leftmost(*found: re.Match[str] | None) -> re.Match[str] | None:
+    """The earliest match, as one alternation of the patterns would find it (their matches
+    never start at the same place)."""
+    return min((m for m in found if m is not None), key=lambda m: m.start(), default=None)
+
+
 _HANDLER = re.compile(
     r"\bonmessage\s*=|addEventListener\s*\(\s*[\"']message[\"']|\bon\s*\(\s*[\"']message[\"']"
 )
 _POST = re.compile(r"\bpostMessage\b")
-_JOB = re.compile(r"\bjob(?:_?id|Id)?\b")
-_BLOB = re.compile(r"\bblob\b")
+_JOB = WordStart(r"job(?:_?id|Id)?\b")
+_BLOB = WordStart(r"blob\b")
 _TARGET = re.compile(r"\btarget\b|\bdifficulty\b")
 _RESULT = re.compile(
     r"\bnonce\b|\bhashes(?:PerSecond)?\b|\bhashrate\b|\bshare\b|\bresult\b\s*:|\bhash_?count\b",
@@ -62,7 +70,12 @@ def worker_loop(text: str) -> Shape | None:
     )
 
 
-_SPAWN = re.compile(r"\bnew\s+(?:Shared)?Worker\s*\(|\.\s*_?spawn\w*\s*\(|\bWorker\s*\(")
+_SPAWN = (
+    WordStart(r"new\s+(?:Shared)?Worker\s*\("),
+    re.compile(r"\.\s*_?spawn\w*\s*\("),
+    WordStart(r"Worker\s*\("),
+)
+r"""``\bnew\s+(?:Shared)?Worker\s*\(|\.\s*_?spawn\w*\s*\(|\bWorker\s*\(``, in parts."""
 _THROTTLE = re.compile(r"throttl|\bduty\b|\bidle\s*:\s*|setThrottle", re.I)
 
 
@@ -70,7 +83,7 @@ def thread_pool(text: str) -> Shape | None:
     """Workers sized by navigator.hardwareConcurrency, with a throttle."""
     if "hardwareConcurrency" not in text:
         return None
-    spawn = _SPAWN.search(text)
+    spawn = _leftmost(*(rx.search(text) for rx in _SPAWN))
     throttle = _THROTTLE.search(text)
     if spawn is None or throttle is None:
         return None
@@ -80,7 +93,7 @@ def thread_pool(text: str) -> Shape | None:
     )
 
 
-_SOCKET = re.compile(r"\bnew\s+WebSocket\s*\(\s*([^)]{0,300})\)")
+_SOCKET = WordStart(r"new\s+WebSocket\s*\(\s*([^)]{0,300})\)")
 _LOGIN = re.compile(
     r"""(?x)
     \b(?:type|method|cmd|action|op)\s*(?::|=(?!=))\s*["']
