@@ -34,6 +34,23 @@ sys.path.insert(0, str(REPO))
 GENERATOR_VERSION = 3  # bump when generate.py changes what it writes
 
 
+def plan_lines(node: Any, depth: int = 0) -> list[str]:
+    """The joins, exchanges and scans of a Spark physical plan, as an indented tree; cached
+    tables are shown as their scan, not the plan that built them (it ran before)."""
+    name = str(node.nodeName())
+    if name == "AdaptiveSparkPlan":
+        return plan_lines(node.executedPlan(), depth)
+    out: list[str] = []
+    if re.search(r"Join|Exchange|Scan", name):
+        text = re.sub(r"#\d+L?|, \[plan_id=\d+\]", "", str(node.simpleString(12)))
+        out.append("  " * depth + text[:150])
+        depth += 1
+    children = node.children()
+    for k in range(children.size()):
+        out += plan_lines(children.apply(k), depth)
+    return out
+
+
 def one(engine: str, master: str, path: str) -> None:
     """Child process: start the engine, scan, print timings (and Spark's plan) as JSON."""
     from minehunt.intel import load
@@ -51,16 +68,7 @@ def one(engine: str, master: str, path: str) -> None:
         if "FROM c LEFT JOIN" not in sql:
             return rows(sql)
         if engine == "spark":
-            plan = eng.spark.sql(sql)._jdf.queryExecution().executedPlan().toString()
-            keep, cached = [], None  # not the plans that built cached tables (run before)
-            for ln in plan.splitlines():
-                depth = len(ln) - len(ln.lstrip(" :+-"))
-                if cached is not None and depth > cached:
-                    continue
-                cached = depth if "InMemoryTableScan" in ln else None
-                if re.search(r"Join|Exchange|FileScan|TableScan", ln):
-                    keep.append(re.sub(r"#\d+|, \[plan_id=\d+\]", "", ln).rstrip()[:160])
-            timed["plan"] = keep
+            timed["plan"] = plan_lines(eng.spark.sql(sql)._jdf.queryExecution().executedPlan())
         t = time.perf_counter()
         out = rows(sql)
         timed["select"] = time.perf_counter() - t
