@@ -137,7 +137,9 @@ def _scan_logs(
 def scan_zeek_cmd(
     directory: Annotated[
         str,
-        typer.Argument(help="Zeek log directory (conn, dns, ssl, x509, http); Spark: any URL."),
+        typer.Argument(
+            help="Zeek log directory or glob (conn, dns, ssl, x509, http); Spark: any URL."
+        ),
     ],
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -153,12 +155,14 @@ def scan_zeek_cmd(
     output_dir: OutputDirOpt = None,
 ) -> None:
     """Scan Zeek logs (TSV, JSON or Parquet; gzipped and rotated files too)."""
+    from minehunt.net.logs.engine import is_pattern, local_path
     from minehunt.net.logs.zeek import is_remote, scan_zeek
 
     if is_remote(directory) and engine is not EngineName.SPARK:
         err.print(f"[red]error:[/] {directory}: URLs need --engine spark")
         raise typer.Exit(EXIT_USAGE)
-    if not is_remote(directory) and not Path(directory).is_dir():
+    local = local_path(directory)
+    if local is not None and not is_pattern(directory) and not local.is_dir():
         err.print(f"[red]error:[/] {directory} is not a directory")
         raise typer.Exit(EXIT_USAGE)
     intel = _load_intel(intel_dir)

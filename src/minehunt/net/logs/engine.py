@@ -47,6 +47,31 @@ class EngineUnavailable(RuntimeError):
     """The engine cannot start here (PySpark or Java missing); the message says what to do."""
 
 
+class Unreachable(OSError):
+    """A location the engine cannot list or open (no such path, a URL scheme it has no file
+    system for); the message is one line that says why."""
+
+
+GLOB_CHARS = frozenset("*?[{")
+
+
+def is_url(location: str | Path) -> bool:
+    """A URL (``file://``, ``hdfs://``, ``s3a://``...), not a plain path."""
+    return "://" in str(location) or str(location).startswith("file:")
+
+
+def is_pattern(location: str | Path) -> bool:
+    """A glob (``conn.*.log.gz``, ``2026-05-{01,02}``) for the engine to expand."""
+    return any(c in GLOB_CHARS for c in str(location))
+
+
+def local_path(location: str) -> Path | None:
+    """The local file a plain path or ``file:`` URL names; ``None`` for other URLs."""
+    if is_url(location) and not location.startswith("file:"):
+        return None
+    return Path(display_path(location))
+
+
 def column(field: str) -> str:
     """The portable column name of a Zeek field: ``id.orig_h`` -> ``id_orig_h``."""
     return field.replace(".", "_")
@@ -107,7 +132,8 @@ class Engine(Protocol):
         """The first lines of a text file (gzip too) the engine can reach."""
 
     def list_files(self, url: str) -> list[str]:
-        """Every file below a directory URL (``hdfs://``, ``s3a://``...)."""
+        """Every file a URL or glob names, and below the directories it names (``hdfs://``,
+        ``s3a://``, ``file://``...); raises ``Unreachable`` with the reason."""
 
     def close(self) -> None: ...
 
@@ -169,7 +195,7 @@ class DuckDBEngine:
             cols = ", ".join(f"CAST(NULL AS VARCHAR) AS {column(f)}" for f in want)
             parts.append(f"SELECT {cols}, CAST(NULL AS VARCHAR) AS filename WHERE false")
         self.con.execute(
-            f"CREATE TEMP VIEW {table} AS " + " UNION ALL ".join(f"({p})" for p in parts)
+            f"CREATE OR REPLACE TEMP VIEW {table} AS " + " UNION ALL ".join(f"({p})" for p in parts)
         )
 
     def load_eve(self, table: str, paths: Sequence[str], columns: dict[str, str]) -> None:
@@ -177,9 +203,10 @@ class DuckDBEngine:
         select = ", ".join(f'"{k}" AS ts' if k == "timestamp" else f'"{k}"' for k in columns)
         files = logdb.sql_list([Path(p) for p in paths])
         self.con.execute(
-            f"CREATE TEMP TABLE {table} AS SELECT {select}, filename FROM read_json({files}, "
-            f"format='newline_delimited', columns={{{spec}}}, filename=true, "
-            "ignore_errors=true) WHERE event_type IN ('dns', 'tls', 'flow', 'http', 'alert')"
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {select}, filename "
+            f"FROM read_json({files}, format='newline_delimited', columns={{{spec}}}, "
+            "filename=true, ignore_errors=true) "
+            "WHERE event_type IN ('dns', 'tls', 'flow', 'http', 'alert')"
         )
 
     def rejected(self) -> dict[str, int]:

@@ -18,11 +18,40 @@ from minehunt.net.logs.engine import (
     EngineUnavailable,
     Format,
     Source,
+    Unreachable,
     column,
     display_path,
 )
 
 _SESSION: Any = None
+
+
+def _literal(value: str | int) -> str:
+    """A Spark SQL literal (Spark reads backslash escapes in string literals)."""
+    if isinstance(value, int):
+        return str(value)
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def unreachable_reason(url: str, error: Any) -> str:
+    """One line for a Hadoop file-system error (a Java exception), without its stack."""
+    kind = str(error.getClass().getName())
+    message = str(error.getMessage() or "").splitlines()[0] if error.getMessage() else ""
+    scheme = url.split("://", 1)[0] if "://" in url else "file"
+    if kind.endswith("UnsupportedFileSystemException") or (
+        "ClassNotFoundException" in kind + message and "FileSystem" in message
+    ):
+        hint = {
+            "s3a": "the hadoop-aws jar matching Spark's Hadoop and the AWS SDK bundle "
+            "(spark-submit --packages org.apache.hadoop:hadoop-aws:VERSION)",
+            "gs": "the GCS connector jar (gcs-connector-hadoop3)",
+            "abfs": "the hadoop-azure jar",
+            "abfss": "the hadoop-azure jar",
+        }.get(scheme, f"a Hadoop FileSystem for {scheme}:// on Spark's classpath")
+        return f"Spark cannot open {scheme}:// URLs here: it needs {hint} (docs/spark.md)"
+    if kind.endswith("FileNotFoundException"):
+        return f"{url}: no such file or directory"
+    return f"{url}: {kind.rsplit('.', 1)[-1]}: {message}".rstrip(": ")
 
 
 def _java_missing() -> bool:
@@ -145,12 +174,24 @@ class SparkEngine:
         df.createOrReplaceTempView(table)
 
     def lookup(self, table: str, values: Sequence[str | int], sql_type: str) -> None:
-        spark_type = "int" if sql_type.upper().startswith("INT") else "string"
-        df = self.spark.createDataFrame([(v,) for v in values], f"v {spark_type}")
-        df.createOrReplaceTempView(table)
+        # An inline table (VALUES) is a LocalRelation whose size Spark knows, so the IN
+        # (SELECT v ...) tests become broadcast joins: the logs are filtered where they are
+        # read. A DataFrame made from Python rows has no size estimate and would make Spark
+        # shuffle the whole conn log once per lookup.
+        spark_type = "INT" if sql_type.upper().startswith("INT") else "STRING"
+        if values:
+            rows = ", ".join(f"({_literal(v)})" for v in values)
+            sql = f"SELECT CAST(v AS {spark_type}) AS v FROM VALUES {rows} AS t(v)"
+        else:
+            sql = f"SELECT CAST(NULL AS {spark_type}) AS v WHERE false"
+        self.spark.sql(sql).createOrReplaceTempView(table)
 
     def materialize(self, table: str, sql: str) -> None:
-        self.spark.sql(sql).cache().createOrReplaceTempView(table)
+        # Cached and computed now: a cached table's size is known once it is built, so a
+        # small one (the candidate uids) is broadcast to where the conn log is read.
+        df = self.spark.sql(sql).cache()
+        df.count()
+        df.createOrReplaceTempView(table)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return [
@@ -179,13 +220,26 @@ class SparkEngine:
         return [str(r.value) for r in self.spark.read.text(path).limit(limit).collect()]
 
     def list_files(self, url: str) -> list[str]:
+        from py4j.protocol import Py4JJavaError
+
         jvm = self.spark.sparkContext._jvm
         conf = self.spark.sparkContext._jsc.hadoopConfiguration()
-        root = jvm.org.apache.hadoop.fs.Path(url)
-        it = root.getFileSystem(conf).listFiles(root, True)
-        out: list[str] = []
-        while it.hasNext():
-            out.append(str(it.next().getPath().toString()))
+        try:
+            root = jvm.org.apache.hadoop.fs.Path(url)
+            fs = root.getFileSystem(conf)
+            matches = fs.globStatus(root)  # Hadoop's glob: * ? [ab] {a,b}
+            out: list[str] = []
+            for status in matches or ():
+                if not status.isDirectory():
+                    out.append(str(status.getPath().toString()))
+                    continue
+                it = fs.listFiles(status.getPath(), True)
+                while it.hasNext():
+                    out.append(str(it.next().getPath().toString()))
+        except Py4JJavaError as e:
+            raise Unreachable(unreachable_reason(url, e.java_exception)) from None
+        if matches is None:
+            raise Unreachable(f"{url}: no such file or directory")
         return sorted(out)
 
     def close(self) -> None:

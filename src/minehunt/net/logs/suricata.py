@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import glob
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,8 +17,18 @@ from pathlib import Path
 from minehunt.intel import Intel
 from minehunt.model import Finding
 from minehunt.net.logs import logdb
-from minehunt.net.logs.engine import DuckDBEngine, Engine, gzip_intact
-from minehunt.net.logs.zeek import NODE_PORTS, is_remote, names_of_subject, ordered
+from minehunt.net.logs.engine import (
+    DuckDBEngine,
+    Engine,
+    EngineName,
+    Unreachable,
+    display_path,
+    gzip_intact,
+    is_pattern,
+    is_url,
+    local_path,
+)
+from minehunt.net.logs.zeek import NODE_PORTS, names_of_subject, ordered
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
 from minehunt.net.stratum import Direction, Session
 from minehunt.net.stratum.http import (
@@ -62,8 +73,7 @@ def scan_eve(
     own = engine is None
     eng = engine or DuckDBEngine()
     try:
-        files = [str(p) if is_remote(p) else str(Path(str(p)).resolve()) for p in paths]
-        files = [p for p in files if _readable(eng, p, skip)]
+        files = [p for p in _files(eng, [str(p) for p in paths], skip) if _readable(eng, p, skip)]
         if not files:
             return
         try:
@@ -88,16 +98,38 @@ def scan_eve(
             eng.close()
 
 
-def _readable(eng: Engine, path: str, skip: Callable[[str, str], None]) -> bool:
-    remote = is_remote(path)
-    if not remote and path.endswith(".gz") and (why := gzip_intact(Path(path))):
+def _files(eng: Engine, paths: list[str], skip: Callable[[str, str], None]) -> list[str]:
+    """The EVE files given: Spark lists URLs (``file://`` too) and globs itself, as given;
+    local paths and, for DuckDB, local globs are resolved here."""
+    out: list[str] = []
+    for given in paths:
+        local = local_path(given)
+        try:
+            if eng.name is EngineName.SPARK and (is_url(given) or is_pattern(given)):
+                out += eng.list_files(given)
+            elif local is None:
+                raise Unreachable(f"DuckDB reads local paths only, not {given}: use --engine spark")
+            elif not local.exists() and is_pattern(given):
+                out += [str(Path(p).resolve()) for p in sorted(glob.glob(str(local)))]
+            else:
+                out.append(str(local.resolve()))
+        except Unreachable as e:
+            skip(given, str(e))
+        except eng.errors as e:
+            skip(given, f"cannot list: {str(e).strip().splitlines()[0]}")
+    return out
+
+
+def _readable(eng: Engine, url: str, skip: Callable[[str, str], None]) -> bool:
+    local = local_path(url)
+    path = display_path(url)
+    if local is not None and url.endswith(".gz") and (why := gzip_intact(local)):
         skip(path, why)
         return False
     try:
-        lines = eng.head(path, 4) if remote else logdb.head_lines(Path(path), 4)
+        lines = eng.head(url, 4) if local is None else logdb.head_lines(local, 4)
     except eng.errors as e:
-        lines = []
-        skip(path, f"cannot read: {e}")
+        skip(path, f"cannot read: {str(e).strip().splitlines()[0]}")
         return False
     if not lines:
         skip(path, "empty or unreadable file")

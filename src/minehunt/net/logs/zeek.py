@@ -12,6 +12,7 @@ miners such as cgminer) becomes a getwork session with the Basic-auth user as it
 
 from __future__ import annotations
 
+import glob
 import ipaddress
 import json
 from collections.abc import Callable, Iterator
@@ -25,11 +26,16 @@ from minehunt.net.logs import logdb
 from minehunt.net.logs.engine import (
     DuckDBEngine,
     Engine,
+    EngineName,
     Format,
     Source,
+    Unreachable,
     column,
     display_path,
     gzip_intact,
+    is_pattern,
+    is_url,
+    local_path,
 )
 from minehunt.net.observe import DnsObservation, FlowObservation, NameBook, Payload
 from minehunt.net.stratum.http import (
@@ -92,25 +98,27 @@ def is_remote(location: str | Path) -> bool:
     return "://" in str(location) and not str(location).startswith("file:")
 
 
-def _sources(
-    engine: Engine, kind: str, files: list[str], remote: bool, skip: SkipFn
-) -> list[Source]:
-    """The files of one log kind grouped by format (TSV by header), unreadable ones skipped."""
+def _sources(engine: Engine, kind: str, files: list[str], skip: SkipFn) -> list[Source]:
+    """The files of one log kind grouped by format (TSV by header), unreadable ones skipped.
+
+    Local files (``file:`` URLs too) are checked here; others are read through the engine."""
     need = REQUIRED[kind]
     parquet: list[str] = []
     json_files: list[str] = []
     tsv_groups: dict[tuple[str, ...], list[str]] = {}
-    for path in files:
-        if path.endswith(".parquet"):
-            parquet.append(path)
+    for url in files:
+        local = local_path(url)
+        path = display_path(url)
+        if url.endswith(".parquet"):
+            parquet.append(url)
             continue
-        if not remote and path.endswith(".gz") and (why := gzip_intact(Path(path))):
+        if local is not None and url.endswith(".gz") and (why := gzip_intact(local)):
             skip(path, why)
             continue
         try:
-            lines = engine.head(path, 16) if remote else logdb.head_lines(Path(path))
+            lines = engine.head(url, 16) if local is None else logdb.head_lines(local)
         except engine.errors as e:
-            skip(path, f"cannot read: {e}")
+            skip(path, f"cannot read: {str(e).strip().splitlines()[0]}")
             continue
         first = next((ln for ln in lines if ln.strip()), "")
         if not first:
@@ -123,7 +131,7 @@ def _sources(
             if missing := [f for f in need if f not in keys]:
                 skip(path, f"JSON {kind} log lacks the columns {', '.join(missing)}")
                 continue
-            json_files.append(path)
+            json_files.append(url)
             continue
         header = next((ln.split("\t")[1:] for ln in lines if ln.startswith("#fields\t")), [])
         if not header:
@@ -135,7 +143,7 @@ def _sources(
         if twice := _repeated(header):
             skip(path, f"the #fields header names {twice[:80]!r} twice (or leaves it empty)")
             continue
-        tsv_groups.setdefault(tuple(header), []).append(path)
+        tsv_groups.setdefault(tuple(header), []).append(url)
     out = [Source(Format.TSV, tuple(p), fields) for fields, p in tsv_groups.items()]
     if json_files:
         out.append(Source(Format.JSON, tuple(json_files)))
@@ -175,6 +183,37 @@ def _is_ip(text: str) -> bool:
     return True
 
 
+def _find(eng: Engine, location: str) -> dict[str, list[str]]:
+    """The log files per kind at a directory, URL or glob.
+
+    Spark lists URLs (``file://`` too) and globs itself (Hadoop's FileSystem, so they are passed
+    to it as given); local paths and globs for DuckDB are listed here."""
+    found: dict[str, list[str]] = {k: [] for k in KINDS}
+    if eng.name is EngineName.SPARK and (is_url(location) or is_pattern(location)):
+        for url in eng.list_files(location):
+            kind = _kind(url.rsplit("/", 1)[-1])
+            if kind is not None:
+                found[kind].append(url)
+        return found
+    root = local_path(location)
+    if root is None:
+        raise Unreachable(f"DuckDB reads local paths only, not {location}: use --engine spark")
+    roots = [root] if root.exists() else _glob(root) if is_pattern(location) else []
+    if not roots:
+        raise Unreachable(f"{location}: no such file or directory")
+    for match in roots:
+        files = find_logs(match) if match.is_dir() else {k: [] for k in KINDS}
+        if match.is_file() and (kind := _kind(match.name)) is not None:
+            files[kind].append(match)
+        for kind, paths in files.items():
+            found[kind] += [str(p.resolve()) for p in paths]
+    return found
+
+
+def _glob(pattern: Path) -> list[Path]:
+    return [Path(p) for p in sorted(glob.glob(str(pattern), recursive=True))]
+
+
 def scan_zeek(
     directory: Path | str,
     intel: Intel,
@@ -182,41 +221,36 @@ def scan_zeek(
     engine: Engine | None = None,
     output_dir: str | None = None,
 ) -> Iterator[Finding]:
-    """Judge a Zeek log directory (or ``hdfs://``/``s3a://`` URL with Spark); one finding per
-    client/pool pair. ``output_dir`` receives the candidate rows as Parquet."""
+    """Judge a Zeek log directory or glob (with Spark also any URL Hadoop reads: ``file://``,
+    ``hdfs://``, ``s3a://``); one finding per client/pool pair. ``output_dir`` receives the
+    candidate rows as Parquet."""
     skip = col.skipper(SOURCE)
     own = engine is None
     eng = engine or DuckDBEngine()
-    remote = is_remote(directory)
+    location = str(directory)
     try:
-        if remote:
-            found: dict[str, list[str]] = {k: [] for k in KINDS}
-            try:
-                urls = eng.list_files(str(directory))
-            except eng.errors as e:
-                skip(str(directory), f"cannot list the logs: {e}")
-                return
-            for url in urls:
-                kind = _kind(url.rsplit("/", 1)[-1])
-                if kind is not None:
-                    found[kind].append(url)
-        else:
-            local = find_logs(Path(display_path(str(directory))))
-            found = {k: [str(p.resolve()) for p in v] for k, v in local.items()}
+        try:
+            found = _find(eng, location)
+        except Unreachable as e:
+            skip(location, str(e))
+            return
+        except eng.errors as e:
+            skip(location, f"cannot list the logs: {str(e).strip().splitlines()[0]}")
+            return
         if not any(found.values()):
-            skip(str(directory), "no Zeek conn/dns/ssl/x509/http logs found")
+            skip(location, "no Zeek conn/dns/ssl/x509/http logs found")
             return
         col.progress.task("reading the logs")
         verdicts = Verdicts(intel)
         names = NameBook()
         try:
             for kind in KINDS:
-                sources = _sources(eng, kind, found[kind], remote, skip)
+                sources = _sources(eng, kind, found[kind], skip)
                 eng.load(f"zeek_{kind}", sources, _FIELDS[kind])
             _dns(eng, intel, names, verdicts, col)
             _conn(eng, intel, names, verdicts, col, output_dir)
         except eng.errors as e:
-            skip(str(directory), f"cannot read the logs: {str(e)[:500]}")
+            skip(location, f"cannot read the logs: {str(e)[:500]}")
         if isinstance(eng, DuckDBEngine):
             for path, n in sorted(eng.rejected().items()):
                 skip(path, f"{n} line(s) over the {logdb.MAX_LINE >> 20} MiB line limit skipped")
@@ -258,17 +292,21 @@ def _dns(eng: Engine, intel: Intel, names: NameBook, verdicts: Verdicts, col: Co
         )  # fmt: skip
 
 
+POOL_UIDS = """
+    SELECT uid FROM zeek_ssl_t WHERE sni IN (SELECT v FROM mh_pool_snis)
+    OR fp IN (SELECT v FROM mh_pool_certs) OR subject IN (SELECT v FROM mh_pool_certs)
+    UNION ALL
+    SELECT uid FROM zeek_http_t WHERE agent IN (SELECT v FROM mh_agents)
+    OR uri IN (SELECT v FROM mh_wallet_uris)
+"""
+"""Connection ids whose ssl.log names a pool or whose http.log is a miner's (few: kept as the
+table ``mh_pool_uids`` so the conn log is filtered by lookups alone)."""
+
 CANDIDATES = """
-    WITH pool_ssl AS (SELECT uid FROM zeek_ssl_t WHERE sni IN (SELECT v FROM mh_pool_snis)
-                      OR fp IN (SELECT v FROM mh_pool_certs)
-                      OR subject IN (SELECT v FROM mh_pool_certs)),
-    miner_http AS (SELECT uid FROM zeek_http_t WHERE agent IN (SELECT v FROM mh_agents)
-                   OR uri IN (SELECT v FROM mh_wallet_uris)),
-    c AS (SELECT * FROM zeek_conn WHERE proto = 'tcp' AND (
+    WITH c AS (SELECT * FROM zeek_conn WHERE proto = 'tcp' AND (
           try_cast(id_resp_p AS INTEGER) IN (SELECT v FROM mh_ports)
           OR id_resp_h IN (SELECT v FROM mh_addresses)
-          OR uid IN (SELECT uid FROM pool_ssl)
-          OR uid IN (SELECT uid FROM miner_http)))
+          OR uid IN (SELECT uid FROM mh_pool_uids)))
     SELECT {ts} AS ts, c.uid, c.id_orig_h, c.id_orig_p, c.id_resp_h, c.id_resp_p, c.service,
            try_cast(c.duration AS DOUBLE) AS duration,
            try_cast(c.orig_bytes AS BIGINT) AS orig_bytes,
@@ -279,8 +317,8 @@ CANDIDATES = """
     FROM c LEFT JOIN zeek_ssl_t s ON s.uid = c.uid LEFT JOIN zeek_http_t h ON h.uid = c.uid
 """
 """Zeek connections that can be mining: the one candidate selection both engines run. Every
-test is a lookup in a small set (semi-joins), so the full conn log is filtered where it is
-read; only the candidates are joined with ssl and http."""
+test is a lookup in a small set (semi-joins; on Spark broadcast, no shuffle), so the full conn
+log is filtered where it is read; only the candidates are joined with ssl and http on uid."""
 
 
 def _conn(
@@ -318,6 +356,7 @@ def _conn(
     uris = eng.rows("SELECT DISTINCT uri FROM zeek_http_t WHERE uri IS NOT NULL")
     eng.lookup("mh_wallet_uris", sorted(u for (u,) in uris if path_login(u)), "VARCHAR")
     eng.lookup("mh_addresses", names.addresses(), "VARCHAR")
+    eng.materialize("mh_pool_uids", POOL_UIDS)
     sql = CANDIDATES.format(ts=eng.epoch("c.ts"))
     if output_dir is not None:
         eng.write(sql, output_dir.rstrip("/") + "/zeek_conn_candidates")
