@@ -51,13 +51,20 @@ def _check(text: str) -> None:
         assert h.has("pool")
 
 
+EDITOR = TESTS / "node_modules" / "monaco-editor"
+"""100 MB of editor bundles, there for the false-positive test of tests/files; the equality
+below holds on the other 5,800 scripts without reading them all again."""
+
+
 def _scripts() -> list[Path]:
     roots = (TESTS / "corpus", TESTS / "node_modules")
     return sorted(
         p
         for root in roots
         for p in root.rglob("*")
-        if p.suffix in (".js", ".mjs", ".cjs", ".html") and p.is_file()
+        if p.suffix in (".js", ".mjs", ".cjs", ".html")
+        and p.is_file()
+        and not p.is_relative_to(EDITOR)
     )
 
 

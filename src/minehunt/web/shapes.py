@@ -52,13 +52,31 @@ _RESULT = re.compile(
 )
 
 
+_TOGETHER = 4096
+"""A job's blob, its target and the job itself are read in the same few lines of a miner's
+worker (``job.blob``, ``job.target``; after deobfuscation, or side by side in a string
+array); in a large bundle the three words turn up megabytes apart in unrelated code."""
+_BLOBS_TRIED = 256
+
+
+def _job_together(text: str) -> bool:
+    """Whether some ``blob`` has a ``job`` and a ``target`` within _TOGETHER characters."""
+    for n, blob in enumerate(_BLOB.finditer(text)):
+        if n >= _BLOBS_TRIED:
+            return False
+        near = text[max(0, blob.start() - _TOGETHER) : blob.end() + _TOGETHER]
+        if _JOB.search(near) and _TARGET.search(near):
+            return True
+    return False
+
+
 def worker_loop(text: str) -> Shape | None:
     """A message loop that takes job/blob/target and posts nonces, hashes or shares."""
     if "postMessage" not in text or "blob" not in text or "job" not in text:
         return None
     if not (_HANDLER.search(text) and _POST.search(text)):
         return None
-    if not (_JOB.search(text) and _BLOB.search(text) and _TARGET.search(text)):
+    if not _job_together(text):
         return None
     result = _RESULT.search(text)
     if result is None:
