@@ -512,14 +512,41 @@ def open_by_severity(db: DbSession) -> dict[str, int]:
 
 
 def open_by_host(
-    db: DbSession, host_id: int | None = None, *, every_state: bool = False
+    db: DbSession,
+    host_id: int | Sequence[int] | None = None,
+    *,
+    every_state: bool = False,
 ) -> dict[int, int]:
     """Open findings (or, with ``every_state``, all findings) per host id, from the
-    counters; of one host if ``host_id`` is given."""
+    counters; of one host, or of a page of hosts, if ``host_id`` is given."""
     stmt = select(FindingCount.host_id, func.sum(FindingCount.n)).group_by(FindingCount.host_id)
     if not every_state:
         stmt = stmt.where(FindingCount.state.in_(OPEN_STATES))
-    if host_id is not None:
+    if isinstance(host_id, int):
         stmt = stmt.where(FindingCount.host_id == host_id)
+    elif host_id is not None:
+        stmt = stmt.where(FindingCount.host_id.in_(list(host_id)))
     rows = db.execute(stmt).all()
     return {int(h): int(n or 0) for h, n in rows}
+
+
+def most_open(db: DbSession, n: int) -> dict[int, int]:
+    """The ``n`` hosts with the most open findings (host id -> count, most first), from the
+    counters: the overview's shortlist, however large the fleet."""
+    total = func.sum(FindingCount.n)
+    rows = db.execute(
+        select(FindingCount.host_id, total)
+        .where(FindingCount.state.in_(OPEN_STATES))
+        .group_by(FindingCount.host_id)
+        .having(total > 0)
+        .order_by(total.desc(), FindingCount.host_id)
+        .limit(n)
+    ).all()
+    return {int(h): int(c) for h, c in rows}
+
+
+def hosts_online(db: DbSession, since: datetime) -> tuple[int, int]:
+    """(hosts seen since ``since``, all hosts)."""
+    online = func.count().filter(Host.last_seen >= since)
+    seen, total = db.execute(select(online, func.count()).select_from(Host)).one()
+    return int(seen or 0), int(total or 0)
