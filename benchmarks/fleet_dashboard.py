@@ -8,7 +8,7 @@ login form, and every dashboard page is timed over N requests (p50/p95, wall tim
 the client on loopback). Exports are timed to the first byte (they stream) and in full.
 
     .venv/bin/python benchmarks/fleet_dashboard.py [--hosts 1000] [--findings 1000000]
-        [--runs 50] [--db sqlite|postgresql|both]
+        [--runs 50] [--db sqlite|postgresql|both] [--sqlite-file F] [--postgresql-url URL]
 
 Prints the machine and a markdown table per database.
 """
@@ -231,6 +231,8 @@ def run(url: str, label: str, args: argparse.Namespace, load: bool = True) -> No
             fid = args.findings // 2
             pages = {
                 "overview `/`": "/",
+                "hosts, page 1": "/hosts",
+                "hosts, the last page": f"/hosts?page={-(-args.hosts // 100)}",
                 "findings, no filter": "/findings",
                 "findings, severity ≥ high": "/findings?severity=high",
                 "findings, state acknowledged": "/findings?state=acknowledged",
@@ -276,6 +278,9 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     ap.add_argument("--sqlite-file", type=Path, help="Load into this file once; reuse it.")
+    ap.add_argument(
+        "--postgresql-url", help="A PostgreSQL database already loaded by this benchmark."
+    )
     args = ap.parse_args()
     print(f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load {os.getloadavg()[0]:.2f}, Python {platform.python_version()}")  # fmt: skip
@@ -285,7 +290,9 @@ def main() -> None:
     elif args.db in ("sqlite", "both"):
         with tempfile.TemporaryDirectory(prefix="mh-bench-db-") as d:
             run(f"sqlite:///{d}/fleet.sqlite", "SQLite", args)
-    if args.db in ("postgresql", "both"):
+    if args.db in ("postgresql", "both") and args.postgresql_url:
+        run(args.postgresql_url, "PostgreSQL 15", args, load=False)
+    elif args.db in ("postgresql", "both"):
         cluster = PostgresCluster()
         try:
             run(cluster.database(), "PostgreSQL 15", args)

@@ -59,6 +59,14 @@ def test_enrolment_token_is_one_time_and_revocation_locks_the_agent_out(
     server.cli("token", "revoke", name)
     refused = server.post_report(cred, [finding(pid=7)])
     assert refused.status_code == 401
+    for body in (b"{not json", report_body([finding(name="x\x00y")]).encode()):
+        # the credential is checked before the body is looked at
+        r = httpx.post(
+            server.url + "/api/v1/reports",
+            content=body,
+            headers={"Authorization": f"Bearer {cred}", "Content-Type": "application/json"},
+        )
+        assert r.status_code == 401, body[:20]
     hb = httpx.post(
         server.url + "/api/v1/heartbeat", json={}, headers={"Authorization": f"Bearer {cred}"}
     )

@@ -4,15 +4,20 @@ on every form, attacker strings shown as text, injection strings in every filter
 from __future__ import annotations
 
 import html
+import json
 import re
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.routing import APIRoute
 
+from minehunt.model import Severity
+from minehunt.server import store
 from minehunt.server.app import ServerOptions, create_app
+from minehunt.server.models import FindingState
 from tests.support.fleet import FleetServer, finding
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -123,13 +128,13 @@ def test_attacker_strings_are_shown_as_text(server: FleetServer) -> None:
     dash = server.user(_name("admin"))
     row = dash.findings(host=host)[0]
     assert row["finding"]["target"]["name"] == XSS_NAME
-    pages = ["/", "/findings", f"/findings/{row['id']}", f"/hosts/{row['host_id']}",
+    pages = ["/", "/hosts", "/findings", f"/findings/{row['id']}", f"/hosts/{row['host_id']}",
              f"/findings?q={XSS_NAME}"]  # fmt: skip
     for page in pages:
         text = dash.http.get(page).text
         assert "<img src=x" not in text and "<script>alert" not in text, page
         assert "<b>bold</b>" not in text, page
-        assert html.escape(XSS_NAME, quote=False) in text or page == "/", page
+        assert html.escape(XSS_NAME, quote=False) in text or page in ("/", "/hosts"), page
     detail = dash.http.get(f"/findings/{row['id']}")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail.text
     assert "script-src 'self'" in detail.headers["content-security-policy"]
@@ -155,3 +160,44 @@ def test_injection_strings_in_every_filter(server: FleetServer) -> None:
     assert len(dash.findings(host=host)) == 1
     assert len(dash.findings(q="xmrig", host=host, severity="high", check="MH-PROC-002")) == 1
     assert len(dash.findings(q="XMRIG", host=host, state="new", kind="host")) == 1
+
+
+def test_search_reads_the_most_severe_and_recent_window(
+    server: FleetServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Search matches target, summary, title and host name whatever the case, in the table's
+    order, and reads only the SEARCH_WINDOW findings the other filters put first."""
+    host = _name("search")
+    cred = server.enrol(host)
+    named = [
+        ("xmrig", Severity.CRITICAL),
+        ("kinsing", Severity.HIGH),
+        ("XMRig-proxy", Severity.MEDIUM),
+        ("xmrig", Severity.LOW),
+        ("phoenixminer", Severity.INFO),
+    ]
+    sent = [finding(name=n, pid=900 + i, severity=sev) for i, (n, sev) in enumerate(named)]
+    assert server.post_report(cred, sent).status_code == 201
+
+    def search(q: str, limit: int = 100, offset: int = 0, **other: str) -> list[int]:
+        with server.db.session() as s:
+            rows = store.list_findings(s, store.Filters(q=q, host=host, **other), limit, offset)
+            assert all(h.name == host for _, h in rows)
+            return [json.loads(r.data)["target"]["pid"] for r, _ in rows]
+
+    assert search("xmrig") == [900, 902, 903]
+    assert search("XMRIG", limit=1, offset=1) == [902]
+    assert search("xmrig", severity="medium") == [900, 902]
+    assert search("pid 901") == [901]  # the summary
+    assert search("mining POOL") == [900, 901, 902, 903, 904]  # the title
+    assert search(host.upper()) == [900, 901, 902, 903, 904]  # the host name
+    assert search("%") == search("_") == search("xmrig", state="resolved") == []
+
+    monkeypatch.setattr(store, "SEARCH_WINDOW", 2)
+    assert search("xmrig") == [900]  # 902 and 903 are past the two most severe
+    assert search("phoenixminer") == []
+    with server.db.session() as s:
+        fid = store.list_findings(s, store.Filters(host=host, severity="info"), 100)[-1][0].id
+        assert store.set_state(s, fid, FindingState.ACKNOWLEDGED, "test")
+    # narrowing by state brings the old finding into the window
+    assert search("phoenixminer", state="acknowledged") == [904]

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session as DbSession
 
 from . import auth, store
 from .context import ServerContext, current_user, server
@@ -39,21 +40,32 @@ class HeartbeatBody(BaseModel):
     dropped: int = Field(default=0, ge=0)
 
 
-def agent(request: Request, ctx: Annotated[ServerContext, Depends(server)]) -> int:
-    """The host id of the bearer credential, after its rate limit; 401 or 429 otherwise."""
-    header = request.headers.get("authorization", "")
-    scheme, _, credential = header.partition(" ")
-    if scheme.lower() != "bearer" or not credential:
+def bearer(request: Request) -> str:
+    """The bearer credential of an agent request; 401 without one."""
+    scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
         raise HTTPException(401, "agent credential required", {"WWW-Authenticate": "Bearer"})
-    with ctx.db.session() as db:
-        try:
-            cred_id, host_id = auth.agent_ids(db, credential.strip())
-        except auth.AuthError as e:
-            raise HTTPException(401, str(e), {"WWW-Authenticate": "Bearer"}) from e
+    return credential.strip()
+
+
+def agent_of(ctx: ServerContext, db: DbSession, credential: str) -> int:
+    """The host id of a credential, after its rate limit; 401 or 429 otherwise."""
+    try:
+        cred_id, host_id = auth.agent_ids(db, credential)
+    except auth.AuthError as e:
+        raise HTTPException(401, str(e), {"WWW-Authenticate": "Bearer"}) from e
     wait = ctx.limiter.allow(cred_id)
     if wait:
         raise HTTPException(429, "rate limit", {"Retry-After": str(math.ceil(wait))})
     return host_id
+
+
+def agent(
+    credential: Annotated[str, Depends(bearer)], ctx: Annotated[ServerContext, Depends(server)]
+) -> int:
+    """The host id of the request's bearer credential (its own transaction)."""
+    with ctx.db.session() as db:
+        return agent_of(ctx, db, credential)
 
 
 @router.post("/enrol")
@@ -69,22 +81,25 @@ def enrol(body: EnrolBody, ctx: Annotated[ServerContext, Depends(server)]) -> di
 @router.post("/reports")
 async def post_report(
     request: Request,
-    host_id: Annotated[int, Depends(agent)],
+    credential: Annotated[str, Depends(bearer)],
     ctx: Annotated[ServerContext, Depends(server)],
 ) -> JSONResponse:
     raw = (await request.body()).decode("utf-8", "replace")
-    if store.has_nul(raw):
-        raise HTTPException(422, "NUL characters are not accepted")
     from starlette.concurrency import run_in_threadpool
 
     def write() -> tuple[store.Ingested, str]:
-        # Parsed in the worker thread too: the event loop stays free for other agents.
-        try:
-            body = ReportBody.model_validate_json(raw)
-            findings = store.parse_findings(body.report)
-        except (ValueError, store.ReportError) as e:
-            raise HTTPException(422, f"not a minehunt report: {str(e)[:500]}") from e
+        # The credential is checked in the report's own transaction (one connection
+        # checkout per report), and before the body is looked at: 401 comes first. The body
+        # is parsed in the worker thread: the event loop stays free for other agents.
         with ctx.db.session() as db:
+            host_id = agent_of(ctx, db, credential)
+            if store.has_nul(raw):
+                raise HTTPException(422, "NUL characters are not accepted")
+            try:
+                body = ReportBody.model_validate_json(raw)
+                findings = store.parse_findings(body.report)
+            except (ValueError, store.ReportError) as e:
+                raise HTTPException(422, f"not a minehunt report: {str(e)[:500]}") from e
             host = db.get(Host, host_id)
             assert host is not None
             if body.hostname is not None and body.hostname != host.name:

@@ -135,12 +135,28 @@ def logout(request: Request, ctx: Ctx, v: V, csrf: Annotated[str, Form()] = "") 
     return resp
 
 
-def _host_rows(db: Any) -> list[dict[str, Any]]:
-    """A row per host for the overview: plain columns (no ORM objects) and the last-seen
-    time already formatted, since a fleet has a thousand of them on one page."""
-    counts = store.open_by_host(db)
+TOP_HOSTS = 20
+"""The overview lists the hosts with the most open findings; every host is on /hosts."""
+
+
+def _host_rows(
+    db: Any, ids: list[int] | None, counts: dict[int, int], page_no: int = 1
+) -> list[dict[str, Any]]:
+    """A row per host: plain columns (no ORM objects) and the last-seen time already
+    formatted. The hosts ``ids`` in that order, or a page of all hosts by name."""
     t = now()
     cols = (Host.id, Host.name, Host.last_seen, Host.agent_version, Host.queued, Host.dropped)
+    stmt = select(*cols)
+    if ids is not None:
+        stmt = stmt.where(Host.id.in_(ids))
+    else:
+        stmt = stmt.order_by(Host.name, Host.id).limit(PAGE_ROWS).offset((page_no - 1) * PAGE_ROWS)
+    hosts = list(db.execute(stmt))
+    if ids is not None:
+        order = {h: i for i, h in enumerate(ids)}
+        hosts.sort(key=lambda h: order[h.id])
+    else:
+        counts = store.open_by_host(db, [h.id for h in hosts])
     return [
         {
             "host": h,
@@ -148,19 +164,53 @@ def _host_rows(db: Any) -> list[dict[str, Any]]:
             "seen": h.last_seen.strftime("%Y-%m-%d %H:%M:%S") if h.last_seen else "never",
             "open": counts.get(h.id, 0),
         }
-        for h in db.execute(select(*cols).order_by(Host.name))
+        for h in hosts
     ]
 
 
 @router.get("/")
 def overview(ctx: Ctx, v: V) -> HTMLResponse:
+    """A summary whatever the fleet's size: counts from the counters, the hosts with the
+    most open findings, the newest findings; the host list itself is paged on /hosts."""
     with ctx.db.session() as db:
-        hosts = _host_rows(db)
+        top = store.most_open(db, TOP_HOSTS)
+        hosts = _host_rows(db, list(top), top)
+        online, total = store.hosts_online(db, now() - OFFLINE_AFTER)
         by_sev = store.open_by_severity(db)
         recent = store.list_findings(
             db, store.Filters(state=FindingState.NEW.value), limit=10, data=False
         )
-        return page("overview.html", v, hosts=hosts, by_severity=by_sev, recent=recent)
+        return page(
+            "overview.html",
+            v,
+            hosts=hosts,
+            online=online,
+            offline=total - online,
+            total=total,
+            by_severity=by_sev,
+            recent=recent,
+        )
+
+
+@router.get("/hosts")
+def hosts_page(
+    ctx: Ctx,
+    v: V,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
+) -> HTMLResponse:
+    """Every host by name, a page of 100 at a time."""
+    with ctx.db.session() as db:
+        hosts = _host_rows(db, None, {}, page_no)
+        _, total = store.hosts_online(db, now() - OFFLINE_AFTER)
+        return page(
+            "hosts.html",
+            v,
+            hosts=hosts,
+            page_no=page_no,
+            total=total,
+            first=(page_no - 1) * PAGE_ROWS + 1,
+            more=page_no * PAGE_ROWS < total and page_no < MAX_PAGE,
+        )
 
 
 def _filters(q: str, severity: str, state: str, check: str, host: str, kind: str) -> store.Filters:
