@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.markup import escape
 
 from minehunt.cli.common import EXIT_USAGE, app, err
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 server_app = typer.Typer(
     help="The fleet server: agents report into it, administrators use its dashboard."
@@ -114,6 +119,17 @@ def _db_url(ctx: typer.Context, db: str | None) -> str | None:
     return db or (ctx.parent.parent.obj if ctx.parent and ctx.parent.parent else None)
 
 
+@contextlib.contextmanager
+def _session(ctx: typer.Context, db: str | None) -> Iterator[Session]:
+    """A session of the database the command names (or the default), closed after."""
+    database = _database(_db_url(ctx, db))
+    try:
+        with database.session() as s:
+            yield s
+    finally:
+        database.close()
+
+
 @token_app.command("create")
 def token_create(
     ctx: typer.Context,
@@ -132,15 +148,12 @@ def token_create(
     except ValueError as e:
         err.print(f"[red]error:[/] --expires {e}")
         raise typer.Exit(EXIT_USAGE) from e
-    database = _database(_db_url(ctx, db))
     try:
-        with database.session() as s:
+        with _session(ctx, db) as s:
             secret = auth.create_token(s, name, ttl)
     except auth.AuthError as e:
         err.print(f"[red]error:[/] {e}")
         raise typer.Exit(EXIT_USAGE) from e
-    finally:
-        database.close()
     typer.echo(secret)
     err.print(f"token {name!r} created; put it in the agent's --token-file", markup=False)
 
@@ -154,15 +167,12 @@ def token_revoke(
     """Revoke a token and every agent credential enrolled with it."""
     from minehunt.server import auth
 
-    database = _database(_db_url(ctx, db))
     try:
-        with database.session() as s:
+        with _session(ctx, db) as s:
             n = auth.revoke_token(s, name)
     except auth.AuthError as e:
         err.print(f"[red]error:[/] {e}")
         raise typer.Exit(EXIT_USAGE) from e
-    finally:
-        database.close()
     err.print(f"token {name!r} revoked with {n} agent credential(s)", markup=False)
 
 
@@ -192,12 +202,8 @@ def user_add(
     if len(password) < 8:
         err.print("[red]error:[/] the password needs at least 8 characters")
         raise typer.Exit(EXIT_USAGE)
-    database = _database(_db_url(ctx, db))
-    try:
-        with database.session() as s:
-            auth.add_user(s, name, password, r)
-    finally:
-        database.close()
+    with _session(ctx, db) as s:
+        auth.add_user(s, name, password, r)
     err.print(f"user {name!r} ({r.value}) saved", markup=False)
 
 
@@ -216,12 +222,8 @@ def prices_import(
     except (trend.PriceFileError, OSError, UnicodeDecodeError) as e:
         err.print(f"[red]error:[/] {escape(str(e))}", soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from e
-    database = _database(_db_url(ctx, db))
-    try:
-        with database.session() as s:
-            n = trend.import_prices(s, symbol, prices)
-    finally:
-        database.close()
+    with _session(ctx, db) as s:
+        n = trend.import_prices(s, symbol, prices)
     first, last = (prices[0][0], prices[-1][0]) if prices else ("-", "-")
     err.print(f"{n} {symbol} price(s) imported, {first} to {last}", markup=False)
 
@@ -268,12 +270,8 @@ def policy_set(
         err.print(f"[red]error:[/] {escape(str(e))}")
         raise typer.Exit(EXIT_USAGE) from e
     globs = [g for c in checks or () for g in c.split(",") if g.strip()]
-    database = _database(_db_url(ctx, db))
-    try:
-        with database.session() as s:
-            responses.set_policy(s, act, sev, globs, _operator())
-    finally:
-        database.close()
+    with _session(ctx, db) as s:
+        responses.set_policy(s, act, sev, globs, _operator())
     which = ", ".join(globs) if globs else "every check"
     err.print(
         f"{name}: {act.value} runs without approval on new findings at or above "
@@ -289,12 +287,8 @@ def policy_clear(ctx: typer.Context, name: PolicyName, db: DbOpt = None) -> None
     from minehunt.server import responses
 
     _policy_name(name)
-    database = _database(_db_url(ctx, db))
-    try:
-        with database.session() as s:
-            had = responses.clear_policy(s)
-    finally:
-        database.close()
+    with _session(ctx, db) as s:
+        had = responses.clear_policy(s)
     err.print(f"{name} {'cleared' if had else 'was not set'}", markup=False)
 
 
@@ -305,12 +299,8 @@ def policy_show(ctx: typer.Context, db: DbOpt = None) -> None:
 
     from minehunt.server import responses
 
-    database = _database(_db_url(ctx, db))
-    try:
-        with database.session() as s:
-            p = responses.policy(s)
-    finally:
-        database.close()
+    with _session(ctx, db) as s:
+        p = responses.policy(s)
     if p is None:
         err.print("no policy: every response waits for an admin's approval")
         return
