@@ -203,6 +203,37 @@ def test_not_an_image_is_a_usage_error(tmp_path: Path) -> None:
     assert r.code == 2 and "Traceback" not in r.stderr
 
 
+@pytest.mark.parametrize(
+    ("manifest", "config"),
+    [
+        ([{"Config": "config.json", "Layers": ["l.tar"]}], [{"config": {"Cmd": ["xmrig"]}}]),
+        ([{"Config": ["config.json"], "Layers": ["l.tar"]}], {}),
+        ([{"Config": "config.json", "Layers": "l.tar"}], {"config": [], "rootfs": []}),
+        ([{"Config": "config.json", "Layers": [7]}], {"config": {"Cmd": "xmrig", "Env": 3}}),
+    ],
+)
+def test_malformed_image_metadata_is_an_error_or_read_not_a_traceback(
+    tmp_path: Path, manifest: object, config: object
+) -> None:
+    archive = tmp_path / "odd.tar"
+    with tarfile.open(archive, "w") as t:
+        for name, data in (
+            ("manifest.json", json.dumps(manifest).encode()),
+            ("config.json", json.dumps(config).encode()),
+            ("l.tar", b""),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    r = run_cli("scan", "image", str(archive), "--format", "json")
+    assert "Traceback" not in r.stderr
+    assert r.code in (0, 1, 2), r.stderr
+    if r.code == 2:
+        assert "error" in r.stderr
+    else:
+        json.loads(r.stdout)
+
+
 def test_files_over_the_size_limit_are_skipped_with_a_reason(images: dict[str, Path]) -> None:
     r = run_cli(
         "scan", "image", str(images["docker"]), "--max-file-size", "512K", "--format", "json"

@@ -98,6 +98,35 @@ def _blob_name(digest: str) -> str:
     return f"blobs/sha256/{hexd}"
 
 
+def _obj(value: Any, what: str) -> dict[str, Any]:
+    """A JSON object of the image's metadata; anything else is a malformed image."""
+    if not isinstance(value, dict):
+        raise ImageError(f"{what} is not a JSON object")
+    return value
+
+
+def _digest(desc: Any, what: str) -> str:
+    """The ``digest`` string of a descriptor object."""
+    d = _obj(desc, what).get("digest")
+    if not isinstance(d, str):
+        raise ImageError(f"{what} names no digest")
+    return d
+
+
+def _dict_at(obj: dict[str, Any], key: str) -> dict[str, Any]:
+    """A nested object, or empty when absent or of another JSON type (tolerated: only read)."""
+    v = obj.get(key)
+    return v if isinstance(v, dict) else {}
+
+
+def _list_at(obj: dict[str, Any], key: str) -> list[Any]:
+    """A nested array; a lone string counts as one element (Cmd/Entrypoint shell form)."""
+    v = obj.get(key)
+    if isinstance(v, str):
+        return [v]
+    return v if isinstance(v, list) else []
+
+
 def _history(config: dict[str, Any]) -> list[str | None]:
     """created_by of each history entry that made a layer (empty_layer ones make none)."""
     hist = config.get("history")
@@ -129,23 +158,32 @@ def _oci(ref: str, open_: Any, archive: str | None) -> Image:
     if "#" in ref:
         wanted = ref.rsplit("#", 1)[1]
         for m in manifests:
-            ann = m.get("annotations") or {}
+            if not isinstance(m, dict):
+                continue
+            ann = _dict_at(m, "annotations")
             if wanted in (ann.get("org.opencontainers.image.ref.name"), m.get("digest")):
                 desc = m
-    manifest = _json(read(_blob_name(desc["digest"])), "manifest")
-    if isinstance(manifest, dict) and isinstance(manifest.get("manifests"), list):
+    manifest = _obj(_json(read(_blob_name(_digest(desc, "index entry"))), "manifest"), "manifest")
+    entries = manifest.get("manifests")
+    if isinstance(entries, list) and entries:
         # An image index (multi-platform): take the first linux/amd64 entry, else the first.
-        entries = manifest["manifests"]
         pick = next(
-            (e for e in entries if (e.get("platform") or {}).get("architecture") == "amd64"),
+            (
+                e
+                for e in entries
+                if isinstance(e, dict) and _dict_at(e, "platform").get("architecture") == "amd64"
+            ),
             entries[0],
         )
-        manifest = _json(read(_blob_name(pick["digest"])), "manifest")
-    config = _json(read(_blob_name(manifest["config"]["digest"])), "image config")
+        manifest = _obj(
+            _json(read(_blob_name(_digest(pick, "index entry"))), "manifest"), "manifest"
+        )
+    config_digest = _digest(manifest.get("config"), "manifest config")
+    config = _obj(_json(read(_blob_name(config_digest)), "image config"), "image config")
     hist = _history(config)
     layers = [
-        Layer(i, d["digest"], hist[i] if i < len(hist) else None)
-        for i, d in enumerate(manifest.get("layers") or [])
+        Layer(i, _digest(d, "manifest layer"), hist[i] if i < len(hist) else None)
+        for i, d in enumerate(_list_at(manifest, "layers"))
     ]
 
     def open_blob(digest: str) -> IO[bytes]:
@@ -174,14 +212,18 @@ def _docker_archive(ref: str, tar: tarfile.TarFile, archive: str) -> Image:
     if not isinstance(manifest, list) or not manifest or not isinstance(manifest[0], dict):
         raise ImageError("manifest.json lists no image")
     entry = manifest[0]
-    config = _json(read(entry["Config"]), "image config")
+    config_name = entry.get("Config")
+    if not isinstance(config_name, str):
+        raise ImageError("manifest.json names no config file")
+    config = _obj(_json(read(config_name), "image config"), "image config")
     hist = _history(config)
-    diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
+    diff_ids = [d for d in _list_at(_dict_at(config, "rootfs"), "diff_ids") if isinstance(d, str)]
+    layer_names = [n for n in _list_at(entry, "Layers") if isinstance(n, str)]
     layers = []
-    for i, name in enumerate(entry.get("Layers") or []):
+    for i, name in enumerate(layer_names):
         digest = diff_ids[i] if i < len(diff_ids) else f"file:{name}"
         layers.append(Layer(i, digest, hist[i] if i < len(hist) else None))
-    names = dict(zip((la.digest for la in layers), entry.get("Layers") or [], strict=False))
+    names = dict(zip((la.digest for la in layers), layer_names, strict=False))
 
     def open_blob(digest: str) -> IO[bytes]:
         return open_member(names[digest])
@@ -388,12 +430,12 @@ def _member(
 
 
 def _config_signals(intel: Intel, img: Image) -> Iterator[Signal]:
-    cfg = img.config.get("config") or img.config.get("container_config") or {}
+    cfg = _dict_at(img.config, "config") or _dict_at(img.config, "container_config")
     target = Target(kind=TargetKind.FILE, name=img.ref, path=f"{img.ref}!config")
-    argv = [*(cfg.get("Entrypoint") or []), *(cfg.get("Cmd") or [])]
+    argv = [*_list_at(cfg, "Entrypoint"), *_list_at(cfg, "Cmd")]
     parts = [("Entrypoint/Cmd", " ".join(str(a) for a in argv))]
-    parts += [("Env", str(e)) for e in cfg.get("Env") or []]
-    parts += [(f"Label {k}", f"{k}={v}") for k, v in (cfg.get("Labels") or {}).items()]
+    parts += [("Env", str(e)) for e in _list_at(cfg, "Env")]
+    parts += [(f"Label {k}", f"{k}={v}") for k, v in _dict_at(cfg, "Labels").items()]
     for where, text in parts:
         found = miner_indicator(intel, text)
         if found is not None:
@@ -409,7 +451,7 @@ def _config_signals(intel: Intel, img: Image) -> Iterator[Signal]:
             )
     for layer in img.layers:
         yield from _history_signals(intel, img, layer.created_by, layer, target)
-    for h in img.config.get("history") or []:
+    for h in _list_at(img.config, "history"):
         if isinstance(h, dict) and h.get("empty_layer") and isinstance(h.get("created_by"), str):
             yield from _history_signals(intel, img, h["created_by"], None, target)
 
