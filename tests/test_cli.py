@@ -43,3 +43,68 @@ def test_output_file_and_formats(tmp_path: Path) -> None:
 def test_version() -> None:
     r = run_cli("--version")
     assert r.code == 0 and r.stdout.startswith("minehunt ")
+
+
+def _defining_modules(typer_app: object) -> set[str]:
+    """Every cli module that registered a command, callback or subgroup of this app."""
+    out: set[str] = set()
+    cb = getattr(typer_app, "registered_callback", None)
+    if cb is not None and cb.callback is not None:
+        out.add(cb.callback.__module__.rsplit(".", 1)[1])
+    for c in typer_app.registered_commands:  # type: ignore[attr-defined]
+        out.add(c.callback.__module__.rsplit(".", 1)[1])
+    for g in typer_app.registered_groups:  # type: ignore[attr-defined]
+        out |= _defining_modules(g.typer_instance)
+    return out
+
+
+def test_every_command_line_imports_the_modules_that_define_its_command() -> None:
+    from minehunt import cli
+
+    app = cli.load()
+    names: list[tuple[str, str | None]] = [(c.name, None) for c in app.registered_commands]
+    needs: dict[tuple[str, str | None], set[str]] = {
+        (c.name, None): {c.callback.__module__.rsplit(".", 1)[1]} for c in app.registered_commands
+    }
+    for g in app.registered_groups:
+        sub = g.typer_instance
+        needs[(g.name, None)] = _defining_modules(sub)
+        names.append((g.name, None))
+        for c in sub.registered_commands:
+            needs[(g.name, c.name)] = {c.callback.__module__.rsplit(".", 1)[1]}
+            names.append((g.name, c.name))
+        for s in sub.registered_groups:
+            needs[(g.name, s.name)] = _defining_modules(s.typer_instance)
+            names.append((g.name, s.name))
+    for group, sub in names:
+        argv = [group] if sub is None else [group, sub]
+        routed = set(cli._route([*argv, "x"]))
+        assert needs[(group, sub)] <= routed, (argv, needs[(group, sub)], routed)
+    # Every command has a narrow route: none falls back to importing every group.
+    for group, sub in names:
+        if (group, None) in cli.ROUTES or sub is not None:
+            argv = [group] if (group, None) in cli.ROUTES or sub is None else [group, sub]
+            assert set(cli._route([*argv, "x"])) != set(cli.GROUPS), argv
+
+
+def test_a_capture_scan_does_not_import_the_server_or_the_agent() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from minehunt import cli; cli.load(cli._route(['scan', 'pcap', 'f']));"
+        "print(sorted(m for m in sys.modules if m.startswith(('minehunt.cli.', 'minehunt.server',"
+        " 'minehunt.agent', 'fastapi', 'sqlalchemy', 'duckdb'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['minehunt.cli.common', 'minehunt.cli.host', 'minehunt.cli.net']"
+
+
+def test_help_still_lists_every_command_group() -> None:
+    r = run_cli("--help")
+    assert r.code == 0
+    for name in ("scan", "watch", "intel", "agent", "respond", "router", "server", "blocklist"):
+        assert name in r.stdout
+    r = run_cli("scan", "--help")
+    for name in ("pcap", "files", "url", "image", "router", "exposure", "logs"):
+        assert name in r.stdout
