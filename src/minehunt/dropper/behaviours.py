@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import bisect
 import enum
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from minehunt import rxshape
 from minehunt.intel import Intel
 
 from .normalise import Layer, Line
@@ -808,6 +810,29 @@ _PORT_TAIL = re.compile(r":\d{2,5}\b")
 tried at every position (2 s over a few hundred ordinary CSS and TypeScript files)."""
 
 
+MAX_ANCHORS = 4096
+"""Occurrences of a pattern's literals beyond which its whole text is searched."""
+
+
+_WHOLE = -1
+
+
+@functools.cache
+def _reach(rx: re.Pattern[str]) -> int | None:
+    r"""How far from one of its literals a match of ``rx`` can extend: 0 when it cannot cross
+    a line (the literal's line holds it); None when only whitespace (``\s*``) can cross one:
+    then the lines before and after the literal's are searched too, as a pipe or a
+    continuation spans (a match whose whitespace runs over more lines is not looked for);
+    its longest width when something else crosses lines and the width is bounded; _WHOLE
+    (search everything) otherwise."""
+    if not rxshape.can_consume(rx, "\n"):
+        return 0
+    if rxshape.newline_by_space_only(rx):
+        return None
+    longest = rxshape.width(rx)[1]
+    return longest if longest <= 4096 else _WHOLE
+
+
 class _Index:
     """Offsets of a layer's joined text mapped back to its lines."""
 
@@ -818,18 +843,63 @@ class _Index:
         self.starts: list[list[int]] = []
         for text in self.texts:
             self.starts.append([0, *(m.end() for m in _NEWLINE.finditer(text))])
+        # Lower-casing kept every offset (it does, but for a few non-ASCII letters): the
+        # literals found in ``lowered`` point into the texts.
+        self._aligned = len(self.lowered) == len(self.texts[0]) + 1 + len(self.texts[1])
+
+    def _windows(self, which: int, rx: re.Pattern[str], needs: Iterable[str]) -> list[slice]:
+        """Where in text ``which`` matches of ``rx`` can be: around the needed literals
+        (every match holds one); the whole text when that is not narrower."""
+        text = self.texts[which]
+        whole = [slice(0, len(text))]
+        reach = _reach(rx)
+        if not self._aligned or reach == _WHOLE:
+            return whole
+        base = 0 if which == 0 else len(self.texts[0]) + 1
+        end = base + len(text)
+        spots: list[int] = []
+        for n in needs:
+            i = self.lowered.find(n, base, end)
+            while i >= 0:
+                spots.append(i - base)
+                if len(spots) > MAX_ANCHORS:
+                    return whole
+                i = self.lowered.find(n, i + 1, end)
+        out: list[slice] = []
+        for p in sorted(spots):
+            if reach is None:  # the literal's line and the lines before and after it
+                before = text.rfind("\n", 0, p)
+                lo = 0 if before < 0 else text.rfind("\n", 0, before) + 1
+                after = text.find("\n", p)
+                hi = -1 if after < 0 else text.find("\n", after + 1)
+            else:
+                lo = text.rfind("\n", 0, max(0, p - reach)) + 1
+                hi = text.find("\n", p + reach)
+            hi = len(text) if hi < 0 else hi
+            if out and lo <= out[-1].stop + 1:
+                out[-1] = slice(out[-1].start, max(hi, out[-1].stop))
+            else:
+                out.append(slice(lo, hi))
+        if sum(w.stop - w.start for w in out) * 2 > len(text):
+            return whole
+        return out
 
     def line(self, which: int, offset: int) -> Line:
         i = bisect.bisect_right(self.starts[which], offset) - 1
         return self.layer.lines[min(i, len(self.layer.lines) - 1)]
 
-    def matches(self, rx: re.Pattern[str], limit: int = 4) -> Iterator[tuple[Line, re.Match[str]]]:
-        """Matches of ``rx`` in the plain then the squeezed text, one per line."""
+    def matches(
+        self, rx: re.Pattern[str], limit: int = 4, needs: Iterable[str] | None = None
+    ) -> Iterator[tuple[Line, re.Match[str]]]:
+        """Matches of ``rx`` in the plain then the squeezed text, one per line. ``needs``:
+        lower-case literals every match holds; only the lines around them are searched."""
         seen: set[int] = set()
         for which, text in enumerate(self.texts):
             if which and self.texts[1] == self.texts[0]:
                 break
-            for n, m in enumerate(rx.finditer(text)):
+            windows = [slice(0, len(text))] if needs is None else self._windows(which, rx, needs)
+            found = (m for w in windows for m in rx.finditer(text, w.start, w.stop))
+            for n, m in enumerate(found):
                 if n >= 64:
                     break
                 ln = self.line(which, m.start())
@@ -844,9 +914,10 @@ def static_hits(idx: _Index) -> Iterator[Hit]:
     lowered = idx.lowered
     for sub in STATIC:
         assert sub.pattern is not None
-        if not any(n in lowered for n in NEEDS[sub.key]):
+        needs = [n for n in NEEDS[sub.key] if n in lowered]
+        if not needs:
             continue
-        for ln, _m in idx.matches(sub.pattern):
+        for ln, _m in idx.matches(sub.pattern, needs=needs):
             yield _hit(sub, ln, idx.layer)
 
 

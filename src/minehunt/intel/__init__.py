@@ -17,6 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from minehunt import rxshape
+
 __all__ = ["Campaign", "Intel", "IntelError", "WalletPattern", "load", "user_dir"]
 
 
@@ -83,8 +85,18 @@ class Intel:
     _script_path_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _pow_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _wire_re: re.Pattern[bytes] | None = field(init=False, repr=False, compare=False)
+    _wallet_runs_only: frozenset[re.Pattern[str]] = field(init=False, repr=False, compare=False)
+    _wallet_run: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        runs_only = [
+            w.regex for w in self.wallets if rxshape.consumes_only_word_chars(w.regex, ":")
+        ]
+        shortest = min((rxshape.width(rx)[0] for rx in runs_only), default=0)
+        object.__setattr__(self, "_wallet_runs_only", frozenset(runs_only))
+        object.__setattr__(
+            self, "_wallet_run", re.compile(rf"[\w:]{{{max(shortest, 1)},}}") if runs_only else None
+        )
         # DNS wire format spells every label of a name as <length><bytes> (compression only
         # points at earlier bytes of the same message), so a message naming a pool holds the
         # first label of that pool's list entry literally.
@@ -146,10 +158,23 @@ class Intel:
         return list(dict.fromkeys(m.group(0) for m in self._stratum_re.finditer(text)))
 
     def find_wallets(self, text: str) -> list[tuple[WalletPattern, str]]:
+        """Wallet addresses in ``text``, pattern by pattern, in order, without repeats."""
         out: list[tuple[WalletPattern, str]] = []
         seen: set[str] = set()
+        runs: list[tuple[int, int]] | None = None
         for pat in self.wallets:
-            for m in pat.regex.finditer(text):
+            if pat.regex in self._wallet_runs_only:
+                # Its matches lie inside runs of [\w:] at least as long as the shortest
+                # address: search those runs, not every position of the text (same matches).
+                if runs is None:
+                    run = self._wallet_run
+                    runs = [m.span() for m in run.finditer(text)] if run is not None else []
+                found: Iterable[re.Match[str]] = (
+                    m for s, e in runs for m in pat.regex.finditer(text, s, e)
+                )
+            else:
+                found = pat.regex.finditer(text)
+            for m in found:
                 if m.group(0) not in seen:
                     seen.add(m.group(0))
                     out.append((pat, m.group(0)))
