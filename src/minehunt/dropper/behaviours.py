@@ -682,6 +682,20 @@ _ARCH_PROBE = re.compile(
 _FETCH_RX = re.compile(
     rf"\b{_FETCH}\b|downloadfile|invoke-webrequest|urlopen|urlretrieve|getstore", _I
 )
+_FETCH_LITERALS = (
+    "curl",
+    "wget",
+    "lwp-download",
+    "fetch",
+    "ftpget",
+    "tftp",
+    "downloadfile",
+    "invoke-webrequest",
+    "urlopen",
+    "urlretrieve",
+    "getstore",
+)
+"""What every _FETCH_RX match holds."""
 _DL_DEST = re.compile(
     rf"\b{_FETCH}\b[^\n;|&]*?(?:\s-O\s*|\s-o\s*|\s-l\s+|--output(?:-document)?[= ]\s*|\s>\s*)"
     r"[\"']?([^\s\"';&|]+)",
@@ -846,25 +860,56 @@ class _Index:
         # Lower-casing kept every offset (it does, but for a few non-ASCII letters): the
         # literals found in ``lowered`` point into the texts.
         self._aligned = len(self.lowered) == len(self.texts[0]) + 1 + len(self.texts[1])
+        self._tokens: set[str] | None = None
 
-    def _windows(self, which: int, rx: re.Pattern[str], needs: Iterable[str]) -> list[slice]:
-        """Where in text ``which`` matches of ``rx`` can be: around the needed literals
-        (every match holds one); the whole text when that is not narrower."""
-        text = self.texts[which]
-        whole = [slice(0, len(text))]
-        reach = _reach(rx)
-        if not self._aligned or reach == _WHOLE:
-            return whole
+    @property
+    def tokens(self) -> set[str]:
+        """The words of the lower-cased texts, dotted ones also split at their dots."""
+        if self._tokens is None:
+            tokens = set(_TOKEN.findall(self.lowered))
+            tokens.update(part for t in list(tokens) if "." in t for part in t.split("."))
+            self._tokens = tokens
+        return self._tokens
+
+    def has(self, *literals: str) -> bool:
+        """Does either text hold one of these lower-case literals, in any case?"""
+        return any(n in self.lowered for n in literals)
+
+    def _spots(self, which: int, needs: Iterable[str]) -> list[int] | None:
+        """Offsets in text ``which`` of the lower-case literals; None past MAX_ANCHORS or
+        when lower-casing moved offsets."""
+        if not self._aligned:
+            return None
         base = 0 if which == 0 else len(self.texts[0]) + 1
-        end = base + len(text)
+        end = base + len(self.texts[which])
         spots: list[int] = []
         for n in needs:
             i = self.lowered.find(n, base, end)
             while i >= 0:
                 spots.append(i - base)
                 if len(spots) > MAX_ANCHORS:
-                    return whole
+                    return None
                 i = self.lowered.find(n, i + 1, end)
+        return spots
+
+    def finditer(
+        self, which: int, rx: re.Pattern[str], spots: list[int] | None
+    ) -> Iterator[re.Match[str]]:
+        """``rx.finditer`` over text ``which``, searching only around ``spots`` (offsets of
+        something every match holds; None: everywhere)."""
+        text = self.texts[which]
+        windows = [slice(0, len(text))] if spots is None else self._windows(text, rx, spots)
+        for w in windows:
+            yield from rx.finditer(text, w.start, w.stop)
+
+    @staticmethod
+    def _windows(text: str, rx: re.Pattern[str], spots: list[int]) -> list[slice]:
+        """Where in ``text`` matches of ``rx`` holding one of ``spots`` can be; the whole
+        text when that is not narrower."""
+        whole = [slice(0, len(text))]
+        reach = _reach(rx)
+        if reach == _WHOLE:
+            return whole
         out: list[slice] = []
         for p in sorted(spots):
             if reach is None:  # the literal's line and the lines before and after it
@@ -894,11 +939,10 @@ class _Index:
         """Matches of ``rx`` in the plain then the squeezed text, one per line. ``needs``:
         lower-case literals every match holds; only the lines around them are searched."""
         seen: set[int] = set()
-        for which, text in enumerate(self.texts):
+        for which in range(len(self.texts)):
             if which and self.texts[1] == self.texts[0]:
                 break
-            windows = [slice(0, len(text))] if needs is None else self._windows(which, rx, needs)
-            found = (m for w in windows for m in rx.finditer(text, w.start, w.stop))
+            found = self.finditer(which, rx, None if needs is None else self._spots(which, needs))
             for n, m in enumerate(found):
                 if n >= 64:
                     break
@@ -921,12 +965,20 @@ def static_hits(idx: _Index) -> Iterator[Hit]:
             yield _hit(sub, ln, idx.layer)
 
 
+_KILL_LITERALS = ("kill", "stop-process", "docker")
+"""What every _KILL_WORD match holds."""
+
+
 def intel_hits(idx: _Index, intel: Intel) -> Iterator[Hit]:
     p = _patterns(intel)
     layer = idx.layer
-    kills = _KILL_WORD.search(layer.squeezed) is not None
-    tokens = set(_TOKEN.findall(idx.lowered))
-    tokens.update(part for t in list(tokens) if "." in t for part in t.split("."))
+    kills = idx.has(*_KILL_LITERALS) and _KILL_WORD.search(layer.squeezed) is not None
+    tokens = idx.tokens
+    # A pool host holds its pool-list entry's first label as a word; a stratum URL its
+    # scheme and "://"; every host:port a ":" and digits. Ordinary text has none of these,
+    # and the searches for them are tried at every position of the text.
+    pools = any(not d.isascii() for d in intel.pool_domains) or bool(tokens & intel.pool_labels)
+    stratum = idx.has(*(f"{s}://" for s in intel.schemes))
     if p.miner_name and tokens & p.miner_words:
         for ln, _m in idx.matches(p.miner_name, limit=16):
             for v in ln.variants():
@@ -959,10 +1011,10 @@ def intel_hits(idx: _Index, intel: Intel) -> Iterator[Hit]:
     for which, text in enumerate(idx.texts):
         if which and idx.texts[1] == idx.texts[0]:
             break
-        for url in intel.find_stratum_urls(text)[:4]:
+        for url in (intel.find_stratum_urls(text) if stratum else [])[:4]:
             yield _hit(STRATUM, idx.line(which, text.find(url)), layer, url)
         lowered = text.lower()
-        for pool in intel.find_pool_domains(text)[:4]:
+        for pool in (intel.find_pool_domains(text) if pools else [])[:4]:
             yield _hit(POOL, idx.line(which, lowered.find(pool)), layer, pool)
         wallets = intel.find_wallets(text) if ALNUM_RUN.search(text) else []
         for pat, addr in wallets[:8]:
@@ -972,8 +1024,10 @@ def intel_hits(idx: _Index, intel: Intel) -> Iterator[Hit]:
                 yield _hit(WALLET, ln, layer, f"{pat.coin} {addr}")
             elif _WALLET_CONTEXT.search(text[max(0, at - 40) : at]):
                 yield _hit(WEAK_WALLET, ln, layer, f"{pat.coin} {addr}")
-        if p.port and _PORT_TAIL.search(text):
-            for n, m in enumerate(_HOST_PORT.finditer(text)):
+        tails = [m.start() for m in _PORT_TAIL.finditer(text)] if p.port else []
+        if p.port and tails:
+            spots = tails if len(tails) <= MAX_ANCHORS else None
+            for n, m in enumerate(idx.finditer(which, _HOST_PORT, spots)):
                 if n > 256:
                     break
                 port = m.group(1) or m.group(2)
@@ -984,11 +1038,12 @@ def intel_hits(idx: _Index, intel: Intel) -> Iterator[Hit]:
             yield _hit(MINER_OPTION, idx.line(which, m.start()), layer, m.group(0))
 
 
-def structural_hits(layer: Layer) -> Iterator[Hit]:
+def structural_hits(idx: _Index) -> Iterator[Hit]:
     """Behaviours seen across lines: a download later made executable and run, fallbacks,
     architecture-dependent downloads, SSH to harvested hosts."""
+    layer = idx.layer
     text = layer.squeezed
-    if not _FETCH_RX.search(text):
+    if not idx.has(*_FETCH_LITERALS) or not _FETCH_RX.search(text):
         return
     yield from _download_run(layer, text)
     methods = {k for k, rx in _FETCH_METHODS.items() if rx.search(text)}
@@ -1028,8 +1083,7 @@ def _names_and_ssh(idx: _Index, intel: Intel) -> Iterator[Hit]:
     """Miner names listed together where something is killed; SSH to harvested hosts."""
     p = _patterns(intel)
     layer = idx.layer
-    tokens = set(_TOKEN.findall(idx.lowered))
-    tokens.update(part for t in list(tokens) if "." in t for part in t.split("."))
+    tokens = idx.tokens
     if p.miner_name and tokens & p.miner_words and _KILL_WORD.search(layer.squeezed):
         for ln, _m in idx.matches(p.miner_name, limit=32):
             names = {n.lower() for n in p.miner_name.findall(ln.squeezed)}
@@ -1063,7 +1117,7 @@ def all_hits(layer: Layer, intel: Intel) -> list[Hit]:
     producers: tuple[Callable[[], Iterable[Hit]], ...] = (
         lambda: static_hits(idx),
         lambda: intel_hits(idx, intel),
-        lambda: structural_hits(layer),
+        lambda: structural_hits(idx),
         lambda: _names_and_ssh(idx, intel),
         lambda: split_words(layer),
     )

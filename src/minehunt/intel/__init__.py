@@ -86,6 +86,8 @@ class Intel:
     _pow_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _wire_re: re.Pattern[bytes] | None = field(init=False, repr=False, compare=False)
     _wallet_runs_only: frozenset[re.Pattern[str]] = field(init=False, repr=False, compare=False)
+    pool_labels: frozenset[str] = field(init=False, repr=False, compare=False)
+    """The first label of every pool domain: a text naming a pool holds one as a word."""
     _wallet_run: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -101,6 +103,7 @@ class Intel:
         # points at earlier bytes of the same message), so a message naming a pool holds the
         # first label of that pool's list entry literally.
         firsts = sorted({d.split(".", 1)[0] for d in self.pool_domains}, key=len, reverse=True)
+        object.__setattr__(self, "pool_labels", frozenset(firsts))
         wire = b"|".join(re.escape(bytes([len(f)]) + f.encode("idna")) for f in firsts if f)
         object.__setattr__(self, "_wire_re", re.compile(b"(?i)" + wire) if wire else None)
         schemes = "|".join(re.escape(s) for s in sorted(self.schemes, key=len, reverse=True))
