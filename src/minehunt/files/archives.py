@@ -16,9 +16,19 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, cast
+from typing import IO, Any, cast
 
 from .sniff import FileType
+
+_GzipFile: Any = gzip.GzipFile
+_InflateError: type[Exception] = zlib.error
+try:  # ISA-L's inflate, ~3x zlib's; the standard module where no wheel exists
+    from isal.igzip import GzipFile as _IsalGzipFile
+    from isal.isal_zlib import error as _IsalError
+
+    _GzipFile, _InflateError = _IsalGzipFile, cast(type[Exception], _IsalError)
+except ImportError:  # pragma: no cover - isal ships wheels for the usual platforms
+    pass
 
 _BLOCK = 1 << 20
 _SUFFIXES = (".gz", ".tgz", ".bz2", ".tbz2", ".xz", ".txz", ".z")
@@ -128,6 +138,7 @@ def members(
         zipfile.BadZipFile,
         tarfile.TarError,
         zlib.error,
+        _InflateError,
         lzma.LZMAError,
         EOFError,
         OSError,
@@ -193,7 +204,7 @@ def _tar(
 def _decompressor(fh: IO[bytes], ftype: FileType) -> IO[bytes]:
     fh.seek(0)
     if ftype is FileType.GZIP:
-        return cast(IO[bytes], gzip.GzipFile(fileobj=fh, mode="rb"))
+        return cast(IO[bytes], _GzipFile(fileobj=fh, mode="rb"))
     if ftype is FileType.BZIP2:
         return cast(IO[bytes], bz2.BZ2File(fh, mode="rb"))
     return cast(IO[bytes], lzma.LZMAFile(fh, mode="rb"))
