@@ -42,11 +42,15 @@ class JsonSplitter:
         self._in_string = False
         self.garbage = 0
         """Non-whitespace bytes seen between objects."""
+        self._garbage_at_start = 0
         self.overflow = False
         """An object grew past `max_object`: splitting stopped for good."""
+        self.garbage_before: list[int] = []
+        """``garbage`` when each object the last `feed` returned began."""
 
     def feed(self, data: bytes | bytearray) -> list[tuple[int, bytes]]:
         """Append bytes; return the objects they complete."""
+        self.garbage_before = []
         if self.overflow:
             return []
         buf = self._buf
@@ -62,6 +66,7 @@ class JsonSplitter:
                     i = n
                     break
                 self._start, self._depth, i = j, 1, j + 1
+                self._garbage_at_start = self.garbage
                 continue
             if i - self._start > self._max:
                 self.overflow = True
@@ -98,6 +103,7 @@ class JsonSplitter:
                 self._depth -= 1
                 if self._depth == 0:
                     out.append((self._base + self._start, bytes(buf[self._start : i])))
+                    self.garbage_before.append(self._garbage_at_start)
                     self._start = -1
         if self.overflow or (self._depth and n - self._start > self._max):
             self.overflow = True

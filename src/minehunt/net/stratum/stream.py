@@ -172,7 +172,17 @@ class StreamParser:
 
     def _json(self, data: bytes) -> None:
         assert self._splitter is not None
-        self._objects(self._splitter.feed(data))
+        splitter = self._splitter
+        found = splitter.feed(data)
+        for obj, garbage in zip(found, splitter.garbage_before, strict=True):
+            # Where the stream crossed the garbage limit, not where this read ended: the
+            # same bytes cut anywhere give the same messages.
+            if garbage > MAX_GARBAGE and not self._mining:
+                self._give_up()
+                return
+            self._objects([obj])
+        if self._splitter is None:
+            return
         if self._splitter.overflow or (self._splitter.garbage > MAX_GARBAGE and not self._mining):
             self._give_up()
 
@@ -324,6 +334,8 @@ class StreamParser:
 
     def _objects(self, found: list[tuple[int, bytes]]) -> None:
         for off, raw in found:
+            if self._mode is _Mode.JUNK:
+                break  # given up part-way: later objects count no more than if cut here
             obj = loads(raw)
             if isinstance(obj, dict):
                 self._unit(classify(obj, self.direction, off, self._hint))
@@ -331,6 +343,8 @@ class StreamParser:
                 self._unit(None)
 
     def _unit(self, record: Record | None) -> None:
+        if self._mode is _Mode.JUNK:
+            return
         if isinstance(record, MiningMessage):
             if self._mode is _Mode.WEBSOCKET and (self._agent or self._host):
                 record = replace(
