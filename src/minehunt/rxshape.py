@@ -15,7 +15,13 @@ from re import _constants as _c  # type: ignore[attr-defined]
 from re import _parser as _p  # type: ignore[attr-defined]
 from typing import Any
 
-__all__ = ["can_consume", "consumes_only_word_chars", "newline_by_space_only", "width"]
+__all__ = [
+    "can_consume",
+    "consumes_only_word_chars",
+    "newline_by_space_only",
+    "width",
+    "width_beside_space_runs",
+]
 
 _CATEGORY = {
     _c.CATEGORY_DIGIT: re.compile(r"\d"),
@@ -186,5 +192,54 @@ def newline_by_space_only(rx: re.Pattern[str]) -> bool:
             elif op in (_c.ASSERT, _c.ASSERT_NOT) and not walk(av[1]):
                 return False
         return True
+
+    return walk(_tree(rx).data)
+
+
+def width_beside_space_runs(rx: re.Pattern[str]) -> int | None:
+    """The longest match of ``rx`` not counting repeated whitespace (``\\s*``, ``[ \\t]+``);
+    None when something else repeats without bound."""
+    space = re.compile(r"\s")
+
+    def spacy(body: Any) -> bool:
+        return len(body) == 1 and (
+            (
+                body[0][0] is _c.IN
+                and all(
+                    (o is _c.CATEGORY and a is _c.CATEGORY_SPACE)
+                    or (o is _c.LITERAL and space.match(chr(a)) is not None)
+                    for o, a in body[0][1]
+                )
+            )
+            or (body[0][0] is _c.LITERAL and space.match(chr(body[0][1])) is not None)
+        )
+
+    def walk(seq: Any) -> int | None:
+        total = 0
+        for op, av in seq:
+            if op in (_c.LITERAL, _c.NOT_LITERAL, _c.ANY, _c.IN):
+                total += 1
+            elif op in _ZERO_WIDTH or op in (_c.ASSERT, _c.ASSERT_NOT):
+                continue
+            elif op in _REPEATS:
+                if spacy(av[2]):
+                    continue
+                inner = walk(av[2])
+                if inner is None or (inner and av[1] is _c.MAXREPEAT):
+                    return None
+                total += inner * int(av[1])
+            elif op is _c.SUBPATTERN:
+                inner = walk(av[3])
+                if inner is None:
+                    return None
+                total += inner
+            elif op is _c.BRANCH:
+                widths = [walk(b) for b in av[1]]
+                if any(w is None for w in widths):
+                    return None
+                total += max(w for w in widths if w is not None)
+            else:
+                return None
+        return total
 
     return walk(_tree(rx).data)

@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+import yara_x
+
 from minehunt import rxshape
 from minehunt.intel import Intel
 
@@ -192,7 +194,22 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "script deletes itself": ("$0", "myinvocation"),
     "immutable attribute set or cleared": ("chattr",),
     "chattr itself renamed or restored": ("chattr",),
-    "crontab written": ("cron", "@reboot", "@hourly", "* * *", "*/"),
+    # A schedule line (``*/5 * * * * ...``) counts only when it runs a fetch or a temp or
+    # hidden program, so its needed literals are those, not the schedule's "*/" (which
+    # every CSS comment closes with).
+    "crontab written": (
+        "cron",
+        "@reboot",
+        "@hourly",
+        "curl",
+        "wget",
+        "/tmp/",
+        "/var/tmp/",
+        "/dev/shm/",
+        "/run/shm/",
+        "$tmpdir/",
+        "/.",
+    ),
     "systemd unit written": ("systemd/system",),
     "start-up entry runs a temp or hidden program": ("execstart=",),
     "executable staged in a hidden path": ("chmod",),
@@ -828,23 +845,51 @@ MAX_ANCHORS = 4096
 """Occurrences of a pattern's literals beyond which its whole text is searched."""
 
 
-_WHOLE = -1
+@functools.cache
+def _reach(rx: re.Pattern[str]) -> tuple[int, int] | None:
+    r"""How far from one of its literals a match of ``rx`` can extend, as (characters, whole
+    lines more): (0, 0) when it cannot cross a line (the literal's line holds it); (0, 1)
+    when only whitespace (``\s*``) can cross one, so the lines before and after the
+    literal's are searched too, as a pipe or a continuation spans; (n, 1) when a bounded
+    any-character run does (``[\s\S]{0,300}``), n its longest match beside whitespace
+    runs. A match whose whitespace runs over more lines than that is not looked for. None:
+    search the whole text."""
+    if not rxshape.can_consume(rx, "\n"):
+        return 0, 0
+    if rxshape.newline_by_space_only(rx):
+        return 0, 1
+    longest = rxshape.width_beside_space_runs(rx)
+    return (longest, 1) if longest is not None and longest <= 4096 else None
+
+
+_LITERALS: frozenset[str] = frozenset()
+"""Every literal the YARA-X pass finds (NEEDS and the gates' literals), set at import."""
 
 
 @functools.cache
-def _reach(rx: re.Pattern[str]) -> int | None:
-    r"""How far from one of its literals a match of ``rx`` can extend: 0 when it cannot cross
-    a line (the literal's line holds it); None when only whitespace (``\s*``) can cross one:
-    then the lines before and after the literal's are searched too, as a pipe or a
-    continuation spans (a match whose whitespace runs over more lines is not looked for);
-    its longest width when something else crosses lines and the width is bounded; _WHOLE
-    (search everything) otherwise."""
-    if not rxshape.can_consume(rx, "\n"):
-        return 0
-    if rxshape.newline_by_space_only(rx):
-        return None
-    longest = rxshape.width(rx)[1]
-    return longest if longest <= 4096 else _WHOLE
+def _literal_rules() -> yara_x.Rules:
+    strings = "\n".join(
+        f'$l{i} = "{n.encode("unicode_escape").decode().replace(chr(34), chr(92) + chr(34))}"'
+        for i, n in enumerate(sorted(_LITERALS))
+    )
+    return yara_x.compile(f"rule literals {{ strings: {strings} condition: any of them }}")
+
+
+def _find_literals(data: bytes) -> dict[str, list[int]]:
+    """Offsets of every literal of _LITERALS in ``data`` (lower-case ASCII), from one
+    YARA-X pass: checking a hundred and seventy literals with ``in`` one by one read the
+    text as many times. A literal seen more than MAX_ANCHORS times keeps MAX_ANCHORS + 1."""
+    names = sorted(_LITERALS)
+    scanner = yara_x.Scanner(_literal_rules())
+    scanner.max_matches_per_pattern(MAX_ANCHORS + 1)
+    found: dict[str, list[int]] = {}
+    for rule in scanner.scan(data).matching_rules:
+        for pattern in rule.patterns:
+            if pattern.matches:
+                found[names[int(pattern.identifier[2:])]] = sorted(
+                    m.offset for m in pattern.matches
+                )
+    return found
 
 
 class _Index:
@@ -861,6 +906,9 @@ class _Index:
         # literals found in ``lowered`` point into the texts.
         self._aligned = len(self.lowered) == len(self.texts[0]) + 1 + len(self.texts[1])
         self._tokens: set[str] | None = None
+        self._found: dict[str, list[int]] | None = None
+        if self._aligned and self.lowered.isascii():
+            self._found = _find_literals(self.lowered.encode("ascii"))
 
     @property
     def tokens(self) -> set[str]:
@@ -873,7 +921,17 @@ class _Index:
 
     def has(self, *literals: str) -> bool:
         """Does either text hold one of these lower-case literals, in any case?"""
+        found = self._found
+        if found is not None and _LITERALS.issuperset(literals):
+            return not found.keys().isdisjoint(literals)
         return any(n in self.lowered for n in literals)
+
+    def present(self, literals: Iterable[str]) -> list[str]:
+        """Those of the lower-case literals either text holds, in any case."""
+        found = self._found
+        if found is not None:
+            return [n for n in literals if n in found or (n not in _LITERALS and n in self.lowered)]
+        return [n for n in literals if n in self.lowered]
 
     def _spots(self, which: int, needs: Iterable[str]) -> list[int] | None:
         """Offsets in text ``which`` of the lower-case literals; None past MAX_ANCHORS or
@@ -883,6 +941,14 @@ class _Index:
         base = 0 if which == 0 else len(self.texts[0]) + 1
         end = base + len(self.texts[which])
         spots: list[int] = []
+        found = self._found
+        if found is not None and all(n in _LITERALS for n in needs):
+            for n in needs:
+                at = found.get(n, [])
+                if len(at) > MAX_ANCHORS:
+                    return None
+                spots += [i - base for i in at if base <= i < end]
+            return spots if len(spots) <= MAX_ANCHORS else None
         for n in needs:
             i = self.lowered.find(n, base, end)
             while i >= 0:
@@ -908,18 +974,17 @@ class _Index:
         text when that is not narrower."""
         whole = [slice(0, len(text))]
         reach = _reach(rx)
-        if reach == _WHOLE:
+        if reach is None:
             return whole
+        chars, more = reach
         out: list[slice] = []
         for p in sorted(spots):
-            if reach is None:  # the literal's line and the lines before and after it
-                before = text.rfind("\n", 0, p)
-                lo = 0 if before < 0 else text.rfind("\n", 0, before) + 1
-                after = text.find("\n", p)
-                hi = -1 if after < 0 else text.find("\n", after + 1)
-            else:
-                lo = text.rfind("\n", 0, max(0, p - reach)) + 1
-                hi = text.find("\n", p + reach)
+            lo = text.rfind("\n", 0, max(0, p - chars))
+            hi = text.find("\n", p + chars)
+            for _ in range(more):
+                lo = -1 if lo < 0 else text.rfind("\n", 0, lo)
+                hi = -1 if hi < 0 else text.find("\n", hi + 1)
+            lo += 1
             hi = len(text) if hi < 0 else hi
             if out and lo <= out[-1].stop + 1:
                 out[-1] = slice(out[-1].start, max(hi, out[-1].stop))
@@ -955,10 +1020,9 @@ class _Index:
 
 
 def static_hits(idx: _Index) -> Iterator[Hit]:
-    lowered = idx.lowered
     for sub in STATIC:
         assert sub.pattern is not None
-        needs = [n for n in NEEDS[sub.key] if n in lowered]
+        needs = idx.present(NEEDS[sub.key])
         if not needs:
             continue
         for ln, _m in idx.matches(sub.pattern, needs=needs):
@@ -1124,3 +1188,8 @@ def all_hits(layer: Layer, intel: Intel) -> list[Hit]:
     for produce in producers:
         out.extend(produce())
     return out
+
+
+_LITERALS = frozenset(
+    n for n in (*(x for v in NEEDS.values() for x in v), *_KILL_LITERALS, *_FETCH_LITERALS)
+)
