@@ -947,7 +947,9 @@ class _Index:
                 at = found.get(n, [])
                 if len(at) > MAX_ANCHORS:
                     return None
-                spots += [i - base for i in at if base <= i < end]
+                spots += [
+                    i - base for i in at[bisect.bisect_left(at, base) : bisect.bisect_left(at, end)]
+                ]
             return spots if len(spots) <= MAX_ANCHORS else None
         for n in needs:
             i = self.lowered.find(n, base, end)
