@@ -1,4 +1,5 @@
-"""Anchored regex search (web/hints.py) finds exactly what a whole-text search finds."""
+"""Anchored regex search (web/hints.py) finds exactly what a whole-text search finds, and the
+checks gated by its literals give the verdicts they give without the gate."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from minehunt import intel as intel_mod
+from minehunt.web import asmjs, indicators, script
 from minehunt.web import hints as hints_mod
-from minehunt.web import indicators, script
 from minehunt.web.hints import Hints
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -49,6 +50,11 @@ def _check(text: str) -> None:
             assert h.has(group), group
     if INTEL.find_pool_domains(text):
         assert h.has("pool")
+    full = asmjs.verdict(text)
+    gated = asmjs.analyse_asm(h)
+    assert gated is None or gated == full
+    if full is not None and full.is_miner:
+        assert gated == full
 
 
 EDITOR = TESTS / "node_modules" / "monaco-editor"

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import yara_x
 
 from minehunt.intel import Intel
+from minehunt.web import asmjs
 
 MAX_ANCHORS = 20_000
 """Matches kept per literal; a group with a literal at the cap is scanned in full."""
@@ -45,6 +46,7 @@ ANCHORS: dict[str, tuple[tuple[str, bool], ...]] = {
         ("site_key", False),
         ("sitekey", False),
     ),
+    **asmjs.ANCHORS,
 }
 """Literals every match of the script analysis' patterns starts with (or contains)."""
 

@@ -277,10 +277,11 @@ def _pow(target: Target, hints: Hints, intel: Intel, where: str) -> list[Signal]
     return []
 
 
-def shape_signals(target: Target, text: str, where: str) -> list[Signal]:
+def shape_signals(target: Target, hints: Hints, where: str) -> list[Signal]:
     """MH-WEB-021..025: mining code recognised by what it does, not by its names."""
     out: list[Signal] = []
-    asm = analyse_asm(text)
+    text = hints.text
+    asm = analyse_asm(hints)
     if asm is not None and asm.is_miner:
         attrs: dict[str, Scalar] = {
             "family": asm.algorithm or "unknown",
@@ -361,7 +362,7 @@ def analyse_script(
     out += _websocket_signals(target, hints, intel, where)
     out += _inline_wasm(target, text, where)
     out += _pow(target, hints, intel, where)
-    out += shape_signals(target, text, where)
+    out += shape_signals(target, hints, where)
     packed, res, keys = _packed(target, hints, intel, where, depth)
     out += packed
     if depth == 0:
