@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from minehunt import intel as intel_mod
-from minehunt.web import asmjs, indicators, script
+from minehunt.web import asmjs, deobfuscate, indicators, script, shapes
 from minehunt.web import hints as hints_mod
-from minehunt.web.hints import Hints
+from minehunt.web.hints import Hints, WordStart
 
 TESTS = Path(__file__).resolve().parents[1]
 INTEL = intel_mod.default()
@@ -27,11 +27,24 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (indicators.SITE_KEY, "site_key"),
     (_POW, "pow_marker"),
     *zip(indicators.POW_SHAPE, ("pow0", "pow1", "pow2"), strict=True),
+    (script._B64_WASM, "wasm_base64"),
+    (shapes._RESULT, "result"),
+    (shapes._THROTTLE, "throttle"),
 ]
-PRESENCE: list[tuple[re.Pattern[str], str]] = [
+PRESENCE: list[tuple[re.Pattern[str] | WordStart, str]] = [
     (script._WORKER, "worker"),
     (script._WASM_URL, "wasm_url"),
+    (shapes._POST, "post_message"),
+    (shapes._BLOB, "blob"),
+    (shapes._JOB, "job"),
+    (shapes._SOCKET, "websocket"),
+    (deobfuscate._STRING_ARRAY_HINT[0], "array_name"),
+    (deobfuscate._STRING_ARRAY_HINT[1], "array_function"),
+    (deobfuscate._COUNTED_ESCAPE, "escapes"),
+    (deobfuscate._FROMCHARCODE, "char_code"),
+    (deobfuscate._PACKER, "packer_words"),
 ]
+"""Patterns that cannot match without a literal of the group (a check is skipped without)."""
 
 
 def _spans(matches: object) -> list[tuple[int, int, str]]:

@@ -6,6 +6,8 @@ packers, ``atob("...")`` blobs, ``String.fromCharCode(...)`` chains and ``\\xNN`
 escapes; then normalises what obfuscators rewrite (``o['start']`` to ``o.start``, quoted
 keys, ``!![]``, split strings, hex numbers) so the same checks read the decoded text as they
 read plain code. Bounded in input size, output size and time; ``steps`` says what was decoded.
+Most scripts are not obfuscated: each step first asks whether its literals are there at all
+(from the script's ``Hints`` when given, which saves a look through the text per step).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from dataclasses import dataclass
 from itertools import islice
 
-from minehunt.web.hints import WordStart
+from minehunt.web.hints import Hints, WordStart, has_literal
 from minehunt.web.jsexpr import Unresolved, evaluate_args, unquote
 from minehunt.web.stringarray import decode_string_arrays
 
@@ -56,7 +58,11 @@ _COUNTED_ESCAPE = re.compile(
 )
 """The escapes ``_escapes`` counts (ASCII letters, digits and ``_.:/``), found without
 decoding every escape of a bundle that has fewer than MIN_ESCAPES of them."""
-_STRING_ARRAY_HINT = re.compile(r"_0x[0-9a-f]{3,}|function\s+[\w$]+\(\)\{(?:var|const|let)\s")
+_STRING_ARRAY_HINT = (
+    re.compile(r"_0x[0-9a-f]{3,}"),
+    re.compile(r"function\s+[\w$]+\(\)\{(?:var|const|let)\s"),
+)
+"""A generated name or an array function; two patterns, each found by its first literal."""
 _BRACKET = re.compile(
     r"""\[\s*(\(\s*)?(?:'([A-Za-z_$][\w$]*)'|"([A-Za-z_$][\w$]*)")\s*(?(1)\)\s*)\]"""
 )
@@ -106,10 +112,11 @@ class Deobfuscated:
         return "; ".join(dict.fromkeys(self.steps)) + ("" if self.complete else " (budget hit)")
 
 
-def deobfuscate(text: str, budget: float | None = None) -> Deobfuscated:
+def deobfuscate(text: str, budget: float | None = None, hints: Hints | None = None) -> Deobfuscated:
     """Decode the obfuscation layers of ``text`` (unchanged text and no steps when none).
 
-    ``budget`` defaults to ``BUDGET`` plus ``BUDGET_PER_MB`` for each MiB of text.
+    ``budget`` defaults to ``BUDGET`` plus ``BUDGET_PER_MB`` for each MiB of text;
+    ``hints``: the hints of ``text``, if the caller has them.
     """
     if len(text) > MAX_INPUT:
         return Deobfuscated(text, (), complete=False)
@@ -122,7 +129,7 @@ def deobfuscate(text: str, budget: float | None = None) -> Deobfuscated:
     layer = text
     size = 0
     for _ in range(ROUNDS):
-        decoded, payloads = _round(layer, deadline, steps)
+        decoded, payloads = _round(layer, deadline, steps, hints)
         parts.append(decoded)
         size += len(decoded)
         if time.monotonic() > deadline or size > MAX_OUTPUT:
@@ -140,21 +147,28 @@ def deobfuscate(text: str, budget: float | None = None) -> Deobfuscated:
     return Deobfuscated(out, tuple(steps), complete)
 
 
-def _round(text: str, deadline: float, steps: list[str]) -> tuple[str, list[str]]:
+def _round(
+    text: str, deadline: float, steps: list[str], hints: Hints | None
+) -> tuple[str, list[str]]:
     """One layer: rewrite in place what decodes to literals, return evaluated payloads."""
-    if _STRING_ARRAY_HINT.search(text):
+    if any(
+        has_literal(text, group, hints) and rx.search(text)
+        for group, rx in zip(("array_name", "array_function"), _STRING_ARRAY_HINT, strict=True)
+    ):
         res = decode_string_arrays(text, deadline)
         if res is not None:
             enc = "/".join(res.encodings)
             rot = ", rotated" if res.rotated else ""
             steps.append(f"string array ({enc}, {res.strings} strings, {res.calls} calls{rot})")
             text = res.text
-    text = _escapes(text, steps)
-    text = _from_char_code(text, steps)
+    if has_literal(text, "escapes", hints):
+        text = _escapes(text, steps)
+    if has_literal(text, "char_code", hints):
+        text = _from_char_code(text, steps)
     payloads: list[str] = []
-    if _PACKER_HEAD.search(text):
-        payloads += _unpack(text, steps)
-    if "atob" in text:
+    if has_literal(text, "packer_words", hints) and _PACKER_HEAD.search(text):
+        payloads += _unpack(text, steps)  # a packer's word list is .split("|")
+    if has_literal(text, "atob", hints):
         payloads += _atob(text, steps)
     return text, payloads
 
@@ -172,8 +186,6 @@ def _escapes(text: str, steps: list[str]) -> str:
             count += 1  # what obfuscators escape; regex sources escape other characters
         return ch
 
-    if "\\x" not in text and "\\u" not in text:
-        return text
     if sum(1 for _ in islice(_COUNTED_ESCAPE.finditer(text), MIN_ESCAPES)) < MIN_ESCAPES:
         return text  # the substitution below would count fewer and return text as is
     out = _ESCAPES.sub(one, text)
@@ -184,8 +196,6 @@ def _escapes(text: str, steps: list[str]) -> str:
 
 
 def _from_char_code(text: str, steps: list[str]) -> str:
-    if "fromCharCode" not in text:
-        return text
     count = 0
     chars = 0
 

@@ -46,9 +46,34 @@ ANCHORS: dict[str, tuple[tuple[str, bool], ...]] = {
         ("site_key", False),
         ("sitekey", False),
     ),
+    # shapes.py: what each shape cannot do without, and where its patterns match.
+    "post_message": (("postMessage", False),),
+    "blob": (("blob", False),),
+    "job": (("job", False),),
+    "result": tuple(
+        (w, True)
+        for w in ("nonce", "hashes", "hashrate", "share", "result", "hash_count", "hashcount")
+    ),
+    "hardware_concurrency": (("hardwareConcurrency", False),),
+    "throttle": (("throttl", True), ("duty", True), ("idle", True), ("setthrottle", True)),
+    "websocket": (("WebSocket", False),),
+    "hash_api": (
+        ("getHashesPerSecond", False),
+        ("getTotalHashes", False),
+        ("getAcceptedHashes", False),
+    ),
+    # deobfuscate.py: what each decoding step needs before it reads the text.
+    "array_name": (("_0x", False),),
+    "array_function": (("(){var", False), ("(){const", False), ("(){let", False)),
+    "escapes": (("\\x", False), ("\\u", False)),
+    "char_code": (("fromCharCode", False),),
+    "packer_words": tuple((f"{q}|{r}", False) for q in "'\"" for r in "'\""),
+    # script.py: a base64 WebAssembly module starts with the encoded magic number.
+    "wasm_base64": (("AGFzbQ", False),),
     **asmjs.ANCHORS,
 }
-"""Literals every match of the script analysis' patterns starts with (or contains)."""
+"""Literals every match of the script analysis' patterns starts with (or contains), and
+literals a check needs before it runs at all (``has``)."""
 
 _CACHE: dict[int, tuple[Intel, yara_x.Rules, dict[str, str], frozenset[str]]] = {}
 
@@ -86,6 +111,14 @@ def _rules(intel: Intel) -> tuple[yara_x.Rules, dict[str, str], frozenset[str]]:
     return rules, names, frozenset(full)
 
 
+def has_literal(text: str, group: str, hints: Hints | None = None) -> bool:
+    """Whether one of the (case-sensitive) literals of ``group`` is in ``text``: from
+    ``hints`` when they are the hints of this very text, else by looking."""
+    if hints is not None and hints.text is text:
+        return hints.has(group)
+    return any(lit in text for lit, _ in ANCHORS[group])
+
+
 class Hints:
     """The literal anchors found in one script."""
 
@@ -112,21 +145,26 @@ class Hints:
         """Can a pattern of ``group`` match at all (one of its literals is present)?"""
         return group in self._bytes or group in self._full
 
-    def _positions(self, group: str) -> list[int]:
-        """Character positions of the group's literals, ascending."""
-        if group not in self._chars:
-            offsets = sorted(set(self._bytes.get(group, ())))
-            if len(self._data) == len(self.text):  # ASCII: bytes and characters agree
-                self._chars[group] = offsets
-            else:
-                out: list[int] = []
-                char = byte = 0
-                for off in offsets:
-                    char += len(self._data[byte:off].decode("utf-8", "replace"))
-                    byte = off
-                    out.append(char)
-                self._chars[group] = out
-        return self._chars[group]
+    def _positions(self, group: str) -> Iterator[int]:
+        """Character positions of the group's literals, ascending; mapped from byte offsets
+        only as far as they are read (``search`` mostly stops at the first)."""
+        known = self._chars.get(group)
+        if known is not None:
+            yield from known
+            return
+        offsets = sorted(set(self._bytes.get(group, ())))
+        if len(self._data) == len(self.text):  # ASCII: bytes and characters agree
+            self._chars[group] = offsets
+            yield from offsets
+            return
+        out: list[int] = []
+        char = byte = 0
+        for off in offsets:
+            char += len(self._data[byte:off].decode("utf-8", "replace"))
+            byte = off
+            out.append(char)
+            yield char
+        self._chars[group] = out
 
     def search(self, pattern: re.Pattern[str], group: str) -> re.Match[str] | None:
         """``pattern.search(text)`` for a pattern whose matches start with a group literal."""

@@ -186,9 +186,9 @@ def _websocket_signals(target: Target, hints: Hints, intel: Intel, where: str) -
     return out
 
 
-def _inline_wasm(target: Target, text: str, where: str) -> list[Signal]:
+def _inline_wasm(target: Target, hints: Hints, where: str) -> list[Signal]:
     out: list[Signal] = []
-    for i, m in enumerate(_B64_WASM.finditer(text)):
+    for i, m in enumerate(hints.finditer(_B64_WASM, "wasm_base64")):
         if i >= 8:
             break
         blob = m.group(0)
@@ -213,7 +213,6 @@ def _packed(
     res = Resources()
     keys: list[str] = []
     text = hints.text
-    evals = hints.search(_EVAL, "eval") is not None
     if hints.search(_PACKER, "packer"):
         out.append(
             signal(
@@ -224,7 +223,11 @@ def _packed(
                 {"packer": "dean-edwards"},
             )
         )
-    elif evals and hints.search(_DECODERS, "decoders") and _LONG_STRING.search(text):
+    elif (
+        hints.search(_DECODERS, "decoders")
+        and hints.search(_EVAL, "eval")
+        and _LONG_STRING.search(text)
+    ):
         out.append(
             signal(
                 target,
@@ -280,7 +283,6 @@ def _pow(target: Target, hints: Hints, intel: Intel, where: str) -> list[Signal]
 def shape_signals(target: Target, hints: Hints, where: str) -> list[Signal]:
     """MH-WEB-021..025: mining code recognised by what it does, not by its names."""
     out: list[Signal] = []
-    text = hints.text
     asm = analyse_asm(hints)
     if asm is not None and asm.is_miner:
         attrs: dict[str, Scalar] = {
@@ -292,10 +294,10 @@ def shape_signals(target: Target, hints: Hints, where: str) -> list[Signal]:
             attrs["scratchpad"] = asm.scratchpad
         out.append(signal(target, "MH-WEB-021", asm.summary(), where, attrs))
     for check_id, found in (
-        ("MH-WEB-022", shapes.worker_loop(text)),
-        ("MH-WEB-023", shapes.thread_pool(text)),
-        ("MH-WEB-024", shapes.websocket_login(text)),
-        ("MH-WEB-025", shapes.miner_api_use(text)),
+        ("MH-WEB-022", shapes.worker_loop(hints)),
+        ("MH-WEB-023", shapes.thread_pool(hints)),
+        ("MH-WEB-024", shapes.websocket_login(hints)),
+        ("MH-WEB-025", shapes.miner_api_use(hints)),
     ):
         if found is None:
             continue
@@ -309,11 +311,11 @@ def shape_signals(target: Target, hints: Hints, where: str) -> list[Signal]:
 
 
 def _decoded(
-    target: Target, text: str, intel: Intel, where: str, base_url: str | None, seen: list[Signal]
+    target: Target, hints: Hints, intel: Intel, where: str, base_url: str | None, seen: list[Signal]
 ) -> tuple[list[Signal], Resources, list[str]]:
     """Run every check again on the deobfuscated text; keep only what is new there."""
     try:
-        deob = deobfuscate(text)
+        deob = deobfuscate(hints.text, hints=hints)
     except (ValueError, RecursionError, OverflowError, MemoryError):
         return [], Resources(), []  # hostile or unexpected input: the plain analysis stands
     if not deob.changed:
@@ -360,13 +362,13 @@ def analyse_script(
             )
         )
     out += _websocket_signals(target, hints, intel, where)
-    out += _inline_wasm(target, text, where)
+    out += _inline_wasm(target, hints, where)
     out += _pow(target, hints, intel, where)
     out += shape_signals(target, hints, where)
     packed, res, keys = _packed(target, hints, intel, where, depth)
     out += packed
     if depth == 0:
-        decoded, res2, keys2 = _decoded(target, text, intel, where, base_url, out)
+        decoded, res2, keys2 = _decoded(target, hints, intel, where, base_url, out)
         out += decoded
         res = _merge(res, res2)
         keys += keys2
