@@ -37,8 +37,11 @@ def test_aes_table_in_a_base64_initialiser_is_found_at_every_offset(offset: int)
     assert _asm(BODY + _memory(b"\x01" * 16, offset)) is None
 
 
-def _words(table: bytes) -> str:
-    words = struct.unpack(f"<{len(table) // 4}i", table) * 4  # signed, as asm.js spells them
+def _words(table: bytes, shift: int = 0) -> str:
+    """A table as 32-bit words, starting ``shift`` bytes into a word."""
+    raw = b"\x11" * shift + table
+    raw += b"\x22" * (-len(raw) % 4)
+    words = struct.unpack(f"<{len(raw) // 4}i", raw) * 4  # signed, as asm.js spells them
     return "new Int32Array([" + ",".join(map(str, words)) + "]);"
 
 
@@ -48,9 +51,10 @@ def _words(table: bytes) -> str:
         "allocate([" + ",".join(map(str, AES_SBOX_HEAD)) + "], 'i8');",
         "allocate([" + ", ".join(str(b - 256 if b > 127 else b) for b in AES_SBOX_HEAD) + "]);",
         "allocate([" + ",".join(hex(b) for b in AES_SBOX_HEAD) + "]);",
-        _words(_AES_TE0),
+        *(_words(_AES_TE0, shift) for shift in range(4)),
+        _words(AES_SBOX_HEAD, 3).replace("[", "[0x7fffffff,"),
     ],
-    ids=["bytes", "signed-bytes", "hex-bytes", "te0-words"],
+    ids=["bytes", "signed-bytes", "hex-bytes", *(f"te0-words-{n}" for n in range(4)), "sbox"],
 )
 def test_aes_table_in_an_integer_array_is_found(array: str) -> None:
     text = BODY + array + _memory(JH_C0, 0)
