@@ -195,32 +195,35 @@ def _escapes(text: str, steps: list[str]) -> str:
     return text
 
 
+def _char_codes(m: re.Match[str]) -> str | None:
+    """The string a ``String.fromCharCode`` call with constant arguments makes, or None."""
+    args = m.group(1) if m.group(1) is not None else m.group(2)
+    if not args.strip():
+        return None
+    try:
+        values = evaluate_args(args)
+    except Unresolved:
+        return None
+    if not values or any(isinstance(v, str) or not 0 <= v < 0x110000 for v in values):
+        return None
+    return "".join(chr(int(v)) for v in values)
+
+
 def _from_char_code(text: str, steps: list[str]) -> str:
-    count = 0
-    chars = 0
-
-    def one(m: re.Match[str]) -> str:
-        nonlocal count
-        args = m.group(1) if m.group(1) is not None else m.group(2)
-        if not args.strip():
-            return m.group(0)
-        try:
-            values = evaluate_args(args)
-        except Unresolved:
-            return m.group(0)
-        if not values or any(isinstance(v, str) or not 0 <= v < 0x110000 for v in values):
-            return m.group(0)
-        nonlocal chars
-        count += 1
-        chars += len(values)
-        s = "".join(chr(int(v)) for v in values)
-        return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-    out = _FROMCHARCODE.sub(one, text)
-    if count and chars >= MIN_CHARS:
-        steps.append(f"String.fromCharCode ({count})")
-        return out
-    return text
+    # The calls are decoded first and the text rebuilt only when they spell enough:
+    # bundles call fromCharCode on variables, and a copy of each is most of the cost.
+    found = [(m, s) for m in _FROMCHARCODE.finditer(text) if (s := _char_codes(m)) is not None]
+    if not found or sum(len(s) for _, s in found) < MIN_CHARS:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for m, s in found:
+        quoted = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        parts += (text[pos : m.start()], '"', quoted, '"')
+        pos = m.end()
+    parts.append(text[pos:])
+    steps.append(f"String.fromCharCode ({len(found)})")
+    return "".join(parts)
 
 
 def _packer_value(word: str, radix: int) -> int | None:

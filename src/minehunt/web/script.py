@@ -346,9 +346,12 @@ def analyse_script(
     where: str,
     depth: int = 0,
     base_url: str | None = None,
+    data: bytes | None = None,
 ) -> tuple[list[Signal], Resources, list[str]]:
-    """Signals, referenced resources (workers, wasm) and site keys of one script."""
-    data = text.encode("utf-8", "replace")
+    """Signals, referenced resources (workers, wasm) and site keys of one script (``data``:
+    its UTF-8 bytes, when the caller has them)."""
+    if data is None:
+        data = text.encode("utf-8", "replace")
     hints = Hints(text, data, intel)
     out = yara_signals(target, data, where)
     for domain in (intel.find_pool_domains(text) if hints.has("pool") else [])[:10]:
