@@ -18,8 +18,11 @@ import yara_x
 from minehunt.intel import Intel
 from minehunt.web import asmjs
 
-MAX_ANCHORS = 20_000
-"""Matches kept per literal; a group with a literal at the cap is scanned in full."""
+MAX_ANCHORS = 2_000
+"""Matches kept per literal; a group with a literal at the cap is scanned in full. Keeping
+fewer costs less than it saves: the common words (``function``, ``new``, ``number``) are
+asked for their first match, which a whole-text search finds near the start (npm corpus:
+20,000 -> 2,000 took a fifth off the hint pass; no script slower)."""
 
 ANCHORS: dict[str, tuple[tuple[str, bool], ...]] = {
     # group: ((literal, case-insensitive), ...)
