@@ -31,9 +31,12 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (shapes._RESULT, "result"),
     (shapes._THROTTLE, "throttle"),
 ]
+BEFORE = [
+    (script._WORKER, "worker", script._new_before),
+    (script._WASM_URL, "wasm_url", script._quote_before),
+]
+"""Patterns whose matches hold the literal after their start."""
 PRESENCE: list[tuple[re.Pattern[str] | WordStart, str]] = [
-    (script._WORKER, "worker"),
-    (script._WASM_URL, "wasm_url"),
     (shapes._POST, "post_message"),
     (shapes._BLOB, "blob"),
     (shapes._JOB, "job"),
@@ -58,6 +61,8 @@ def _check(text: str) -> None:
         got = h.search(pattern, group)
         assert (got and got.span()) == (expected and expected.span()), (pattern.pattern, group)
         assert _spans(h.finditer(pattern, group)) == _spans(pattern.finditer(text)), group
+    for pattern, group, start in BEFORE:
+        assert _spans(h.finditer(pattern, group, start)) == _spans(pattern.finditer(text)), group
     for pattern, group in PRESENCE:
         if pattern.search(text):
             assert h.has(group), group

@@ -11,7 +11,7 @@ A literal seen more than MAX_ANCHORS times sends that group back to a whole-text
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import yara_x
 
@@ -179,18 +179,26 @@ class Hints:
                 return m
         return None
 
-    def finditer(self, pattern: re.Pattern[str], group: str) -> Iterator[re.Match[str]]:
-        """``pattern.finditer(text)`` for a pattern whose matches start with a group literal."""
+    def finditer(
+        self,
+        pattern: re.Pattern[str],
+        group: str,
+        start: Callable[[str, int], int | None] | None = None,
+    ) -> Iterator[re.Match[str]]:
+        """``pattern.finditer(text)`` for a pattern whose matches start with a group literal,
+        or hold one where ``start(text, position)`` says the match would start (None: no
+        match can hold the literal there; starts ascend with the positions)."""
         if group in self._full:
             yield from pattern.finditer(self.text)
             return
         end = 0
         for pos in self._positions(group):
-            if pos < end:
+            at = pos if start is None else start(self.text, pos)
+            if at is None or at < end:
                 continue
-            m = pattern.match(self.text, pos)
+            m = pattern.match(self.text, at)
             if m is not None:
-                end = max(m.end(), pos + 1)
+                end = max(m.end(), at + 1)
                 yield m
 
 

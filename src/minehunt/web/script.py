@@ -46,6 +46,27 @@ _LONG_STRING = re.compile(rf"""(["'`])[^"'`\n]{{{PACKED_MIN},}}\1""")
 _WORKER = re.compile(r"""new\s+(?:Shared)?Worker\s*\(\s*["']([^"'\s]{1,300})["']""")
 _IMPORT_SCRIPTS = re.compile(r"""importScripts\s*\(\s*["']([^"'\s]{1,300})["']""")
 _WASM_URL = re.compile(r"""["']([^"'\s]{1,300}\.wasm)(?:\?[^"'\s]*)?["']""")
+_SPACE = re.compile(r"\s")
+
+
+def _new_before(text: str, pos: int) -> int | None:
+    """Where a ``_WORKER`` match holding the "Worker" at ``pos`` starts ("new" + spaces)."""
+    end = pos - 6 if pos >= 6 and text.startswith("Shared", pos - 6) else pos
+    i = end
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    return i - 3 if i < end and i >= 3 and text.startswith("new", i - 3) else None
+
+
+def _quote_before(text: str, pos: int) -> int | None:
+    """Where a ``_WASM_URL`` match holding the ".wasm" at ``pos`` starts: the quote that
+    opens the run of non-space, non-quote characters in front of it."""
+    lo = max(0, pos - 301)
+    quote = max(text.rfind('"', lo, pos), text.rfind("'", lo, pos))
+    if quote < 0 or _SPACE.search(text, quote + 1, pos):
+        return None
+    return quote
+
 
 _WASM_CACHE: dict[str, WasmVerdict] = {}
 
@@ -377,11 +398,11 @@ def analyse_script(
         keys += keys2
     keys += [m.group(1) for m in hints.finditer(indicators.SITE_KEY, "site_key")][:8]
     if base_url:
-        found = _WORKER.findall(text)[:16] if hints.has("worker") else []
+        found = [m.group(1) for m in hints.finditer(_WORKER, "worker", _new_before)][:16]
         workers = tuple(join_url(base_url, u) for u in found)
         found = [m.group(1) for m in hints.finditer(_IMPORT_SCRIPTS, "import_scripts")][:16]
         workers += tuple(join_url(base_url, u) for u in found)
-        found = _WASM_URL.findall(text)[:16] if hints.has("wasm_url") else []
+        found = [m.group(1) for m in hints.finditer(_WASM_URL, "wasm_url", _quote_before)][:16]
         wasm = tuple(join_url(base_url, u) for u in found)
         res = _merge(res, Resources(workers=workers, wasm=wasm))
         for url in (*workers, *wasm):
