@@ -43,7 +43,6 @@ PRESENCE: list[tuple[re.Pattern[str] | WordStart, str]] = [
     (shapes._SOCKET, "websocket"),
     (deobfuscate._STRING_ARRAY_HINT[0], "array_name"),
     (deobfuscate._STRING_ARRAY_HINT[1], "array_function"),
-    (deobfuscate._COUNTED_ESCAPE, "escapes"),
     (deobfuscate._FROMCHARCODE, "char_code"),
     (deobfuscate._PACKER, "packer_words"),
 ]

@@ -58,6 +58,8 @@ _COUNTED_ESCAPE = re.compile(
 )
 """The escapes ``_escapes`` counts (ASCII letters, digits and ``_.:/``), found without
 decoding every escape of a bundle that has fewer than MIN_ESCAPES of them."""
+_ESCAPE = re.compile(r"\\[xu]")
+"""Any hex or unicode escape (``re`` finds the backslash fast)."""
 _STRING_ARRAY_HINT = (
     re.compile(r"_0x[0-9a-f]{3,}"),
     re.compile(r"function\s+[\w$]+\(\)\{(?:var|const|let)\s"),
@@ -161,7 +163,7 @@ def _round(
             rot = ", rotated" if res.rotated else ""
             steps.append(f"string array ({enc}, {res.strings} strings, {res.calls} calls{rot})")
             text = res.text
-    if has_literal(text, "escapes", hints):
+    if _ESCAPE.search(text):  # a 2-character literal slows the hint pass more than this
         text = _escapes(text, steps)
     if has_literal(text, "char_code", hints):
         text = _from_char_code(text, steps)

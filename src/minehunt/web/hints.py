@@ -68,7 +68,6 @@ ANCHORS: dict[str, tuple[tuple[str, bool], ...]] = {
     # deobfuscate.py: what each decoding step needs before it reads the text.
     "array_name": (("_0x", False),),
     "array_function": (("(){var", False), ("(){const", False), ("(){let", False)),
-    "escapes": (("\\x", False), ("\\u", False)),
     "char_code": (("fromCharCode", False),),
     "packer_words": tuple((f"{q}|{r}", False) for q in "'\"" for r in "'\""),
     # script.py: a base64 WebAssembly module starts with the encoded magic number.
