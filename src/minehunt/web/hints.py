@@ -10,6 +10,7 @@ A literal seen more than MAX_ANCHORS times sends that group back to a whole-text
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterator
 
@@ -142,6 +143,9 @@ class Hints:
                     self._full.add(group)
         self._bytes = offsets
         self._chars: dict[str, list[int]] = {}
+        self._marks = {0: 0}
+        """Character index of each byte offset mapped so far."""
+        self._mark_order = [0]
 
     def has(self, group: str) -> bool:
         """Can a pattern of ``group`` match at all (one of its literals is present)?"""
@@ -160,13 +164,24 @@ class Hints:
             yield from offsets
             return
         out: list[int] = []
-        char = byte = 0
         for off in offsets:
-            char += len(self._data[byte:off].decode("utf-8", "replace"))
-            byte = off
+            char = self._char(off)
             out.append(char)
             yield char
         self._chars[group] = out
+
+    def _char(self, byte: int) -> int:
+        """The character index of byte offset ``byte`` (a literal's start, so a character
+        boundary), decoded from the nearest offset already mapped: the groups of a large
+        non-ASCII script do not each decode it from the start."""
+        char = self._marks.get(byte)
+        if char is None:
+            i = bisect.bisect_right(self._mark_order, byte)
+            start = self._mark_order[i - 1]
+            char = self._marks[start] + len(self._data[start:byte].decode("utf-8", "replace"))
+            self._mark_order.insert(i, byte)
+            self._marks[byte] = char
+        return char
 
     def search(self, pattern: re.Pattern[str], group: str) -> re.Match[str] | None:
         """``pattern.search(text)`` for a pattern whose matches start with a group literal."""
