@@ -40,6 +40,7 @@ from minehunt import intel as intel_mod  # noqa: E402
 from minehunt.model import Severity  # noqa: E402
 from minehunt.web import script  # noqa: E402
 from minehunt.web.deobfuscate import Deobfuscated  # noqa: E402
+from minehunt.web.hints import Hints  # noqa: E402
 from minehunt.web.static import document_finding  # noqa: E402
 
 intel = intel_mod.default()
@@ -158,7 +159,7 @@ def main() -> None:
     times: dict[bool, list[float]] = {True: [], False: []}
     for on in (False, True, False, True):  # alternate; the best of two each (load, caches)
         if not on:
-            script.deobfuscate = lambda text, budget=None: Deobfuscated(text)  # type: ignore[assignment]
+            script.deobfuscate = lambda text, budget=None, hints=None: Deobfuscated(text)  # type: ignore[assignment]
         try:
             times[on].append(scan_time(corpus))
         finally:
@@ -166,10 +167,10 @@ def main() -> None:
     with_deob, without = min(times[True]), min(times[False])
     inside = [0.0]
 
-    def timed(text: str, budget: float | None = None) -> Deobfuscated:
+    def timed(text: str, budget: float | None = None, hints: Hints | None = None) -> Deobfuscated:
         t0 = time.perf_counter()
         try:
-            return real(text, budget)
+            return real(text, budget, hints)
         finally:
             inside[0] += time.perf_counter() - t0
 

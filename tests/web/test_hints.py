@@ -1,4 +1,5 @@
-"""Anchored regex search (web/hints.py) finds exactly what a whole-text search finds."""
+"""Anchored regex search (web/hints.py) finds exactly what a whole-text search finds, and the
+checks gated by its literals give the verdicts they give without the gate."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from minehunt import intel as intel_mod
+from minehunt.web import asmjs, deobfuscate, indicators, script, shapes
 from minehunt.web import hints as hints_mod
-from minehunt.web import indicators, script
-from minehunt.web.hints import Hints
+from minehunt.web.hints import Hints, WordStart
 
 TESTS = Path(__file__).resolve().parents[1]
 INTEL = intel_mod.default()
@@ -26,11 +27,26 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (indicators.SITE_KEY, "site_key"),
     (_POW, "pow_marker"),
     *zip(indicators.POW_SHAPE, ("pow0", "pow1", "pow2"), strict=True),
+    (script._B64_WASM, "wasm_base64"),
+    (shapes._RESULT, "result"),
+    (shapes._THROTTLE, "throttle"),
 ]
-PRESENCE: list[tuple[re.Pattern[str], str]] = [
-    (script._WORKER, "worker"),
-    (script._WASM_URL, "wasm_url"),
+BEFORE = [
+    (script._WORKER, "worker", script._new_before),
+    (script._WASM_URL, "wasm_url", script._quote_before),
 ]
+"""Patterns whose matches hold the literal after their start."""
+PRESENCE: list[tuple[re.Pattern[str] | WordStart, str]] = [
+    (shapes._POST, "post_message"),
+    (shapes._BLOB, "blob"),
+    (shapes._JOB, "job"),
+    (shapes._SOCKET, "websocket"),
+    (deobfuscate._STRING_ARRAY_HINT[0], "array_name"),
+    (deobfuscate._STRING_ARRAY_HINT[1], "array_function"),
+    (deobfuscate._FROMCHARCODE, "char_code"),
+    (deobfuscate._PACKER, "packer_words"),
+]
+"""Patterns that cannot match without a literal of the group (a check is skipped without)."""
 
 
 def _spans(matches: object) -> list[tuple[int, int, str]]:
@@ -44,11 +60,18 @@ def _check(text: str) -> None:
         got = h.search(pattern, group)
         assert (got and got.span()) == (expected and expected.span()), (pattern.pattern, group)
         assert _spans(h.finditer(pattern, group)) == _spans(pattern.finditer(text)), group
+    for pattern, group, start in BEFORE:
+        assert _spans(h.finditer(pattern, group, start)) == _spans(pattern.finditer(text)), group
     for pattern, group in PRESENCE:
         if pattern.search(text):
             assert h.has(group), group
     if INTEL.find_pool_domains(text):
         assert h.has("pool")
+    full = asmjs.verdict(text)
+    gated = asmjs.analyse_asm(h)
+    assert gated is None or gated == full
+    if full is not None and full.is_miner:
+        assert gated == full
 
 
 EDITOR = TESTS / "node_modules" / "monaco-editor"

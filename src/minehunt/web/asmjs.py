@@ -6,6 +6,11 @@ Before WebAssembly, browser miners shipped CryptoNight as asm.js (emscripten
 or as numeric literals in code. The same fingerprints the WebAssembly analyser uses
 (``wasm.signatures``) are searched in those bytes; Keccak + AES + two of CryptoNight's
 finalists (or the 2 MiB scratchpad) is CryptoNight, whatever the code is called.
+
+Only that verdict is reported, so a script is let out first by what it cannot lack: AES has
+no code fingerprint, so one of its tables must be in an integer array (found by a cheap
+regex) or in a base64 blob (one of three spellings, found by the script's ``Hints`` pass).
+The numeric literals of the whole text are read only for the few scripts that pass.
 """
 
 from __future__ import annotations
@@ -15,10 +20,14 @@ import binascii
 import re
 import struct
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from minehunt.web.wasm.signatures import SCRATCHPAD, SCRATCHPAD_LITE, SIGNATURES
 
-__all__ = ["AsmVerdict", "analyse_asm"]
+if TYPE_CHECKING:
+    from minehunt.web.hints import Hints
+
+__all__ = ["ANCHORS", "AsmVerdict", "analyse_asm", "verdict"]
 
 MAX_DATA = 32 * 1024 * 1024
 """Bytes of decoded tables and memory initialisers kept per script."""
@@ -42,6 +51,26 @@ _NUMBER = re.compile(r"-?(?:0x[0-9a-fA-F]+|\d+)")
 _B64 = re.compile(
     r"""["'](?:data:application/octet-stream;base64,)?([A-Za-z0-9+/]{256,}={0,2})["']"""
 )
+_AES_TABLES = tuple(t for sig in SIGNATURES if sig.primitive == "aes" for t in sig.tables)
+# A table without a zero byte lies inside one decoded chunk (chunks are joined with b"\0"),
+# so it is found in an integer array or in the base64 text of one blob.
+assert _AES_TABLES and not any(0 in t for t in _AES_TABLES)
+
+
+def _base64_spellings(table: bytes) -> tuple[str, ...]:
+    """The base64 characters that encode ``table`` at each of the 3 byte offsets mod 3 (the
+    characters that also carry bits of the bytes around it are left out)."""
+    out = []
+    for shift, skip in ((0, 0), (1, 2), (2, 3)):
+        raw = b"\0" * shift + table
+        out.append(base64.b64encode(raw[: len(raw) // 3 * 3]).decode()[skip:])
+    return tuple(out)
+
+
+ANCHORS: dict[str, tuple[tuple[str, bool], ...]] = {
+    "aes_base64": tuple((s, False) for t in _AES_TABLES for s in _base64_spellings(t)),
+}
+"""Hint groups (``web.hints``): an AES table in a base64 memory initialiser."""
 _LITERAL = re.compile(r"\d(?<![\w$.]\d)(?:(?<=0)x[0-9a-fA-F]{1,8}|\d{3,9})(?![\w$.])")
 r"""``(?<![\w$.])(?:0x[0-9a-fA-F]{1,8}|\d{4,10})(?![\w$.])``, starting with the digit so that
 ``re`` looks only at digits (a look-behind first makes it try every position)."""
@@ -81,7 +110,8 @@ def _array_bytes(literal: str) -> bytes:
     return struct.pack(f"<{len(values)}I", *(v & 0xFFFFFFFF for v in values))
 
 
-def _data(text: str) -> bytes:
+def _arrays(text: str) -> list[bytes]:
+    """The bytes of the script's integer-array literals (up to MAX_DATA)."""
     chunks: list[bytes] = []
     size = 0
     for m in _INT_ARRAY.finditer(text):
@@ -90,6 +120,13 @@ def _data(text: str) -> bytes:
         size += len(b)
         if size > MAX_DATA:
             break
+    return chunks
+
+
+def _data(text: str, arrays: list[bytes]) -> bytes:
+    """Integer arrays and base64 blobs, decoded and joined by a zero byte."""
+    chunks = list(arrays)
+    size = sum(map(len, chunks))
     for m in _B64.finditer(text):
         blob = m.group(1)
         if blob.startswith("AGFzbQ") or size > MAX_DATA:
@@ -103,11 +140,21 @@ def _data(text: str) -> bytes:
     return b"\x00".join(chunks)
 
 
-def analyse_asm(text: str) -> AsmVerdict | None:
-    """The verdict for a script that carries compiled hash code, or None (most scripts)."""
+def analyse_asm(hints: Hints) -> AsmVerdict | None:
+    """The verdict for a script that carries compiled hash code, or None (most scripts, and
+    every script that cannot compute CryptoNight for want of an AES table)."""
+    arrays = _arrays(hints.text)
+    if not hints.has("aes_base64") and not any(t in a for a in arrays for t in _AES_TABLES):
+        return None
+    return verdict(hints.text, arrays)
+
+
+def verdict(text: str, arrays: list[bytes] | None = None) -> AsmVerdict | None:
+    """What ``analyse_asm`` would say without its first gate (also for non-mining hash
+    code); ``arrays``: ``_arrays(text)`` when already read."""
     if not any(h in text for h in _HINTS):
         return None
-    data = _data(text)
+    data = _data(text, _arrays(text) if arrays is None else arrays)
     literals: set[int] = set()
     # Each distinct spelling converted once, in order of first appearance (a bundle
     # repeats the same few thousand numbers hundreds of thousands of times).

@@ -6,6 +6,8 @@ packers, ``atob("...")`` blobs, ``String.fromCharCode(...)`` chains and ``\\xNN`
 escapes; then normalises what obfuscators rewrite (``o['start']`` to ``o.start``, quoted
 keys, ``!![]``, split strings, hex numbers) so the same checks read the decoded text as they
 read plain code. Bounded in input size, output size and time; ``steps`` says what was decoded.
+Most scripts are not obfuscated: each step first asks whether its literals are there at all
+(from the script's ``Hints`` when given, which saves a look through the text per step).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from dataclasses import dataclass
 from itertools import islice
 
-from minehunt.web.hints import WordStart
+from minehunt.web.hints import Hints, WordStart, has_literal
 from minehunt.web.jsexpr import Unresolved, evaluate_args, unquote
 from minehunt.web.stringarray import decode_string_arrays
 
@@ -56,7 +58,13 @@ _COUNTED_ESCAPE = re.compile(
 )
 """The escapes ``_escapes`` counts (ASCII letters, digits and ``_.:/``), found without
 decoding every escape of a bundle that has fewer than MIN_ESCAPES of them."""
-_STRING_ARRAY_HINT = re.compile(r"_0x[0-9a-f]{3,}|function\s+[\w$]+\(\)\{(?:var|const|let)\s")
+_ESCAPE = re.compile(r"\\[xu]")
+"""Any hex or unicode escape (``re`` finds the backslash fast)."""
+_STRING_ARRAY_HINT = (
+    re.compile(r"_0x[0-9a-f]{3,}"),
+    re.compile(r"function\s+[\w$]+\(\)\{(?:var|const|let)\s"),
+)
+"""A generated name or an array function; two patterns, each found by its first literal."""
 _BRACKET = re.compile(
     r"""\[\s*(\(\s*)?(?:'([A-Za-z_$][\w$]*)'|"([A-Za-z_$][\w$]*)")\s*(?(1)\)\s*)\]"""
 )
@@ -106,10 +114,11 @@ class Deobfuscated:
         return "; ".join(dict.fromkeys(self.steps)) + ("" if self.complete else " (budget hit)")
 
 
-def deobfuscate(text: str, budget: float | None = None) -> Deobfuscated:
+def deobfuscate(text: str, budget: float | None = None, hints: Hints | None = None) -> Deobfuscated:
     """Decode the obfuscation layers of ``text`` (unchanged text and no steps when none).
 
-    ``budget`` defaults to ``BUDGET`` plus ``BUDGET_PER_MB`` for each MiB of text.
+    ``budget`` defaults to ``BUDGET`` plus ``BUDGET_PER_MB`` for each MiB of text;
+    ``hints``: the hints of ``text``, if the caller has them.
     """
     if len(text) > MAX_INPUT:
         return Deobfuscated(text, (), complete=False)
@@ -122,7 +131,7 @@ def deobfuscate(text: str, budget: float | None = None) -> Deobfuscated:
     layer = text
     size = 0
     for _ in range(ROUNDS):
-        decoded, payloads = _round(layer, deadline, steps)
+        decoded, payloads = _round(layer, deadline, steps, hints)
         parts.append(decoded)
         size += len(decoded)
         if time.monotonic() > deadline or size > MAX_OUTPUT:
@@ -140,21 +149,28 @@ def deobfuscate(text: str, budget: float | None = None) -> Deobfuscated:
     return Deobfuscated(out, tuple(steps), complete)
 
 
-def _round(text: str, deadline: float, steps: list[str]) -> tuple[str, list[str]]:
+def _round(
+    text: str, deadline: float, steps: list[str], hints: Hints | None
+) -> tuple[str, list[str]]:
     """One layer: rewrite in place what decodes to literals, return evaluated payloads."""
-    if _STRING_ARRAY_HINT.search(text):
+    if any(
+        has_literal(text, group, hints) and rx.search(text)
+        for group, rx in zip(("array_name", "array_function"), _STRING_ARRAY_HINT, strict=True)
+    ):
         res = decode_string_arrays(text, deadline)
         if res is not None:
             enc = "/".join(res.encodings)
             rot = ", rotated" if res.rotated else ""
             steps.append(f"string array ({enc}, {res.strings} strings, {res.calls} calls{rot})")
             text = res.text
-    text = _escapes(text, steps)
-    text = _from_char_code(text, steps)
+    if _ESCAPE.search(text):  # a 2-character literal slows the hint pass more than this
+        text = _escapes(text, steps)
+    if has_literal(text, "char_code", hints):
+        text = _from_char_code(text, steps)
     payloads: list[str] = []
-    if _PACKER_HEAD.search(text):
-        payloads += _unpack(text, steps)
-    if "atob" in text:
+    if has_literal(text, "packer_words", hints) and _PACKER_HEAD.search(text):
+        payloads += _unpack(text, steps)  # a packer's word list is .split("|")
+    if has_literal(text, "atob", hints):
         payloads += _atob(text, steps)
     return text, payloads
 
@@ -172,8 +188,6 @@ def _escapes(text: str, steps: list[str]) -> str:
             count += 1  # what obfuscators escape; regex sources escape other characters
         return ch
 
-    if "\\x" not in text and "\\u" not in text:
-        return text
     if sum(1 for _ in islice(_COUNTED_ESCAPE.finditer(text), MIN_ESCAPES)) < MIN_ESCAPES:
         return text  # the substitution below would count fewer and return text as is
     out = _ESCAPES.sub(one, text)
@@ -183,34 +197,35 @@ def _escapes(text: str, steps: list[str]) -> str:
     return text
 
 
+def _char_codes(m: re.Match[str]) -> str | None:
+    """The string a ``String.fromCharCode`` call with constant arguments makes, or None."""
+    args = m.group(1) if m.group(1) is not None else m.group(2)
+    if not args.strip():
+        return None
+    try:
+        values = evaluate_args(args)
+    except Unresolved:
+        return None
+    if not values or any(isinstance(v, str) or not 0 <= v < 0x110000 for v in values):
+        return None
+    return "".join(chr(int(v)) for v in values)
+
+
 def _from_char_code(text: str, steps: list[str]) -> str:
-    if "fromCharCode" not in text:
+    # The calls are decoded first and the text rebuilt only when they spell enough:
+    # bundles call fromCharCode on variables, and a copy of each is most of the cost.
+    found = [(m, s) for m in _FROMCHARCODE.finditer(text) if (s := _char_codes(m)) is not None]
+    if not found or sum(len(s) for _, s in found) < MIN_CHARS:
         return text
-    count = 0
-    chars = 0
-
-    def one(m: re.Match[str]) -> str:
-        nonlocal count
-        args = m.group(1) if m.group(1) is not None else m.group(2)
-        if not args.strip():
-            return m.group(0)
-        try:
-            values = evaluate_args(args)
-        except Unresolved:
-            return m.group(0)
-        if not values or any(isinstance(v, str) or not 0 <= v < 0x110000 for v in values):
-            return m.group(0)
-        nonlocal chars
-        count += 1
-        chars += len(values)
-        s = "".join(chr(int(v)) for v in values)
-        return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-    out = _FROMCHARCODE.sub(one, text)
-    if count and chars >= MIN_CHARS:
-        steps.append(f"String.fromCharCode ({count})")
-        return out
-    return text
+    parts: list[str] = []
+    pos = 0
+    for m, s in found:
+        quoted = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        parts += (text[pos : m.start()], '"', quoted, '"')
+        pos = m.end()
+    parts.append(text[pos:])
+    steps.append(f"String.fromCharCode ({len(found)})")
+    return "".join(parts)
 
 
 def _packer_value(word: str, radix: int) -> int | None:

@@ -10,15 +10,20 @@ A literal seen more than MAX_ANCHORS times sends that group back to a whole-text
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import yara_x
 
 from minehunt.intel import Intel
+from minehunt.web import asmjs
 
-MAX_ANCHORS = 20_000
-"""Matches kept per literal; a group with a literal at the cap is scanned in full."""
+MAX_ANCHORS = 2_000
+"""Matches kept per literal; a group with a literal at the cap is scanned in full. Keeping
+fewer costs less than it saves: the common words (``function``, ``new``, ``number``) are
+asked for their first match, which a whole-text search finds near the start (npm corpus:
+20,000 -> 2,000 took a fifth off the hint pass; no script slower)."""
 
 ANCHORS: dict[str, tuple[tuple[str, bool], ...]] = {
     # group: ((literal, case-insensitive), ...)
@@ -45,8 +50,33 @@ ANCHORS: dict[str, tuple[tuple[str, bool], ...]] = {
         ("site_key", False),
         ("sitekey", False),
     ),
+    # shapes.py: what each shape cannot do without, and where its patterns match.
+    "post_message": (("postMessage", False),),
+    "blob": (("blob", False),),
+    "job": (("job", False),),
+    "result": tuple(
+        (w, True)
+        for w in ("nonce", "hashes", "hashrate", "share", "result", "hash_count", "hashcount")
+    ),
+    "hardware_concurrency": (("hardwareConcurrency", False),),
+    "throttle": (("throttl", True), ("duty", True), ("idle", True), ("setthrottle", True)),
+    "websocket": (("WebSocket", False),),
+    "hash_api": (
+        ("getHashesPerSecond", False),
+        ("getTotalHashes", False),
+        ("getAcceptedHashes", False),
+    ),
+    # deobfuscate.py: what each decoding step needs before it reads the text.
+    "array_name": (("_0x", False),),
+    "array_function": (("(){var", False), ("(){const", False), ("(){let", False)),
+    "char_code": (("fromCharCode", False),),
+    "packer_words": tuple((f"{q}|{r}", False) for q in "'\"" for r in "'\""),
+    # script.py: a base64 WebAssembly module starts with the encoded magic number.
+    "wasm_base64": (("AGFzbQ", False),),
+    **asmjs.ANCHORS,
 }
-"""Literals every match of the script analysis' patterns starts with (or contains)."""
+"""Literals every match of the script analysis' patterns starts with (or contains), and
+literals a check needs before it runs at all (``has``)."""
 
 _CACHE: dict[int, tuple[Intel, yara_x.Rules, dict[str, str], frozenset[str]]] = {}
 
@@ -84,6 +114,14 @@ def _rules(intel: Intel) -> tuple[yara_x.Rules, dict[str, str], frozenset[str]]:
     return rules, names, frozenset(full)
 
 
+def has_literal(text: str, group: str, hints: Hints | None = None) -> bool:
+    """Whether one of the (case-sensitive) literals of ``group`` is in ``text``: from
+    ``hints`` when they are the hints of this very text, else by looking."""
+    if hints is not None and hints.text is text:
+        return hints.has(group)
+    return any(lit in text for lit, _ in ANCHORS[group])
+
+
 class Hints:
     """The literal anchors found in one script."""
 
@@ -105,26 +143,45 @@ class Hints:
                     self._full.add(group)
         self._bytes = offsets
         self._chars: dict[str, list[int]] = {}
+        self._marks = {0: 0}
+        """Character index of each byte offset mapped so far."""
+        self._mark_order = [0]
 
     def has(self, group: str) -> bool:
         """Can a pattern of ``group`` match at all (one of its literals is present)?"""
         return group in self._bytes or group in self._full
 
-    def _positions(self, group: str) -> list[int]:
-        """Character positions of the group's literals, ascending."""
-        if group not in self._chars:
-            offsets = sorted(set(self._bytes.get(group, ())))
-            if len(self._data) == len(self.text):  # ASCII: bytes and characters agree
-                self._chars[group] = offsets
-            else:
-                out: list[int] = []
-                char = byte = 0
-                for off in offsets:
-                    char += len(self._data[byte:off].decode("utf-8", "replace"))
-                    byte = off
-                    out.append(char)
-                self._chars[group] = out
-        return self._chars[group]
+    def _positions(self, group: str) -> Iterator[int]:
+        """Character positions of the group's literals, ascending; mapped from byte offsets
+        only as far as they are read (``search`` mostly stops at the first)."""
+        known = self._chars.get(group)
+        if known is not None:
+            yield from known
+            return
+        offsets = sorted(set(self._bytes.get(group, ())))
+        if len(self._data) == len(self.text):  # ASCII: bytes and characters agree
+            self._chars[group] = offsets
+            yield from offsets
+            return
+        out: list[int] = []
+        for off in offsets:
+            char = self._char(off)
+            out.append(char)
+            yield char
+        self._chars[group] = out
+
+    def _char(self, byte: int) -> int:
+        """The character index of byte offset ``byte`` (a literal's start, so a character
+        boundary), decoded from the nearest offset already mapped: the groups of a large
+        non-ASCII script do not each decode it from the start."""
+        char = self._marks.get(byte)
+        if char is None:
+            i = bisect.bisect_right(self._mark_order, byte)
+            start = self._mark_order[i - 1]
+            char = self._marks[start] + len(self._data[start:byte].decode("utf-8", "replace"))
+            self._mark_order.insert(i, byte)
+            self._marks[byte] = char
+        return char
 
     def search(self, pattern: re.Pattern[str], group: str) -> re.Match[str] | None:
         """``pattern.search(text)`` for a pattern whose matches start with a group literal."""
@@ -136,18 +193,26 @@ class Hints:
                 return m
         return None
 
-    def finditer(self, pattern: re.Pattern[str], group: str) -> Iterator[re.Match[str]]:
-        """``pattern.finditer(text)`` for a pattern whose matches start with a group literal."""
+    def finditer(
+        self,
+        pattern: re.Pattern[str],
+        group: str,
+        start: Callable[[str, int], int | None] | None = None,
+    ) -> Iterator[re.Match[str]]:
+        """``pattern.finditer(text)`` for a pattern whose matches start with a group literal,
+        or hold one where ``start(text, position)`` says the match would start (None: no
+        match can hold the literal there; starts ascend with the positions)."""
         if group in self._full:
             yield from pattern.finditer(self.text)
             return
         end = 0
         for pos in self._positions(group):
-            if pos < end:
+            at = pos if start is None else start(self.text, pos)
+            if at is None or at < end:
                 continue
-            m = pattern.match(self.text, pos)
+            m = pattern.match(self.text, at)
             if m is not None:
-                end = max(m.end(), pos + 1)
+                end = max(m.end(), at + 1)
                 yield m
 
 

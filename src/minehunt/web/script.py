@@ -46,6 +46,27 @@ _LONG_STRING = re.compile(rf"""(["'`])[^"'`\n]{{{PACKED_MIN},}}\1""")
 _WORKER = re.compile(r"""new\s+(?:Shared)?Worker\s*\(\s*["']([^"'\s]{1,300})["']""")
 _IMPORT_SCRIPTS = re.compile(r"""importScripts\s*\(\s*["']([^"'\s]{1,300})["']""")
 _WASM_URL = re.compile(r"""["']([^"'\s]{1,300}\.wasm)(?:\?[^"'\s]*)?["']""")
+_SPACE = re.compile(r"\s")
+
+
+def _new_before(text: str, pos: int) -> int | None:
+    """Where a ``_WORKER`` match holding the "Worker" at ``pos`` starts ("new" + spaces)."""
+    end = pos - 6 if pos >= 6 and text.startswith("Shared", pos - 6) else pos
+    i = end
+    while i > 0 and text[i - 1].isspace():
+        i -= 1
+    return i - 3 if i < end and i >= 3 and text.startswith("new", i - 3) else None
+
+
+def _quote_before(text: str, pos: int) -> int | None:
+    """Where a ``_WASM_URL`` match holding the ".wasm" at ``pos`` starts: the quote that
+    opens the run of non-space, non-quote characters in front of it."""
+    lo = max(0, pos - 301)
+    quote = max(text.rfind('"', lo, pos), text.rfind("'", lo, pos))
+    if quote < 0 or _SPACE.search(text, quote + 1, pos):
+        return None
+    return quote
+
 
 _WASM_CACHE: dict[str, WasmVerdict] = {}
 
@@ -186,9 +207,9 @@ def _websocket_signals(target: Target, hints: Hints, intel: Intel, where: str) -
     return out
 
 
-def _inline_wasm(target: Target, text: str, where: str) -> list[Signal]:
+def _inline_wasm(target: Target, hints: Hints, where: str) -> list[Signal]:
     out: list[Signal] = []
-    for i, m in enumerate(_B64_WASM.finditer(text)):
+    for i, m in enumerate(hints.finditer(_B64_WASM, "wasm_base64")):
         if i >= 8:
             break
         blob = m.group(0)
@@ -213,7 +234,6 @@ def _packed(
     res = Resources()
     keys: list[str] = []
     text = hints.text
-    evals = hints.search(_EVAL, "eval") is not None
     if hints.search(_PACKER, "packer"):
         out.append(
             signal(
@@ -224,7 +244,11 @@ def _packed(
                 {"packer": "dean-edwards"},
             )
         )
-    elif evals and hints.search(_DECODERS, "decoders") and _LONG_STRING.search(text):
+    elif (
+        hints.search(_DECODERS, "decoders")
+        and hints.search(_EVAL, "eval")
+        and _LONG_STRING.search(text)
+    ):
         out.append(
             signal(
                 target,
@@ -277,10 +301,10 @@ def _pow(target: Target, hints: Hints, intel: Intel, where: str) -> list[Signal]
     return []
 
 
-def shape_signals(target: Target, text: str, where: str) -> list[Signal]:
+def shape_signals(target: Target, hints: Hints, where: str) -> list[Signal]:
     """MH-WEB-021..025: mining code recognised by what it does, not by its names."""
     out: list[Signal] = []
-    asm = analyse_asm(text)
+    asm = analyse_asm(hints)
     if asm is not None and asm.is_miner:
         attrs: dict[str, Scalar] = {
             "family": asm.algorithm or "unknown",
@@ -291,10 +315,10 @@ def shape_signals(target: Target, text: str, where: str) -> list[Signal]:
             attrs["scratchpad"] = asm.scratchpad
         out.append(signal(target, "MH-WEB-021", asm.summary(), where, attrs))
     for check_id, found in (
-        ("MH-WEB-022", shapes.worker_loop(text)),
-        ("MH-WEB-023", shapes.thread_pool(text)),
-        ("MH-WEB-024", shapes.websocket_login(text)),
-        ("MH-WEB-025", shapes.miner_api_use(text)),
+        ("MH-WEB-022", shapes.worker_loop(hints)),
+        ("MH-WEB-023", shapes.thread_pool(hints)),
+        ("MH-WEB-024", shapes.websocket_login(hints)),
+        ("MH-WEB-025", shapes.miner_api_use(hints)),
     ):
         if found is None:
             continue
@@ -308,11 +332,11 @@ def shape_signals(target: Target, text: str, where: str) -> list[Signal]:
 
 
 def _decoded(
-    target: Target, text: str, intel: Intel, where: str, base_url: str | None, seen: list[Signal]
+    target: Target, hints: Hints, intel: Intel, where: str, base_url: str | None, seen: list[Signal]
 ) -> tuple[list[Signal], Resources, list[str]]:
     """Run every check again on the deobfuscated text; keep only what is new there."""
     try:
-        deob = deobfuscate(text)
+        deob = deobfuscate(hints.text, hints=hints)
     except (ValueError, RecursionError, OverflowError, MemoryError):
         return [], Resources(), []  # hostile or unexpected input: the plain analysis stands
     if not deob.changed:
@@ -343,9 +367,12 @@ def analyse_script(
     where: str,
     depth: int = 0,
     base_url: str | None = None,
+    data: bytes | None = None,
 ) -> tuple[list[Signal], Resources, list[str]]:
-    """Signals, referenced resources (workers, wasm) and site keys of one script."""
-    data = text.encode("utf-8", "replace")
+    """Signals, referenced resources (workers, wasm) and site keys of one script (``data``:
+    its UTF-8 bytes, when the caller has them)."""
+    if data is None:
+        data = text.encode("utf-8", "replace")
     hints = Hints(text, data, intel)
     out = yara_signals(target, data, where)
     for domain in (intel.find_pool_domains(text) if hints.has("pool") else [])[:10]:
@@ -359,23 +386,23 @@ def analyse_script(
             )
         )
     out += _websocket_signals(target, hints, intel, where)
-    out += _inline_wasm(target, text, where)
+    out += _inline_wasm(target, hints, where)
     out += _pow(target, hints, intel, where)
-    out += shape_signals(target, text, where)
+    out += shape_signals(target, hints, where)
     packed, res, keys = _packed(target, hints, intel, where, depth)
     out += packed
     if depth == 0:
-        decoded, res2, keys2 = _decoded(target, text, intel, where, base_url, out)
+        decoded, res2, keys2 = _decoded(target, hints, intel, where, base_url, out)
         out += decoded
         res = _merge(res, res2)
         keys += keys2
     keys += [m.group(1) for m in hints.finditer(indicators.SITE_KEY, "site_key")][:8]
     if base_url:
-        found = _WORKER.findall(text)[:16] if hints.has("worker") else []
+        found = [m.group(1) for m in hints.finditer(_WORKER, "worker", _new_before)][:16]
         workers = tuple(join_url(base_url, u) for u in found)
         found = [m.group(1) for m in hints.finditer(_IMPORT_SCRIPTS, "import_scripts")][:16]
         workers += tuple(join_url(base_url, u) for u in found)
-        found = _WASM_URL.findall(text)[:16] if hints.has("wasm_url") else []
+        found = [m.group(1) for m in hints.finditer(_WASM_URL, "wasm_url", _quote_before)][:16]
         wasm = tuple(join_url(base_url, u) for u in found)
         res = _merge(res, Resources(workers=workers, wasm=wasm))
         for url in (*workers, *wasm):

@@ -4,7 +4,9 @@ A browser miner has to do the same few things whatever it is called: a worker ta
 (blob, target) and posts back hashes or a nonce; the page starts as many workers as there
 are cores and throttles them; a WebSocket logs in with a site key or wallet and then
 receives jobs and submits shares; a UI or loader drives the miner's API. Each function here
-recognises one of these shapes in (decoded) JavaScript text and says what it saw.
+recognises one of these shapes in (decoded) JavaScript text and says what it saw. It reads
+the script's ``Hints`` first: a shape whose literals are absent is not searched for, and
+case-insensitive patterns are tried only where their literals are.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from minehunt.web.hints import WordStart
+from minehunt.web.hints import Hints, WordStart
 
 __all__ = [
     "Shape",
@@ -39,10 +41,14 @@ def _leftmost(*found: re.Match[str] | None) -> re.Match[str] | None:
     return min((m for m in found if m is not None), key=lambda m: m.start(), default=None)
 
 
-_HANDLER = re.compile(
-    r"\bonmessage\s*=|addEventListener\s*\(\s*[\"']message[\"']|\bon\s*\(\s*[\"']message[\"']"
+_HANDLER = (
+    WordStart(r"onmessage\s*="),
+    re.compile(r"addEventListener\s*\(\s*[\"']message[\"']"),
+    WordStart(r"on\s*\(\s*[\"']message[\"']"),
 )
-_POST = re.compile(r"\bpostMessage\b")
+r"""``\bonmessage\s*=|addEventListener\s*\(\s*["']message["']|\bon\s*\(\s*["']message["']``,
+in parts (only whether one matches is used)."""
+_POST = WordStart(r"postMessage\b")
 _JOB = WordStart(r"job(?:_?id|Id)?\b")
 _BLOB = WordStart(r"blob\b")
 _TARGET = re.compile(r"\btarget\b|\bdifficulty\b")
@@ -70,15 +76,16 @@ def _job_together(text: str) -> bool:
     return False
 
 
-def worker_loop(text: str) -> Shape | None:
+def worker_loop(hints: Hints) -> Shape | None:
     """A message loop that takes job/blob/target and posts nonces, hashes or shares."""
-    if "postMessage" not in text or "blob" not in text or "job" not in text:
+    if not all(map(hints.has, ("post_message", "blob", "job", "result"))):
         return None
-    if not (_HANDLER.search(text) and _POST.search(text)):
+    text = hints.text
+    if not (any(rx.search(text) for rx in _HANDLER) and _POST.search(text)):
         return None
     if not _job_together(text):
         return None
-    result = _RESULT.search(text)
+    result = hints.search(_RESULT, "result")
     if result is None:
         return None
     return Shape(
@@ -97,12 +104,14 @@ r"""``\bnew\s+(?:Shared)?Worker\s*\(|\.\s*_?spawn\w*\s*\(|\bWorker\s*\(``, in pa
 _THROTTLE = re.compile(r"throttl|\bduty\b|\bidle\s*:\s*|setThrottle", re.I)
 
 
-def thread_pool(text: str) -> Shape | None:
+def thread_pool(hints: Hints) -> Shape | None:
     """Workers sized by navigator.hardwareConcurrency, with a throttle."""
-    if "hardwareConcurrency" not in text:
+    if not hints.has("hardware_concurrency") or not hints.has("throttle"):
         return None
-    spawn = _leftmost(*(rx.search(text) for rx in _SPAWN))
-    throttle = _THROTTLE.search(text)
+    throttle = hints.search(_THROTTLE, "throttle")
+    if throttle is None:
+        return None
+    spawn = _leftmost(*(rx.search(hints.text) for rx in _SPAWN))
     if spawn is None or throttle is None:
         return None
     return Shape(
@@ -129,10 +138,11 @@ _WORK = re.compile(
 _URL = re.compile(r"""["'`](wss?://[^"'`\s]{3,300})["'`]""")
 
 
-def websocket_login(text: str) -> Shape | None:
+def websocket_login(hints: Hints) -> Shape | None:
     """A WebSocket that logs in with a key or wallet, then exchanges jobs and shares."""
-    if "WebSocket" not in text:
+    if not hints.has("websocket"):
         return None
+    text = hints.text
     sock = _SOCKET.search(text)
     if sock is None:
         return None
@@ -168,11 +178,11 @@ _API_CALL = re.compile(
 _HASH_API = frozenset({"getHashesPerSecond", "getTotalHashes", "getAcceptedHashes"})
 
 
-def miner_api_use(text: str) -> Shape | None:
+def miner_api_use(hints: Hints) -> Shape | None:
     """A loader or UI script driving a CoinHive-style miner API (hash rate, throttle ...)."""
-    if not any(name in text for name in _HASH_API):
+    if not hints.has("hash_api"):
         return None
-    used = list(dict.fromkeys(m.group(1) for m in _API_CALL.finditer(text)))
+    used = list(dict.fromkeys(m.group(1) for m in _API_CALL.finditer(hints.text)))
     if len(used) < 2 or not _HASH_API.intersection(used):
         return None
     return Shape(

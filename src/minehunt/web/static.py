@@ -87,9 +87,12 @@ def analyse(
         where = f"wasm {url_or_path}"
         return DocumentResult("wasm", tuple(wasm_signals(target, verdict, where)))
     if kind == "script":
-        text = content.decode("utf-8", "replace")
+        try:  # valid UTF-8 (most scripts): the bytes need not be encoded again
+            text, data = content.decode("utf-8"), content
+        except UnicodeDecodeError:
+            text, data = content.decode("utf-8", "replace"), None
         sigs, res, keys = analyse_script(
-            target, text, intel, f"script {url_or_path}", base_url=url_or_path
+            target, text, intel, f"script {url_or_path}", base_url=url_or_path, data=data
         )
         return DocumentResult("script", tuple(sigs), res, tuple(keys))
     if kind == "html":

@@ -259,7 +259,9 @@ def _find_arrays(text: str) -> list[tuple[str, list[str], bool]]:
     """(name, strings, is_function) for every candidate string array."""
     found: list[tuple[str, list[str], bool]] = []
     seen: set[str] = set()
-    for rx, is_fn in ((_ARRAY_FN, True), (_ARRAY_VAR, False)):
+    for rx, is_fn, literal in ((_ARRAY_FN, True, "function"), (_ARRAY_VAR, False, "_0x")):
+        if literal not in text:
+            continue  # _ARRAY_VAR starts with an alternation: re would try every position
         for m in rx.finditer(text):
             name = m.group(1)
             if name in seen:
