@@ -756,6 +756,10 @@ class IntelPatterns:
     agent_words: frozenset[str]
     port: re.Pattern[str] | None
     option: re.Pattern[str] | None
+    odd_pools: bool
+    """Some pool domain is not ASCII: no word test can rule pools out."""
+    scheme_urls: tuple[str, ...]
+    """Every stratum scheme followed by "://" (what a stratum URL holds), lower case."""
 
 
 _CACHE: dict[int, tuple[Intel, IntelPatterns]] = {}
@@ -794,6 +798,8 @@ def _build_patterns(intel: Intel) -> IntelPatterns:
         agent_words=frozenset(intel.security_agents),
         port=re.compile(rf"(?<![\w.])(?:{port_alts})(?!\d)") if port_alts else None,
         option=re.compile(rf"(?<![\w-])(?:{opts})(?=[=\s\"']|$)") if opts else None,
+        odd_pools=any(not d.isascii() for d in intel.pool_domains),
+        scheme_urls=tuple(f"{s.lower()}://" for s in intel.schemes),
     )
 
 
@@ -906,9 +912,10 @@ class _Index:
         # literals found in ``lowered`` point into the texts.
         self._aligned = len(self.lowered) == len(self.texts[0]) + 1 + len(self.texts[1])
         self._tokens: set[str] | None = None
-        self._found: dict[str, list[int]] | None = None
-        if self._aligned and self.lowered.isascii():
-            self._found = _find_literals(self.lowered.encode("ascii"))
+        # One YARA-X pass tells which literals occur; its byte offsets are characters' only
+        # in ASCII text (elsewhere the offsets are found with str.find).
+        self._found = _find_literals(self.lowered.encode("utf-8", "surrogatepass"))
+        self._offsets = self._aligned and self.lowered.isascii()
 
     @property
     def tokens(self) -> set[str]:
@@ -921,17 +928,14 @@ class _Index:
 
     def has(self, *literals: str) -> bool:
         """Does either text hold one of these lower-case literals, in any case?"""
-        found = self._found
-        if found is not None and _LITERALS.issuperset(literals):
-            return not found.keys().isdisjoint(literals)
+        if _LITERALS.issuperset(literals):
+            return not self._found.keys().isdisjoint(literals)
         return any(n in self.lowered for n in literals)
 
     def present(self, literals: Iterable[str]) -> list[str]:
         """Those of the lower-case literals either text holds, in any case."""
         found = self._found
-        if found is not None:
-            return [n for n in literals if n in found or (n not in _LITERALS and n in self.lowered)]
-        return [n for n in literals if n in self.lowered]
+        return [n for n in literals if n in found or (n not in _LITERALS and n in self.lowered)]
 
     def _spots(self, which: int, needs: Iterable[str]) -> list[int] | None:
         """Offsets in text ``which`` of the lower-case literals; None past MAX_ANCHORS or
@@ -942,7 +946,7 @@ class _Index:
         end = base + len(self.texts[which])
         spots: list[int] = []
         found = self._found
-        if found is not None and all(n in _LITERALS for n in needs):
+        if self._offsets and all(n in _LITERALS for n in needs):
             for n in needs:
                 at = found.get(n, [])
                 if len(at) > MAX_ANCHORS:
@@ -1043,8 +1047,8 @@ def intel_hits(idx: _Index, intel: Intel) -> Iterator[Hit]:
     # A pool host holds its pool-list entry's first label as a word; a stratum URL its
     # scheme and "://"; every host:port a ":" and digits. Ordinary text has none of these,
     # and the searches for them are tried at every position of the text.
-    pools = any(not d.isascii() for d in intel.pool_domains) or bool(tokens & intel.pool_labels)
-    stratum = idx.has(*(f"{s}://" for s in intel.schemes))
+    pools = p.odd_pools or bool(tokens & intel.pool_labels)
+    stratum = idx.has(*p.scheme_urls)
     if p.miner_name and tokens & p.miner_words:
         for ln, _m in idx.matches(p.miner_name, limit=16):
             for v in ln.variants():
