@@ -7,7 +7,9 @@ import os
 import re
 from pathlib import Path
 
-from minehunt.intel import load, read_domain_list
+import pytest
+
+from minehunt.intel import IntelError, load, read_domain_list
 from minehunt.model import Severity
 from tests.conftest import run_cli
 from tests.support.launch import TEST_WALLET
@@ -90,3 +92,18 @@ def test_broken_local_intel_is_a_clear_usage_error(tmp_path: Path) -> None:
     assert "bad regex" in r.stderr and "Traceback" not in r.stderr
     assert re.search(r"intel\.toml", r.stderr)
     assert os.path.exists(d / "intel.toml")
+
+
+def test_every_bundled_script_and_path_pattern_compiles() -> None:
+    """Bundled patterns are compiled when first used, not at load: each must compile."""
+    intel = load(use_user_dir=False)
+    for kind in intel.scripts:
+        assert all(isinstance(p, re.Pattern) for p in intel.scripts[kind])
+    for rx in intel.web_script_paths:
+        re.compile(rx)
+
+
+def test_a_user_script_pattern_that_does_not_compile_is_refused_at_load(tmp_path: Path) -> None:
+    (tmp_path / "intel.toml").write_text("[scripts]\ndownload = ['curl (']\n")
+    with pytest.raises(IntelError, match="bad regex"):
+        load(tmp_path, use_user_dir=False)

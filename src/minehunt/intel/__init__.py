@@ -12,7 +12,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -80,25 +80,29 @@ class Intel:
     dropper scripts stop or remove (lowercase)."""
     sources: tuple[str, ...] = ()
     _stratum_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    _artefact_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
-    _artefacts: dict[str, Campaign] = field(init=False, repr=False, compare=False)
-    _script_path_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
-    _pow_re: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _wire_re: re.Pattern[bytes] | None = field(init=False, repr=False, compare=False)
     _wallet_runs_only: frozenset[re.Pattern[str]] = field(init=False, repr=False, compare=False)
     pool_labels: frozenset[str] = field(init=False, repr=False, compare=False)
     """The first label of every pool domain: a text naming a pool holds one as a word."""
     _wallet_run: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
+    def _wallet_shapes(self) -> tuple[frozenset[re.Pattern[str]], re.Pattern[str] | None]:
+        """The wallet patterns searched by runs, and the run pattern (worked out on first
+        use: reading the patterns' shapes costs what compiling them does)."""
+        try:
+            return self._wallet_runs_only, self._wallet_run
+        except AttributeError:
+            pass
         runs_only = [
             w.regex for w in self.wallets if rxshape.consumes_only_word_chars(w.regex, ":")
         ]
         shortest = min((rxshape.width(rx)[0] for rx in runs_only), default=0)
+        run = re.compile(rf"[\w:]{{{max(shortest, 1)},}}") if runs_only else None
         object.__setattr__(self, "_wallet_runs_only", frozenset(runs_only))
-        object.__setattr__(
-            self, "_wallet_run", re.compile(rf"[\w:]{{{max(shortest, 1)},}}") if runs_only else None
-        )
+        object.__setattr__(self, "_wallet_run", run)
+        return frozenset(runs_only), run
+
+    def __post_init__(self) -> None:
         # DNS wire format spells every label of a name as <length><bytes> (compression only
         # points at earlier bytes of the same message), so a message naming a pool holds the
         # first label of that pool's list entry literally.
@@ -112,6 +116,10 @@ class Intel:
             "_stratum_re",
             re.compile(rf"(?i)\b(?:{schemes})://[^\s'\"<>;|&]+"),
         )
+
+    # Patterns most commands never use, compiled on first use (a third of loading intel).
+    @cached_property
+    def _artefact_index(self) -> tuple[re.Pattern[str] | None, dict[str, Campaign]]:
         artefacts: dict[str, Campaign] = {}
         for c in self.campaigns:
             for a in (*c.paths, *c.files, *c.ssh_key_comments):
@@ -119,16 +127,17 @@ class Intel:
         alternatives = "|".join(re.escape(a) for a in sorted(artefacts, key=len, reverse=True))
         # Whole-word mentions only, so 'dbused' does not match 'dbusedaemon'.
         rx = re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])") if artefacts else None
-        object.__setattr__(self, "_artefact_re", rx)
-        object.__setattr__(self, "_artefacts", artefacts)
+        return rx, artefacts
+
+    @cached_property
+    def _script_path_re(self) -> re.Pattern[str] | None:
         paths = "|".join(self.web_script_paths)
-        object.__setattr__(
-            self,
-            "_script_path_re",
-            re.compile(rf"(?i)(?:^|/)(?:{paths})(?:$|[?#])") if paths else None,
-        )
+        return re.compile(rf"(?i)(?:^|/)(?:{paths})(?:$|[?#])") if paths else None
+
+    @cached_property
+    def _pow_re(self) -> re.Pattern[str] | None:
         pows = "|".join(re.escape(m) for m in sorted(self.pow_markers, key=len, reverse=True))
-        object.__setattr__(self, "_pow_re", re.compile(rf"(?i)\b(?:{pows})\b") if pows else None)
+        return re.compile(rf"(?i)\b(?:{pows})\b") if pows else None
 
     # -- domains --------------------------------------------------------------------------
     def pool_domain(self, host: str) -> str | None:
@@ -165,12 +174,12 @@ class Intel:
         out: list[tuple[WalletPattern, str]] = []
         seen: set[str] = set()
         runs: list[tuple[int, int]] | None = None
+        runs_only, run = self._wallet_shapes()
         for pat in self.wallets:
-            if pat.regex in self._wallet_runs_only:
+            if pat.regex in runs_only:
                 # Its matches lie inside runs of [\w:] at least as long as the shortest
                 # address: search those runs, not every position of the text (same matches).
                 if runs is None:
-                    run = self._wallet_run
                     runs = [m.span() for m in run.finditer(text)] if run is not None else []
                 found: Iterable[re.Match[str]] = (
                     m for s, e in runs for m in pat.regex.finditer(text, s, e)
@@ -204,10 +213,11 @@ class Intel:
 
     def campaign_artefacts(self, text: str) -> list[tuple[Campaign, str]]:
         """(campaign, artefact) for every campaign file, path or key comment ``text`` names."""
-        if self._artefact_re is None:
+        artefact_re, artefacts = self._artefact_index
+        if artefact_re is None:
             return []
-        found = dict.fromkeys(m.group(0) for m in self._artefact_re.finditer(text))
-        return [(self._artefacts[a], a) for a in found]
+        found = dict.fromkeys(m.group(0) for m in artefact_re.finditer(text))
+        return [(artefacts[a], a) for a in found]
 
     def miner_script_path(self, path_and_query: str) -> bool:
         """True if a URL path (with its query) is a well-known browser-miner script."""
@@ -278,6 +288,29 @@ def _list(d: Mapping[str, Any], key: str, where: str) -> list[Any]:
     return v
 
 
+_BUNDLED = "bundled intel.toml"
+
+
+class _Patterns(Mapping[str, tuple[re.Pattern[str], ...]]):
+    """Script patterns by kind, compiled (case-insensitively) when a kind is first read:
+    most commands never read them, and compiling them all was a third of loading intel."""
+
+    def __init__(self, sources: Mapping[str, tuple[str, ...]]) -> None:
+        self._sources = dict(sources)
+        self._compiled: dict[str, tuple[re.Pattern[str], ...]] = {}
+
+    def __getitem__(self, kind: str) -> tuple[re.Pattern[str], ...]:
+        if kind not in self._compiled:
+            self._compiled[kind] = tuple(re.compile(p, re.IGNORECASE) for p in self._sources[kind])
+        return self._compiled[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sources)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
 def _compile(rx: str, where: str) -> re.Pattern[str]:
     try:
         return re.compile(rx, re.IGNORECASE)
@@ -329,9 +362,10 @@ def _parse(docs: Iterable[tuple[str, Mapping[str, Any]]], domains: set[str]) -> 
                 )
             )
         for kind, pats in doc.get("scripts", {}).items():
-            acc["scripts"].setdefault(kind, []).extend(
-                _compile(p, f"{where} [scripts].{kind}") for p in pats
-            )
+            if where != _BUNDLED:  # the bundled ones compile (tests/intel checks them)
+                for p in pats:
+                    _compile(p, f"{where} [scripts].{kind}")
+            acc["scripts"].setdefault(kind, []).extend(pats)
         for c in _list(doc, "campaigns", where):
             acc["campaigns"].append(
                 Campaign(
@@ -351,7 +385,8 @@ def _parse(docs: Iterable[tuple[str, Mapping[str, Any]]], domains: set[str]) -> 
         acc["allow_domains"].update(d.lower() for d in _list(allow, "domains", where))
         web = doc.get("web", {})
         for rx in _list(web, "miner_script_paths", where):
-            _compile(rx, f"{where} [web].miner_script_paths")
+            if where != _BUNDLED:
+                _compile(rx, f"{where} [web].miner_script_paths")
             acc["web_script_paths"].append(rx)
         acc["pow_markers"].extend(_list(web, "pow_markers", where))
         dropper = doc.get("dropper", {})
@@ -366,7 +401,7 @@ def load(extra: Path | None = None, *, use_user_dir: bool = True) -> Intel:
     docs: list[tuple[str, Mapping[str, Any]]] = []
     sources = ["bundled"]
     domains: set[str] = set(read_domain_list((data / "pools.txt").read_text("utf-8")))
-    docs.append(("bundled intel.toml", tomllib.loads((data / "intel.toml").read_text("utf-8"))))
+    docs.append((_BUNDLED, tomllib.loads((data / "intel.toml").read_text("utf-8"))))
     dirs = [d for d in ((user_dir() if use_user_dir else None), extra) if d is not None]
     for d in dirs:
         try:
@@ -394,7 +429,7 @@ def load(extra: Path | None = None, *, use_user_dir: bool = True) -> Intel:
         mining_ports=frozenset(acc["mining_ports"]),
         tls_ports=frozenset(acc["tls_ports"]),
         wallets=tuple(acc["wallets"]),
-        scripts={k: tuple(v) for k, v in acc["scripts"].items()},
+        scripts=_Patterns({k: tuple(v) for k, v in acc["scripts"].items()}),
         campaigns=tuple(acc["campaigns"]),
         allow_processes=frozenset(acc["allow_processes"]),
         allow_memfd=frozenset(acc["allow_memfd"]),
