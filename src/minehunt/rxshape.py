@@ -35,6 +35,19 @@ _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MA
 _ZERO_WIDTH = {_c.AT}
 
 
+def _children(op: Any, av: Any) -> list[Any]:
+    """The sub-patterns of a repeat, group, alternation or look-around; [] for the rest."""
+    if op in _REPEATS:
+        return [av[2]]
+    if op is _c.SUBPATTERN:
+        return [av[3]]
+    if op is _c.BRANCH:
+        return list(av[1])
+    if op in (_c.ASSERT, _c.ASSERT_NOT):
+        return [av[1]]
+    return []
+
+
 def _tree(rx: re.Pattern[str]) -> Any:
     return _p.parse(rx.pattern, rx.flags)
 
@@ -139,14 +152,8 @@ def consumes_only_word_chars(rx: re.Pattern[str], extra: str = "") -> bool:
             elif op is _c.IN:
                 if not ok_class(av):
                     return False
-            elif op in _REPEATS:
-                if not walk(av[2]):
-                    return False
-            elif op is _c.SUBPATTERN:
-                if not walk(av[3]):
-                    return False
-            elif op is _c.BRANCH:
-                if not all(walk(b) for b in av[1]):
+            elif op in _REPEATS or op in (_c.SUBPATTERN, _c.BRANCH):
+                if not all(walk(b) for b in _children(op, av)):
                     return False
             else:
                 return False
@@ -181,15 +188,7 @@ def newline_by_space_only(rx: re.Pattern[str]) -> bool:
                     and _can(body, "\n", rx.flags)
                 ):
                     return False
-                if not walk(body):
-                    return False
-            elif op is _c.SUBPATTERN:
-                if not walk(av[3]):
-                    return False
-            elif op is _c.BRANCH:
-                if not all(walk(b) for b in av[1]):
-                    return False
-            elif op in (_c.ASSERT, _c.ASSERT_NOT) and not walk(av[1]):
+            if not all(walk(b) for b in _children(op, av)):
                 return False
         return True
 

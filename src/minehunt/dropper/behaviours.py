@@ -108,6 +108,7 @@ def _s(
 
 
 B = Behaviour
+_TEMP_OR_HIDDEN = ("/tmp/", "/var/tmp/", "/dev/shm/", "/run/shm/", "$tmpdir/", "/.")
 NEEDS: dict[str, tuple[str, ...]] = {
     "fetch piped to interpreter": ("curl", "wget", "fetch", "ftpget", "tftp", "lwp-"),
     "fetch run through command substitution": ("curl", "wget", "fetch", "ftpget", "tftp", "lwp-"),
@@ -197,19 +198,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     # A schedule line (``*/5 * * * * ...``) counts only when it runs a fetch or a temp or
     # hidden program, so its needed literals are those, not the schedule's "*/" (which
     # every CSS comment closes with).
-    "crontab written": (
-        "cron",
-        "@reboot",
-        "@hourly",
-        "curl",
-        "wget",
-        "/tmp/",
-        "/var/tmp/",
-        "/dev/shm/",
-        "/run/shm/",
-        "$tmpdir/",
-        "/.",
-    ),
+    "crontab written": ("cron", "@reboot", "@hourly", "curl", "wget", *_TEMP_OR_HIDDEN),
     "systemd unit written": ("systemd/system",),
     "start-up entry runs a temp or hidden program": ("execstart=",),
     "executable staged in a hidden path": ("chmod",),
@@ -231,14 +220,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "Redis made to write files": ("config set", "redis-cli"),
     "mass scan of service ports": ("masscan", "zmap", "pnscan", "zgrab"),
     "cloud credentials stolen": ("169.254.169.254", ".aws/", ".docker/config", "credentials"),
-    "background start from a temp or hidden path": (
-        "/tmp/",
-        "/var/tmp/",
-        "/dev/shm/",
-        "/run/shm/",
-        "$tmpdir/",
-        "/.",
-    ),
+    "background start from a temp or hidden path": _TEMP_OR_HIDDEN,
     "hidden PowerShell window": ("hidden", ".run"),
 }
 """Literals (lowercase) one of which a text must hold before a sub-signal's pattern is
