@@ -713,6 +713,8 @@ _KILL_WORD = re.compile(
     r"\b(?:pkill|killall|kill|taskkill|stop-process|xargs\s+(?:-\S+\s+)*kill|docker\s+(?:rm|kill|stop))\b",
     _I,
 )
+_KILL_LITERALS = ("kill", "stop-process", "docker")
+"""What every _KILL_WORD match holds."""
 _STOP_WORD = re.compile(
     r"\b(?:pkill|killall|kill|taskkill|stop-process|stop-service|set-service|systemctl\s+(?:stop|disable|mask)|service\s+\S+\s+stop|chkconfig\s+\S+\s+off|update-rc\.d\s+\S+\s+remove|rm\s+-\w*r|uninstall|sc(?:\.exe)?\s+(?:stop|delete|config)|/etc/init\.d/\S+\s+stop)\b",
     _I,
@@ -850,15 +852,17 @@ def _reach(rx: re.Pattern[str]) -> tuple[int, int] | None:
     return (longest, 1) if longest is not None and longest <= 4096 else None
 
 
-_LITERALS: frozenset[str] = frozenset()
-"""Every literal the YARA-X pass finds (NEEDS and the gates' literals), set at import."""
+_LITERALS = frozenset((*(n for v in NEEDS.values() for n in v), *_KILL_LITERALS, *_FETCH_LITERALS))
+"""Every literal the YARA-X pass finds: NEEDS and the gates' literals."""
+_LITERAL_NAMES = tuple(sorted(_LITERALS))
+"""_LITERALS in the order of the pass' pattern identifiers ($l0, $l1 ...)."""
 
 
 @functools.cache
 def _literal_rules() -> yara_x.Rules:
     strings = "\n".join(
         f'$l{i} = "{n.encode("unicode_escape").decode().replace(chr(34), chr(92) + chr(34))}"'
-        for i, n in enumerate(sorted(_LITERALS))
+        for i, n in enumerate(_LITERAL_NAMES)
     )
     return yara_x.compile(f"rule literals {{ strings: {strings} condition: any of them }}")
 
@@ -867,14 +871,13 @@ def _find_literals(data: bytes) -> dict[str, list[int]]:
     """Offsets of every literal of _LITERALS in ``data`` (lower-case ASCII), from one
     YARA-X pass: checking a hundred and seventy literals with ``in`` one by one read the
     text as many times. A literal seen more than MAX_ANCHORS times keeps MAX_ANCHORS + 1."""
-    names = sorted(_LITERALS)
     scanner = yara_x.Scanner(_literal_rules())
     scanner.max_matches_per_pattern(MAX_ANCHORS + 1)
     found: dict[str, list[int]] = {}
     for rule in scanner.scan(data).matching_rules:
         for pattern in rule.patterns:
             if pattern.matches:
-                found[names[int(pattern.identifier[2:])]] = sorted(
+                found[_LITERAL_NAMES[int(pattern.identifier[2:])]] = sorted(
                     m.offset for m in pattern.matches
                 )
     return found
@@ -1017,10 +1020,6 @@ def static_hits(idx: _Index) -> Iterator[Hit]:
             yield _hit(sub, ln, idx.layer)
 
 
-_KILL_LITERALS = ("kill", "stop-process", "docker")
-"""What every _KILL_WORD match holds."""
-
-
 def intel_hits(idx: _Index, intel: Intel) -> Iterator[Hit]:
     p = _patterns(intel)
     layer = idx.layer
@@ -1076,8 +1075,7 @@ def intel_hits(idx: _Index, intel: Intel) -> Iterator[Hit]:
                 yield _hit(WALLET, ln, layer, f"{pat.coin} {addr}")
             elif _WALLET_CONTEXT.search(text[max(0, at - 40) : at]):
                 yield _hit(WEAK_WALLET, ln, layer, f"{pat.coin} {addr}")
-        tails = [m.start() for m in _PORT_TAIL.finditer(text)] if p.port else []
-        if p.port and tails:
+        if p.port and (tails := [m.start() for m in _PORT_TAIL.finditer(text)]):
             spots = tails if len(tails) <= MAX_ANCHORS else None
             for n, m in enumerate(idx.finditer(which, _HOST_PORT, spots)):
                 if n > 256:
@@ -1176,8 +1174,3 @@ def all_hits(layer: Layer, intel: Intel) -> list[Hit]:
     for produce in producers:
         out.extend(produce())
     return out
-
-
-_LITERALS = frozenset(
-    n for n in (*(x for v in NEEDS.values() for x in v), *_KILL_LITERALS, *_FETCH_LITERALS)
-)

@@ -81,25 +81,18 @@ class Intel:
     sources: tuple[str, ...] = ()
     _stratum_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _wire_re: re.Pattern[bytes] | None = field(init=False, repr=False, compare=False)
-    _wallet_runs_only: frozenset[re.Pattern[str]] = field(init=False, repr=False, compare=False)
     pool_labels: frozenset[str] = field(init=False, repr=False, compare=False)
     """The first label of every pool domain: a text naming a pool holds one as a word."""
-    _wallet_run: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
+    @cached_property
     def _wallet_shapes(self) -> tuple[frozenset[re.Pattern[str]], re.Pattern[str] | None]:
         """The wallet patterns searched by runs, and the run pattern (worked out on first
         use: reading the patterns' shapes costs what compiling them does)."""
-        try:
-            return self._wallet_runs_only, self._wallet_run
-        except AttributeError:
-            pass
         runs_only = [
             w.regex for w in self.wallets if rxshape.consumes_only_word_chars(w.regex, ":")
         ]
         shortest = min((rxshape.width(rx)[0] for rx in runs_only), default=0)
         run = re.compile(rf"[\w:]{{{max(shortest, 1)},}}") if runs_only else None
-        object.__setattr__(self, "_wallet_runs_only", frozenset(runs_only))
-        object.__setattr__(self, "_wallet_run", run)
         return frozenset(runs_only), run
 
     def __post_init__(self) -> None:
@@ -174,7 +167,7 @@ class Intel:
         out: list[tuple[WalletPattern, str]] = []
         seen: set[str] = set()
         runs: list[tuple[int, int]] | None = None
-        runs_only, run = self._wallet_shapes()
+        runs_only, run = self._wallet_shapes
         for pat in self.wallets:
             if pat.regex in runs_only:
                 # Its matches lie inside runs of [\w:] at least as long as the shortest

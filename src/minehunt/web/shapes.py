@@ -112,7 +112,7 @@ def thread_pool(hints: Hints) -> Shape | None:
     if throttle is None:
         return None
     spawn = _leftmost(*(rx.search(hints.text) for rx in _SPAWN))
-    if spawn is None or throttle is None:
+    if spawn is None:
         return None
     return Shape(
         "starts workers sized by navigator.hardwareConcurrency and throttles them",
