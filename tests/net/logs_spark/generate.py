@@ -201,3 +201,25 @@ def write(
 
 def read_planted(out: Path) -> list[Planted]:
     return [Planted(**p) for p in json.loads((out / "planted.json").read_text())]
+
+
+def eve_mining_flow(flow_id: int, src_ip: str, dest_ip: str) -> dict[str, object]:
+    """One Suricata EVE flow record of an hour-long session to Stratum port 3333."""
+    return {
+        "timestamp": "2026-05-01T10:00:00.000000+0000",
+        "flow_id": flow_id,
+        "event_type": "flow",
+        "src_ip": src_ip,
+        "src_port": 40000,
+        "dest_ip": dest_ip,
+        "dest_port": 3333,
+        "proto": "TCP",
+        "flow": {
+            "pkts_toserver": 40,
+            "pkts_toclient": 40,
+            "bytes_toserver": 4000,
+            "bytes_toclient": 9000,
+            "start": "2026-05-01T10:00:00.000000+0000",
+            "end": "2026-05-01T11:00:00.000000+0000",
+        },
+    }

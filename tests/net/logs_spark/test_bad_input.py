@@ -15,7 +15,7 @@ from minehunt.net.logs.suricata import scan_eve
 from minehunt.net.logs.zeek import scan_zeek
 from minehunt.report import Collector
 from tests.conftest import run_cli
-from tests.net.logs_spark.generate import CONN, HEADER
+from tests.net.logs_spark.generate import CONN, HEADER, eve_mining_flow
 
 
 def _tsv(rows: list[str], fields: tuple[str, ...] = CONN) -> str:
@@ -62,12 +62,7 @@ def test_corrupt_missing_and_mixed_logs_on_spark(tmp_path: Path, spark: SparkEng
 def test_corrupt_eve_on_spark_is_skipped_and_the_rest_scanned(
     tmp_path: Path, spark: SparkEngine
 ) -> None:
-    flow = {"timestamp": "2026-05-01T10:00:00.000000+0000", "flow_id": 7, "event_type": "flow",
-            "src_ip": "10.2.0.1", "src_port": 40000, "dest_ip": "203.0.113.9", "dest_port": 3333,
-            "proto": "TCP", "flow": {"pkts_toserver": 40, "pkts_toclient": 40,
-                                     "bytes_toserver": 4000, "bytes_toclient": 9000,
-                                     "start": "2026-05-01T10:00:00.000000+0000",
-                                     "end": "2026-05-01T11:00:00.000000+0000"}}  # fmt: skip
+    flow = eve_mining_flow(7, "10.2.0.1", "203.0.113.9")
     good = tmp_path / "eve.json"
     good.write_text(json.dumps(flow) + "\n")
     bad = tmp_path / "eve.1.json.gz"

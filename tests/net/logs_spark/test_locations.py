@@ -14,7 +14,7 @@ from minehunt.net.logs.suricata import scan_eve
 from minehunt.net.logs.zeek import scan_zeek
 from minehunt.report import Collector
 from tests.conftest import run_cli
-from tests.net.logs_spark.generate import CONN, HEADER
+from tests.net.logs_spark.generate import CONN, HEADER, eve_mining_flow
 from tests.net.logs_spark.test_agree import comparable
 
 
@@ -66,12 +66,7 @@ def test_file_urls_and_hadoop_globs_are_listed_by_spark(
 
 
 def test_eve_glob_url_with_a_corrupt_file_on_spark(tmp_path: Path, spark: SparkEngine) -> None:
-    flow = {"timestamp": "2026-05-01T10:00:00.000000+0000", "flow_id": 9, "event_type": "flow",
-            "src_ip": "10.4.0.1", "src_port": 40000, "dest_ip": "203.0.113.44", "dest_port": 3333,
-            "proto": "TCP", "flow": {"pkts_toserver": 40, "pkts_toclient": 40,
-                                     "bytes_toserver": 4000, "bytes_toclient": 9000,
-                                     "start": "2026-05-01T10:00:00.000000+0000",
-                                     "end": "2026-05-01T11:00:00.000000+0000"}}  # fmt: skip
+    flow = eve_mining_flow(9, "10.4.0.1", "203.0.113.44")
     (tmp_path / "eve.1.json.gz").write_bytes(gzip.compress((json.dumps(flow) + "\n").encode()))
     corrupt = gzip.compress(b'{"event_type": "flow"}\n' * 1000)[:-40]
     (tmp_path / "eve.2.json.gz").write_bytes(corrupt)
