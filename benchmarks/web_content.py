@@ -83,7 +83,6 @@ def slowest(files: list[str], top: int, jobs: int) -> list[tuple[float, float, i
     through a warm pool of ``jobs`` file workers (rules, website and script analysis; an
     archive's members spread over the workers). CPU: the same work in this process, archive
     shares included (so an archive's CPU is the sum over the workers)."""
-    from collections import deque
     from dataclasses import replace
 
     from minehunt import rules
@@ -99,20 +98,15 @@ def slowest(files: list[str], top: int, jobs: int) -> list[tuple[float, float, i
         list(pool.imap([warm] * (2 * jobs)))  # start the workers before timing
         for path in files:
             size = os.path.getsize(path)
-            shares: deque[Batch] = deque()
             t0 = time.perf_counter()
-            for results in pool.imap([Batch((FileJob(path, path, size),), settings)], shares):
-                for r in results:
-                    shares.extend(Batch((), settings, s, r.display) for s in r.spread)
+            list(pool.imap([Batch((FileJob(path, path, size),), settings)]))
             times.append((time.perf_counter() - t0, size, path))
     worst = sorted(times, reverse=True)[:top]
     out = []
-    pool_mod._RULES = rules.bundled()
+    pool_mod._RULES = rules.bundled()  # inline: an archive's shares are scanned here
     for wall, size, path in worst:
         c0 = time.process_time()
-        for r in scan_batch(Batch((FileJob(path, path, size),), settings)):
-            for share in r.spread:
-                scan_batch(Batch((), settings, share, r.display))
+        scan_batch(Batch((FileJob(path, path, size),), settings))
         out.append((wall, time.process_time() - c0, size, path))
     return out
 

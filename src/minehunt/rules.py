@@ -154,12 +154,22 @@ class RuleSet:
         rules: yara_x.Rules,
         sources: Sequence[str],
         kinds: Collection[str] | None = None,
+        inputs: Sequence[tuple[str, str, str]] = (),
+        aux: Collection[str] = (),
+        max_matches: int = 16,
     ) -> None:
         self._rules = rules
         self.sources = tuple(sources)
         self.kinds = frozenset(kinds) if kinds is not None else None
         """Only matches of rules of these kinds are reported (None: all)."""
+        self.inputs = tuple(inputs)
+        """(namespace, text, origin) of every rule file compiled, to compile them again."""
+        self.aux = frozenset(aux)
+        """Namespaces of helper rules (``plus``): never reported as matches."""
+        self.max_matches = max_matches
+        """Matches kept per pattern (a count in a condition never needs more here)."""
         self._local = threading.local()
+        self._plus: dict[tuple[str, str, int], RuleSet] = {}
         self.infos: dict[tuple[str, str], RuleInfo] = {}
         for rule in rules:
             info = _rule_info(rule)
@@ -176,15 +186,35 @@ class RuleSet:
 
     @classmethod
     def from_bytes(
-        cls, data: bytes, sources: Sequence[str], kinds: Collection[str] | None = None
+        cls,
+        data: bytes,
+        sources: Sequence[str],
+        kinds: Collection[str] | None = None,
+        inputs: Sequence[tuple[str, str, str]] = (),
     ) -> RuleSet:
-        return cls(yara_x.Rules.deserialize_from(io.BytesIO(data)), sources, kinds)
+        return cls(yara_x.Rules.deserialize_from(io.BytesIO(data)), sources, kinds, inputs)
+
+    def plus(self, namespace: str, source: str, max_matches: int) -> RuleSet:
+        """These rules with one more rule file compiled in, in ``namespace``: helper rules
+        whose matches a caller reads from ``scan_file_results`` in the same pass over the
+        bytes, never reported as rule matches. Compiled once per process."""
+        key = (namespace, source, max_matches)
+        out = self._plus.get(key)
+        if out is None:
+            compiler = yara_x.Compiler(relaxed_re_syntax=True)
+            for ns, text, origin in (*self.inputs, (namespace, source, namespace)):
+                compiler.new_namespace(ns)
+                compiler.add_source(text, origin=origin)
+            aux = self.aux | {namespace}
+            out = RuleSet(compiler.build(), self.sources, self.kinds, self.inputs, aux, max_matches)
+            self._plus[key] = out
+        return out
 
     def _scanner(self, timeout: int) -> yara_x.Scanner:
         sc: yara_x.Scanner | None = getattr(self._local, "scanner", None)
         if sc is None:
             sc = yara_x.Scanner(self._rules)
-            sc.max_matches_per_pattern(16)
+            sc.max_matches_per_pattern(self.max_matches)
             self._local.scanner = sc
         sc.set_timeout(timeout)
         return sc
@@ -192,6 +222,8 @@ class RuleSet:
     def _results(self, results: yara_x.ScanResults) -> list[RuleMatch]:
         out = []
         for rule in results.matching_rules:
+            if rule.namespace in self.aux:
+                continue
             info = self.infos.get((rule.namespace, rule.identifier)) or _rule_info(rule)
             if self.kinds is not None and info.kind not in self.kinds:
                 continue
@@ -211,6 +243,13 @@ class RuleSet:
     def scan_file(self, path: str | Path, *, timeout: int = DEFAULT_TIMEOUT) -> list[RuleMatch]:
         """Matches in a file (memory-mapped by YARA-X, not read into Python)."""
         return self._results(self._scanner(timeout).scan_file(str(path)))
+
+    def scan_file_results(
+        self, path: str | Path, *, timeout: int = DEFAULT_TIMEOUT
+    ) -> tuple[list[RuleMatch], yara_x.ScanResults]:
+        """``scan_file`` plus YARA-X's own results, where the helper rules' matches are."""
+        results = self._scanner(timeout).scan_file(str(path))
+        return self._results(results), results
 
 
 def _bundled_sources() -> list[tuple[str, str]]:
@@ -242,6 +281,7 @@ def load(extra: Sequence[Path] = (), *, kinds: Collection[str] | None = None) ->
     """
     compiler = yara_x.Compiler(relaxed_re_syntax=True)
     sources = []
+    inputs: list[tuple[str, str, str]] = []
     for ns, text in _bundled_sources():
         if kinds is not None and not any(i.kind in kinds for i in _parse_meta(ns, text)):
             continue
@@ -251,6 +291,7 @@ def load(extra: Sequence[Path] = (), *, kinds: Collection[str] | None = None) ->
         except yara_x.CompileError as e:  # a bug in minehunt itself
             raise RulesError(f"bundled rules {ns}: {e}") from e
         sources.append(ns)
+        inputs.append((ns, text, ns))
     for path in _external_files(extra) if kinds is None or "external" in kinds else []:
         try:
             text = path.read_text("utf-8")
@@ -263,7 +304,8 @@ def load(extra: Sequence[Path] = (), *, kinds: Collection[str] | None = None) ->
             # yara-x names the origin with line and column: "--> rules/x.yar:5:14".
             raise RulesError(f"{path}: does not compile:\n{e}") from e
         sources.append(str(path))
-    return RuleSet(compiler.build(), sources, kinds)
+        inputs.append((path.stem, text, str(path)))
+    return RuleSet(compiler.build(), sources, kinds, inputs)
 
 
 @cache

@@ -4,16 +4,24 @@ The yara-x Python binding keeps the GIL while it scans (measured: two threads sc
 faster than one), so parallel scanning needs processes. Each worker gets the compiled
 rules once, in yara-x's serialised form, and keeps one scanner. With ``jobs == 1`` work
 runs inline in the calling process, with the same code.
+
+A worker can hand part of its item to the others while it works (``hand_over``: the
+members of a big archive it is still reading). Handed items travel through one queue to
+the calling process, which queues them before the rest of the work as they arrive, not
+when the worker's item is done.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Generic, TypeVar
+from multiprocessing.queues import SimpleQueue
+from typing import Any, Generic, TypeVar
 
 from minehunt.rules import RuleSet
 
@@ -21,6 +29,12 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _RULES: RuleSet | None = None
+_HANDED: SimpleQueue[Any] | None = None
+"""Where this worker hands items over to the others (None: inline, nobody to hand to)."""
+_HANDED_COUNT = 0
+
+POLL = 0.01
+"""Seconds between looks for handed-over items while waiting for results."""
 
 
 def rules() -> RuleSet:
@@ -30,9 +44,34 @@ def rules() -> RuleSet:
     return _RULES
 
 
-def _init(data: bytes, sources: tuple[str, ...], kinds: frozenset[str] | None) -> None:
-    global _RULES
-    _RULES = RuleSet.from_bytes(data, sources, kinds)
+def hand_over(item: object) -> bool:
+    """Give ``item`` to the pool for whichever worker is free; False when there is no pool
+    (the caller does the work itself)."""
+    global _HANDED_COUNT
+    if _HANDED is None:
+        return False
+    _HANDED.put(item)
+    _HANDED_COUNT += 1
+    return True
+
+
+def _init(
+    data: bytes,
+    sources: tuple[str, ...],
+    kinds: frozenset[str] | None,
+    inputs: tuple[tuple[str, str, str], ...],
+    handed: SimpleQueue[Any],
+) -> None:
+    global _RULES, _HANDED
+    _RULES = RuleSet.from_bytes(data, sources, kinds, inputs)
+    _HANDED = handed
+
+
+def _run(fn: Callable[[T], R], item: T) -> tuple[R, int]:
+    """``fn(item)`` in a worker, and how many items it handed over meanwhile."""
+    global _HANDED_COUNT
+    _HANDED_COUNT = 0
+    return fn(item), _HANDED_COUNT
 
 
 def _take(more: deque[T], source: Iterator[T]) -> list[T]:
@@ -42,6 +81,32 @@ def _take(more: deque[T], source: Iterator[T]) -> list[T]:
     for item in source:
         return [item]
     return []
+
+
+class _Relay:
+    """Reads handed-over items from the workers' queue on a thread of the calling process,
+    so a worker never waits long to put one (a share of an archive is megabytes)."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.queue: SimpleQueue[Any] = ctx.SimpleQueue()
+        self.items: deque[Any] = deque()
+        self.received = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="minehunt-relay", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        reader = self.queue._reader  # type: ignore[attr-defined]
+        while not self._stop.is_set():
+            if reader.poll(0.1):
+                self.items.append(self.queue.get())
+                self.received += 1
+
+    def stop(self) -> None:
+        """Stop reading. Not joined: after a worker died mid-put the thread can be stuck in
+        a read that never completes (a daemon, it ends with the process)."""
+        self._stop.set()
+        self._thread.join(timeout=1)
 
 
 class RulePool(Generic[T, R]):
@@ -58,52 +123,73 @@ class RulePool(Generic[T, R]):
         self._on_crash = on_crash
         self._jobs = jobs
         self._ruleset = ruleset
-        self._payload = (ruleset.to_bytes(), ruleset.sources, ruleset.kinds) if jobs > 1 else None
+        self._payload = (
+            (ruleset.to_bytes(), ruleset.sources, ruleset.kinds, ruleset.inputs)
+            if jobs > 1
+            else None
+        )
         self._executor: ProcessPoolExecutor | None = None
+        self._relay: _Relay | None = None
+        self._expected = 0
+        """Items the workers said they handed over (their results tell)."""
 
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is None:
             assert self._payload is not None
             # spawn: no fork of a process that may run threads (the progress spinner).
+            ctx = multiprocessing.get_context("spawn")
+            self._relay = _Relay(ctx)
+            self._expected = 0
             self._executor = ProcessPoolExecutor(
                 max_workers=self._jobs,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=ctx,
                 initializer=_init,
-                initargs=self._payload,
+                initargs=(*self._payload, self._relay.queue),
             )
         return self._executor
 
-    def imap(self, items: Iterable[T], more: deque[T] | None = None) -> Iterator[R]:
-        """``fn`` over ``items``, unordered; at most 2 x jobs items in flight.
-
-        ``more`` takes work that results give rise to (the caller appends to it while
-        handling a result): it goes before the rest of ``items``, and is waited for."""
+    def imap(self, items: Iterable[T]) -> Iterator[R]:
+        """``fn`` over ``items``, unordered; at most 2 x jobs items in flight. Items the
+        workers hand over go before the rest of ``items``, and are waited for."""
         global _RULES
-        more = deque() if more is None else more
         source = iter(items)
         if self._payload is None:
             _RULES = self._ruleset
-            while got := _take(more, source):
-                yield self._fn(got[0])
+            for item in source:
+                yield self._fn(item)
             return
-        pending: dict[Future[R], T] = {}
+        more: deque[T] = deque()
+        pending: dict[Future[tuple[R, int]], T] = {}
         while True:
+            self._relayed(more)
             while len(pending) < 2 * self._jobs and (got := _take(more, source)):
-                pending[self._start().submit(self._fn, got[0])] = got[0]
-            if not pending:
+                pending[self._start().submit(_run, self._fn, got[0])] = got[0]
+            if pending:
+                yield from self._collect(pending)
+            elif self._relay is not None and self._relay.received < self._expected:
+                time.sleep(POLL)  # a handed-over item is still on its way
+            else:
                 return
-            yield from self._collect(pending, FIRST_COMPLETED)
 
-    def _collect(self, pending: dict[Future[R], T], when: str) -> Iterator[R]:
-        done, _ = wait(pending, return_when=when)
+    def _relayed(self, more: deque[T]) -> None:
+        if self._relay is not None:
+            items = self._relay.items
+            while items:
+                more.append(items.popleft())
+
+    def _collect(self, pending: dict[Future[tuple[R, int]], T]) -> Iterator[R]:
+        done, _ = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)
         broken = False
         for fut in done:
             item = pending.pop(fut)
             try:
-                yield fut.result()
+                result, handed = fut.result()
             except BrokenProcessPool as e:  # a worker died (a crash, the OOM killer)
                 broken = True
                 yield self._on_crash(item, e)
+                continue
+            self._expected += handed
+            yield result
         if broken:
             # Every other in-flight item died with the pool; report them and start anew.
             for fut, item in list(pending.items()):
@@ -115,6 +201,9 @@ class RulePool(Generic[T, R]):
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        if self._relay is not None:
+            self._relay.stop()
+            self._relay = None
 
     def __enter__(self) -> RulePool[T, R]:
         return self

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -135,15 +134,12 @@ def scan_files(
     workers = 1 if small else max(1, opts.jobs)
     col.count("workers", workers)
     settings = replace(settings, spread=workers)
-    shares: deque[Batch] = deque()
     with RulePool(ruleset, scan_batch, workers, _crashed) as pool:
         batches = _batches(_chain(first, jobs), settings)
-        for results in pool.imap(batches, shares):
+        for results in pool.imap(batches):
             for result in results:
-                # An archive's members read by one worker, handed to the others to scan.
-                shares.extend(Batch((), settings, s, result.display) for s in result.spread)
-                if result.spread:
-                    col.count("archive_shares", len(result.spread))
+                if result.shares:  # of an archive's members, handed to the other workers
+                    col.count("archive_shares", result.shares)
                 col.progress.advance(result.size)
                 for target, reason in result.skips:
                     skip(target, reason)

@@ -7,18 +7,21 @@ import os
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import yara_x
 
 from minehunt.correlate import Signal
-from minehunt.rules import RuleMatch
+from minehunt.rules import RuleMatch, RuleSet
 from minehunt.timebox import TimedOut, timebox
 
 from . import pool
 from .archives import ArchiveLimits, Budget, Member, members
 from .evidence import Hit
 from .sniff import HEAD_BYTES, FileType, elf_truncation, sniff
+
+if TYPE_CHECKING:
+    from minehunt.web.hints import Found
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,8 @@ class FileResult:
     """Signals of the website analysis when the file is HTML, JavaScript or WebAssembly."""
     script: list[Signal] = field(default_factory=list)
     """Signals of the dropper-script analysis when the file is text (MH-SCRIPT-*)."""
-    spread: list[tuple[Member, ...]] = field(default_factory=list)
-    """Archive members read here for other workers to scan (``Batch.members``)."""
+    shares: int = 0
+    """Shares of archive members read here and handed to other workers to scan."""
 
 
 def scan_batch(batch: Batch) -> list[FileResult]:
@@ -94,7 +97,8 @@ SPREAD_CHUNK = 4 << 20
 """Bytes of archive members per share handed out; an archive that expands to less is
 scanned where it is read."""
 SPREAD_MAX = 256 << 20
-"""Bytes of members one worker holds for others at most; beyond, it scans them itself."""
+"""Bytes of one archive's members handed to others at most; beyond, the reader scans them
+itself (handed shares wait in the calling process until a worker is free)."""
 
 
 class _File:
@@ -131,8 +135,16 @@ class _File:
             except OSError as e:
                 return self.skip(job.display, _oserror(e))
             ftype = sniff(head)
+            script = _is_script(job.display, ftype, head, st.st_size)
+            found: Found | None = None
             try:
-                matches = pool.rules().scan_file(job.path, timeout=self.settings.timeout)
+                if script:
+                    matches, results = _script_rules().scan_file_results(
+                        job.path, timeout=self.settings.timeout
+                    )
+                    found = _found(results)
+                else:
+                    matches = pool.rules().scan_file(job.path, timeout=self.settings.timeout)
             except yara_x.TimeoutError:
                 return self.skip(job.display, f"scan timed out after {self.settings.timeout} s")
             except yara_x.ScanError as e:
@@ -150,7 +162,7 @@ class _File:
             if ftype in (*_TEXTUAL, FileType.WASM):
                 try:
                     with timebox(self.settings.timeout):
-                        self.checks(fh, st.st_size, ftype, head)
+                        self.checks(fh, st.st_size, ftype, head, found)
                 except TimedOut as e:
                     self.skip(job.display, f"checks {e}; the rules' matches are kept")
             if ftype is FileType.ELF and (why := elf_truncation(head, st.st_size)):
@@ -161,12 +173,18 @@ class _File:
                 self._hand_out()
         return self.result
 
-    def checks(self, fh: IO[bytes], size: int, ftype: FileType, head: bytes) -> None:
-        """The Python checks after the rules: website, deployment or dropper-script."""
+    def checks(
+        self, fh: IO[bytes], size: int, ftype: FileType, head: bytes, found: Found | None = None
+    ) -> None:
+        """The Python checks after the rules: website, deployment or dropper-script.
+        ``found``: the website hint literals the rules' pass found in a script."""
         display = self.job.display
         if size <= WEB_MAX_BYTES and ftype in (*_TEXTUAL, FileType.WASM):
             fh.seek(0)
-            self.result.web.extend(web_signals(display, fh.read(WEB_MAX_BYTES)))
+            content = fh.read(WEB_MAX_BYTES)
+            if len(content) != size:  # changed since the rules read it
+                found = None
+            self.result.web.extend(web_signals(display, content, found))
         deploy = None
         if size <= WEB_MAX_BYTES and ftype in _TEXTUAL:
             fh.seek(0)
@@ -180,9 +198,10 @@ class _File:
             self.result.script.extend(script_signals(display, fh.read(SCRIPT_MAX_BYTES)))
 
     def _deal(self, member: Member) -> None:
-        """Spread an archive's plain members over the workers: every ``spread``-th share of
-        SPREAD_CHUNK bytes is scanned here as it fills, the others go back to the pool.
-        Members that are archives stay here, where the expansion budget is counted."""
+        """Spread an archive's plain members over the workers: shares of SPREAD_CHUNK bytes
+        are handed to the pool as they fill, one in ``spread + 1`` is scanned here (this
+        worker also inflates the archive). Members that are archives stay here, where the
+        expansion budget is counted."""
         self._share.append(member)
         self._share_bytes += len(member.data)
         if self._share_bytes >= SPREAD_CHUNK:
@@ -192,15 +211,19 @@ class _File:
         share, self._share, self._share_bytes = self._share, [], 0
         if not share:
             return
-        mine = self._shares % self.settings.spread == 0
+        mine = self._shares % (self.settings.spread + 1) == 0
         self._shares += 1
         size = sum(len(m.data) for m in share)
-        if mine or self._held + size > SPREAD_MAX:
-            for m in share:
-                self.member(m, 0, Budget())
-        else:
+        if (
+            not mine
+            and self._held + size <= SPREAD_MAX
+            and pool.hand_over(Batch((), self.settings, tuple(share), self.job.display))
+        ):
             self._held += size
-            self.result.spread.append(tuple(share))
+            self.result.shares += 1
+            return
+        for m in share:
+            self.member(m, 0, Budget())
 
     def expand(
         self, fh: IO[bytes], ftype: FileType, display: str, depth: int, budget: Budget
@@ -244,16 +267,43 @@ class _File:
                 self.expand(io.BytesIO(item.data), sub, item.display, depth + 1, budget)
 
 
-def web_signals(display: str, content: bytes) -> list[Signal]:
+def _is_script(display: str, ftype: FileType, head: bytes, size: int) -> bool:
+    """Will the website checks read this file as JavaScript (as a whole)?"""
+    if ftype not in _TEXTUAL or size > WEB_MAX_BYTES:
+        return False
+    from minehunt.web.static import kind_of
+
+    return kind_of(display, head, None) == "script"
+
+
+def _script_rules() -> RuleSet:
+    """The scan's rules plus the website hint rule: one pass over a script gives the rule
+    matches and the places the script analysis looks at (a second YARA-X pass over every
+    script cost a third of that analysis)."""
+    from minehunt import intel
+    from minehunt.web import hints
+
+    return pool.rules().plus(hints.NAMESPACE, hints.source(intel.default()), hints.MAX_ANCHORS)
+
+
+def _found(results: yara_x.ScanResults) -> Found:
+    from minehunt import intel
+    from minehunt.web import hints
+
+    return hints.found_in(results, intel.default())
+
+
+def web_signals(display: str, content: bytes, found: Found | None = None) -> list[Signal]:
     """The website checks (MH-WEB-*) on a web root's HTML, JS or WASM file, so a site owner
-    can gate CI on ``scan files``. Rule matches are left out: the YARA scan reports them."""
+    can gate CI on ``scan files``. Rule matches are left out: the YARA scan reports them.
+    ``found``: the hint literals the rules' pass found in ``content``."""
     from minehunt.web.script import rules_scanned_elsewhere
     from minehunt.web.static import analyse_document, kind_of
 
     if kind_of(display, content, None) == "other":
         return []
     with rules_scanned_elsewhere():
-        signals = analyse_document(display, content)
+        signals = analyse_document(display, content, found=found)
     return [s for s in signals if s.evidence.check_id != "MH-WEB-002"]
 
 

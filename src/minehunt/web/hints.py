@@ -11,8 +11,10 @@ A literal seen more than MAX_ANCHORS times sends that group back to a whole-text
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import yara_x
 
@@ -78,19 +80,36 @@ ANCHORS: dict[str, tuple[tuple[str, bool], ...]] = {
 """Literals every match of the script analysis' patterns starts with (or contains), and
 literals a check needs before it runs at all (``has``)."""
 
-_CACHE: dict[int, tuple[Intel, yara_x.Rules, dict[str, str], frozenset[str]]] = {}
+NAMESPACE = "minehunt.hints"
+"""The hint rule's namespace when it is compiled beside the scan's own rules."""
 
 
 def _literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _rules(intel: Intel) -> tuple[yara_x.Rules, dict[str, str], frozenset[str]]:
-    """Compiled hint rules for ``intel`` (its pool domains and PoW markers), the names of
-    their patterns' groups, and the groups that cannot be anchored; cached."""
+@dataclass(frozen=True)
+class _Spec:
+    """The hint rule for one intel (its pool domains and PoW markers)."""
+
+    source: str
+    names: dict[str, str]
+    """Pattern identifier -> group."""
+    full: frozenset[str]
+    """Groups that cannot be anchored (non-ASCII intel entries): always present."""
+
+    @functools.cached_property
+    def rules(self) -> yara_x.Rules:
+        return yara_x.compile(self.source)
+
+
+_CACHE: dict[int, tuple[Intel, _Spec]] = {}
+
+
+def _spec(intel: Intel) -> _Spec:
     hit = _CACHE.get(id(intel))
     if hit is not None and hit[0] is intel:
-        return hit[1], hit[2], hit[3]
+        return hit[1]
     groups = dict(ANCHORS)
     groups["pool"] = tuple((d, True) for d in sorted(intel.pool_domains) if d.isascii())
     groups["pow_marker"] = tuple((m, True) for m in intel.pow_markers if m.isascii())
@@ -101,17 +120,49 @@ def _rules(intel: Intel) -> tuple[yara_x.Rules, dict[str, str], frozenset[str]]:
             name = f"${group}_{i}"
             names[name] = group
             lines.append(f'{name} = "{_literal(lit)}"' + (" nocase" if nocase else ""))
-    rules = yara_x.compile(
-        "rule hints { strings: " + "\n".join(lines) + " condition: any of them }"
-    )
-    # Non-ASCII intel entries cannot be anchored: their groups always count as present.
+    source = "rule hints { strings: " + "\n".join(lines) + " condition: any of them }"
     full = {"pool"} if any(not d.isascii() for d in intel.pool_domains) else set()
     if any(not m.isascii() for m in intel.pow_markers):
         full.add("pow_marker")
+    spec = _Spec(source, names, frozenset(full))
     if len(_CACHE) > 8:
         _CACHE.clear()
-    _CACHE[id(intel)] = (intel, rules, names, frozenset(full))
-    return rules, names, frozenset(full)
+    _CACHE[id(intel)] = (intel, spec)
+    return spec
+
+
+def source(intel: Intel) -> str:
+    """The hint rule's text, to compile beside other rules (in NAMESPACE) so that one pass
+    over a file gives both: see ``found_in``."""
+    return _spec(intel).source
+
+
+@dataclass(frozen=True)
+class Found:
+    """The hint literals found in one text: byte offsets per group (at most MAX_ANCHORS per
+    literal) and the groups to search in full."""
+
+    offsets: dict[str, list[int]]
+    full: frozenset[str]
+
+
+def found_in(results: yara_x.ScanResults, intel: Intel, namespace: str = NAMESPACE) -> Found:
+    """The hints in a scan's results (the hint rule compiled for ``intel`` in
+    ``namespace``, the scanner keeping MAX_ANCHORS matches per pattern)."""
+    spec = _spec(intel)
+    offsets: dict[str, list[int]] = {}
+    full = set(spec.full)
+    for rule in results.matching_rules:
+        if rule.namespace != namespace or rule.identifier != "hints":
+            continue
+        for pattern in rule.patterns:
+            if not pattern.matches:
+                continue
+            group = spec.names[pattern.identifier]
+            offsets.setdefault(group, []).extend(m.offset for m in pattern.matches)
+            if len(pattern.matches) >= MAX_ANCHORS:
+                full.add(group)
+    return Found(offsets, frozenset(full))
 
 
 def has_literal(text: str, group: str, hints: Hints | None = None) -> bool:
@@ -125,23 +176,17 @@ def has_literal(text: str, group: str, hints: Hints | None = None) -> bool:
 class Hints:
     """The literal anchors found in one script."""
 
-    def __init__(self, text: str, data: bytes, intel: Intel) -> None:
+    def __init__(self, text: str, data: bytes, intel: Intel, found: Found | None = None) -> None:
+        """``found``: what a pass over exactly ``data`` found (``found_in``); else the
+        hint rule scans ``data`` here."""
         self.text = text
         self._data = data
-        rules, names, full = _rules(intel)
-        scanner = yara_x.Scanner(rules)
-        scanner.max_matches_per_pattern(MAX_ANCHORS)
-        offsets: dict[str, list[int]] = {}
-        self._full: set[str] = set(full)
-        for rule in scanner.scan(data).matching_rules:
-            for pattern in rule.patterns:
-                if not pattern.matches:
-                    continue
-                group = names[pattern.identifier]
-                offsets.setdefault(group, []).extend(m.offset for m in pattern.matches)
-                if len(pattern.matches) >= MAX_ANCHORS:
-                    self._full.add(group)
-        self._bytes = offsets
+        if found is None:
+            scanner = yara_x.Scanner(_spec(intel).rules)
+            scanner.max_matches_per_pattern(MAX_ANCHORS)
+            found = found_in(scanner.scan(data), intel, "default")
+        self._full = set(found.full)
+        self._bytes = found.offsets
         self._chars: dict[str, list[int]] = {}
         self._marks = {0: 0}
         """Character index of each byte offset mapped so far."""

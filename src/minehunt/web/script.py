@@ -24,7 +24,7 @@ from minehunt.model import Scalar, Severity, Target
 from minehunt.web import indicators, shapes
 from minehunt.web.asmjs import analyse_asm
 from minehunt.web.deobfuscate import deobfuscate
-from minehunt.web.hints import Hints
+from minehunt.web.hints import Found, Hints
 from minehunt.web.html import join_url
 from minehunt.web.signals import Resources, signal, with_origin
 from minehunt.web.wasm import WasmVerdict, analyse
@@ -368,12 +368,14 @@ def analyse_script(
     depth: int = 0,
     base_url: str | None = None,
     data: bytes | None = None,
+    found: Found | None = None,
 ) -> tuple[list[Signal], Resources, list[str]]:
     """Signals, referenced resources (workers, wasm) and site keys of one script (``data``:
-    its UTF-8 bytes, when the caller has them)."""
+    its UTF-8 bytes, when the caller has them; ``found``: the hint literals a pass over
+    those bytes found)."""
     if data is None:
-        data = text.encode("utf-8", "replace")
-    hints = Hints(text, data, intel)
+        data, found = text.encode("utf-8", "replace"), None
+    hints = Hints(text, data, intel, found)
     out = yara_signals(target, data, where)
     for domain in (intel.find_pool_domains(text) if hints.has("pool") else [])[:10]:
         out.append(
@@ -398,12 +400,12 @@ def analyse_script(
         keys += keys2
     keys += [m.group(1) for m in hints.finditer(indicators.SITE_KEY, "site_key")][:8]
     if base_url:
-        found = [m.group(1) for m in hints.finditer(_WORKER, "worker", _new_before)][:16]
-        workers = tuple(join_url(base_url, u) for u in found)
-        found = [m.group(1) for m in hints.finditer(_IMPORT_SCRIPTS, "import_scripts")][:16]
-        workers += tuple(join_url(base_url, u) for u in found)
-        found = [m.group(1) for m in hints.finditer(_WASM_URL, "wasm_url", _quote_before)][:16]
-        wasm = tuple(join_url(base_url, u) for u in found)
+        urls = [m.group(1) for m in hints.finditer(_WORKER, "worker", _new_before)][:16]
+        workers = tuple(join_url(base_url, u) for u in urls)
+        urls = [m.group(1) for m in hints.finditer(_IMPORT_SCRIPTS, "import_scripts")][:16]
+        workers += tuple(join_url(base_url, u) for u in urls)
+        urls = [m.group(1) for m in hints.finditer(_WASM_URL, "wasm_url", _quote_before)][:16]
+        wasm = tuple(join_url(base_url, u) for u in urls)
         res = _merge(res, Resources(workers=workers, wasm=wasm))
         for url in (*workers, *wasm):
             out += url_signals(target, url, intel, f"{where} -> {url[:120]}")

@@ -14,6 +14,7 @@ from minehunt.correlate import Signal
 from minehunt.intel import Intel
 from minehunt.model import Finding
 from minehunt.web.findings import page_finding
+from minehunt.web.hints import Found
 from minehunt.web.html import parse_html
 from minehunt.web.script import (
     analyse_script,
@@ -54,13 +55,16 @@ def analyse_document(
     content: bytes,
     content_type: str | None = None,
     intel: Intel | None = None,
+    found: Found | None = None,
 ) -> list[Signal]:
     """Signals about one HTML, JS or WASM document (context signals included).
 
     ``url_or_path`` names the document: an http(s) URL gives URL targets, a path gives
     file targets. Referenced resources are not fetched; use the crawler for that.
+    ``found``: the website hint literals a pass over ``content`` found (a script's).
     """
-    return list(analyse(url_or_path, content, content_type, intel or intel_mod.default()).signals)
+    intel = intel or intel_mod.default()
+    return list(analyse(url_or_path, content, content_type, intel, found).signals)
 
 
 def document_finding(
@@ -77,9 +81,14 @@ def document_finding(
 
 
 def analyse(
-    url_or_path: str, content: bytes, content_type: str | None, intel: Intel
+    url_or_path: str,
+    content: bytes,
+    content_type: str | None,
+    intel: Intel,
+    found: Found | None = None,
 ) -> DocumentResult:
-    """Signals plus the resources the document refers to."""
+    """Signals plus the resources the document refers to (``found``: see
+    ``analyse_document``)."""
     kind = kind_of(url_or_path, content, content_type)
     target = target_for(url_or_path)
     if kind == "wasm":
@@ -92,7 +101,13 @@ def analyse(
         except UnicodeDecodeError:
             text, data = content.decode("utf-8", "replace"), None
         sigs, res, keys = analyse_script(
-            target, text, intel, f"script {url_or_path}", base_url=url_or_path, data=data
+            target,
+            text,
+            intel,
+            f"script {url_or_path}",
+            base_url=url_or_path,
+            data=data,
+            found=found,
         )
         return DocumentResult("script", tuple(sigs), res, tuple(keys))
     if kind == "html":
