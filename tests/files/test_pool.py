@@ -1,0 +1,46 @@
+"""Work a pool worker hands over while it runs reaches the other workers and comes back."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from minehunt import rules
+from minehunt.files import pool
+from minehunt.files.pool import RulePool
+
+
+def _work(item: tuple[str, int]) -> list[tuple[str, int, int]]:
+    kind, n = item
+    if kind == "split":
+        # Hand over n pieces, then stay busy: the pieces must not wait for this item.
+        mine = [("piece", i, os.getpid()) for i in range(n) if not pool.hand_over(("piece", i))]
+        time.sleep(1.0)
+        return [("split", n, os.getpid()), *mine]
+    return [("piece", n, os.getpid())]
+
+
+def _crashed(item: tuple[str, int], error: BaseException) -> list[tuple[str, int, int]]:
+    raise AssertionError(f"{item}: {error}")
+
+
+def test_handed_over_items_run_on_other_workers_while_the_first_is_busy() -> None:
+    with RulePool(rules.bundled(), _work, 2, _crashed) as p:
+        list(p.imap([("piece", -1), ("piece", -2)]))  # both workers started
+        started = time.monotonic()
+        done: list[tuple[str, int, int, float]] = []
+        for result in p.imap([("split", 6)]):
+            done.extend((*r, time.monotonic() - started) for r in result)
+    pieces = [d for d in done if d[0] == "piece"]
+    split = next(d for d in done if d[0] == "split")
+    assert sorted(d[1] for d in pieces) == list(range(6))
+    # Another worker did them, before the splitting item was done.
+    assert all(d[2] != split[2] for d in pieces)
+    assert all(d[3] < split[3] for d in pieces)
+
+
+def test_inline_there_is_nobody_to_hand_over_to() -> None:
+    with RulePool(rules.bundled(), _work, 1, _crashed) as p:
+        results = [r for batch in p.imap([("split", 3)]) for r in batch]
+    assert sorted(r[1] for r in results if r[0] == "piece") == [0, 1, 2]
+    assert all(r[2] == os.getpid() for r in results)
