@@ -194,6 +194,19 @@ class RuleSet:
     ) -> RuleSet:
         return cls(yara_x.Rules.deserialize_from(io.BytesIO(data)), sources, kinds, inputs)
 
+    def compiled_plus(self) -> tuple[tuple[tuple[str, str, int], bytes], ...]:
+        """The ``plus`` rule sets compiled so far, serialised (for worker processes)."""
+        return tuple((key, rs.to_bytes()) for key, rs in self._plus.items())
+
+    def adopt_plus(self, compiled: Iterable[tuple[tuple[str, str, int], bytes]]) -> None:
+        """Take ``plus`` rule sets another process compiled (``compiled_plus``)."""
+        for (namespace, source, max_matches), data in compiled:
+            rules = yara_x.Rules.deserialize_from(io.BytesIO(data))
+            aux = self.aux | {namespace}
+            self._plus[(namespace, source, max_matches)] = RuleSet(
+                rules, self.sources, self.kinds, self.inputs, aux, max_matches
+            )
+
     def plus(self, namespace: str, source: str, max_matches: int) -> RuleSet:
         """These rules with one more rule file compiled in, in ``namespace``: helper rules
         whose matches a caller reads from ``scan_file_results`` in the same pass over the

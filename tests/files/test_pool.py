@@ -44,3 +44,14 @@ def test_inline_there_is_nobody_to_hand_over_to() -> None:
         results = [r for batch in p.imap([("split", 3)]) for r in batch]
     assert sorted(r[1] for r in results if r[0] == "piece") == [0, 1, 2]
     assert all(r[2] == os.getpid() for r in results)
+
+
+def _helper_namespaces(_: object) -> list[str]:
+    return sorted(ns for ns, _, _ in pool.rules()._plus)
+
+
+def test_workers_receive_the_helper_rules_compiled_before_they_start() -> None:
+    ruleset = rules.load()
+    ruleset.plus("minehunt.aux", 'rule a { strings: $a = "xyz" condition: $a }', 50)
+    with RulePool(ruleset, _helper_namespaces, 2, _crashed) as p:
+        assert list(p.imap([1, 2])) == [["minehunt.aux"], ["minehunt.aux"]]

@@ -60,10 +60,12 @@ def _init(
     sources: tuple[str, ...],
     kinds: frozenset[str] | None,
     inputs: tuple[tuple[str, str, str], ...],
+    plus: tuple[tuple[tuple[str, str, int], bytes], ...],
     handed: SimpleQueue[Any],
 ) -> None:
     global _RULES, _HANDED
     _RULES = RuleSet.from_bytes(data, sources, kinds, inputs)
+    _RULES.adopt_plus(plus)
     _HANDED = handed
 
 
@@ -124,7 +126,13 @@ class RulePool(Generic[T, R]):
         self._jobs = jobs
         self._ruleset = ruleset
         self._payload = (
-            (ruleset.to_bytes(), ruleset.sources, ruleset.kinds, ruleset.inputs)
+            (
+                ruleset.to_bytes(),
+                ruleset.sources,
+                ruleset.kinds,
+                ruleset.inputs,
+                ruleset.compiled_plus(),
+            )
             if jobs > 1
             else None
         )

@@ -20,7 +20,7 @@ from .archives import ArchiveLimits
 from .evidence import Hit, signals
 from .pool import RulePool
 from .walker import Walker
-from .worker import Batch, FileJob, FileResult, Settings, scan_batch
+from .worker import Batch, FileJob, FileResult, Settings, scan_batch, script_rules
 
 BATCH_FILES = 64
 """Files per task sent to a worker: amortises inter-process overhead over small files."""
@@ -134,6 +134,8 @@ def scan_files(
     workers = 1 if small else max(1, opts.jobs)
     col.count("workers", workers)
     settings = replace(settings, spread=workers)
+    if workers > 1:
+        script_rules(ruleset)  # compiled here once, not in every worker
     with RulePool(ruleset, scan_batch, workers, _crashed) as pool:
         batches = _batches(_chain(first, jobs), settings)
         for results in pool.imap(batches):

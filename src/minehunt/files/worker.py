@@ -139,7 +139,7 @@ class _File:
             found: Found | None = None
             try:
                 if script:
-                    matches, results = _script_rules().scan_file_results(
+                    matches, results = script_rules(pool.rules()).scan_file_results(
                         job.path, timeout=self.settings.timeout
                     )
                     found = _found(results)
@@ -276,14 +276,15 @@ def _is_script(display: str, ftype: FileType, head: bytes, size: int) -> bool:
     return kind_of(display, head, None) == "script"
 
 
-def _script_rules() -> RuleSet:
-    """The scan's rules plus the website hint rule: one pass over a script gives the rule
-    matches and the places the script analysis looks at (a second YARA-X pass over every
-    script cost a third of that analysis)."""
+def script_rules(ruleset: RuleSet) -> RuleSet:
+    """``ruleset`` plus the website hint rule: one pass over a script gives the rule matches
+    and the places the script analysis looks at (a second YARA-X pass over every script
+    cost a third of that analysis). Compiled once per process, or once before the workers
+    start (they receive it with the rules)."""
     from minehunt import intel
     from minehunt.web import hints
 
-    return pool.rules().plus(hints.NAMESPACE, hints.source(intel.default()), hints.MAX_ANCHORS)
+    return ruleset.plus(hints.NAMESPACE, hints.source(intel.default()), hints.MAX_ANCHORS)
 
 
 def _found(results: yara_x.ScanResults) -> Found:
