@@ -8,12 +8,17 @@ runs inline in the calling process, with the same code.
 A worker can hand part of its item to the others while it works (``hand_over``: the
 members of a big archive it is still reading). Handed items travel through one queue to
 the calling process, which queues them before the rest of the work as they arrive, not
-when the worker's item is done.
+when the worker's item is done; bulky data goes in a file of the pool's spool directory
+(``spool``), so only its name travels.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+import shutil
+import tempfile
 import threading
 import time
 from collections import deque
@@ -32,6 +37,9 @@ _RULES: RuleSet | None = None
 _HANDED: SimpleQueue[Any] | None = None
 """Where this worker hands items over to the others (None: inline, nobody to hand to)."""
 _HANDED_COUNT = 0
+_SPOOL: str | None = None
+"""Directory for data handed between workers (files removed as they are read; the
+directory when the pool closes)."""
 
 POLL = 0.01
 """Seconds between looks for handed-over items while waiting for results."""
@@ -42,6 +50,34 @@ def rules() -> RuleSet:
     if _RULES is None:
         raise RuntimeError("no rules loaded in this process")
     return _RULES
+
+
+def spool(chunks: Iterable[bytes]) -> str | None:
+    """Write ``chunks`` to a new file of the pool's spool directory, for the worker an item
+    is handed to (``unspool``); None inline, or when the file cannot be written."""
+    if _SPOOL is None:
+        return None
+    try:
+        fd, path = tempfile.mkstemp(dir=_SPOOL)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+    except OSError:  # a full disk: the caller does the work itself
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return None
+    return path
+
+
+def unspool(path: str) -> bytes:
+    """The content of a spooled file, which is then removed."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    os.unlink(path)
+    return data
 
 
 def hand_over(item: object) -> bool:
@@ -62,11 +98,13 @@ def _init(
     inputs: tuple[tuple[str, str, str], ...],
     plus: tuple[tuple[tuple[str, str, int], bytes], ...],
     handed: SimpleQueue[Any],
+    spool_dir: str,
 ) -> None:
-    global _RULES, _HANDED
+    global _RULES, _HANDED, _SPOOL
     _RULES = RuleSet.from_bytes(data, sources, kinds, inputs)
     _RULES.adopt_plus(plus)
     _HANDED = handed
+    _SPOOL = spool_dir
 
 
 def _run(fn: Callable[[T], R], item: T) -> tuple[R, int]:
@@ -138,6 +176,7 @@ class RulePool(Generic[T, R]):
         )
         self._executor: ProcessPoolExecutor | None = None
         self._relay: _Relay | None = None
+        self._spool: str | None = None
         self._expected = 0
         """Items the workers said they handed over (their results tell)."""
 
@@ -148,11 +187,12 @@ class RulePool(Generic[T, R]):
             ctx = multiprocessing.get_context("spawn")
             self._relay = _Relay(ctx)
             self._expected = 0
+            self._spool = tempfile.mkdtemp(prefix="minehunt-spool-")
             self._executor = ProcessPoolExecutor(
                 max_workers=self._jobs,
                 mp_context=ctx,
                 initializer=_init,
-                initargs=(*self._payload, self._relay.queue),
+                initargs=(*self._payload, self._relay.queue, self._spool),
             )
         return self._executor
 
@@ -212,6 +252,9 @@ class RulePool(Generic[T, R]):
         if self._relay is not None:
             self._relay.stop()
             self._relay = None
+        if self._spool is not None:
+            shutil.rmtree(self._spool, ignore_errors=True)
+            self._spool = None
 
     def __enter__(self) -> RulePool[T, R]:
         return self

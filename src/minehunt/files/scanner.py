@@ -64,8 +64,8 @@ def _batches(jobs: Iterable[FileJob], settings: Settings) -> Iterator[Batch]:
 
 def _crashed(batch: Batch, error: BaseException) -> list[FileResult]:
     reason = f"scanner process died ({error}); not scanned"
-    if batch.members:
-        where = f"{batch.archive} ({len(batch.members)} members)"
+    if batch.handed:
+        where = f"{batch.archive} ({batch.handed} members)"
         return [FileResult(batch.archive, 0, skips=[(where, reason)])]
     return [FileResult(j.display, j.size, skips=[(j.display, reason)]) for j in batch.jobs]
 

@@ -45,12 +45,38 @@ class FileJob:
 
 
 @dataclass(frozen=True)
+class Spooled:
+    """Archive members another worker read and wrote to one file of the pool's spool
+    directory (``pool.spool``): only the file's name crosses between the processes, not
+    megabytes pickled twice through the calling process."""
+
+    path: str
+    names: tuple[str, ...]
+    sizes: tuple[int, ...]
+
+    def members(self) -> list[Member]:
+        data = pool.unspool(self.path)
+        out, at = [], 0
+        for name, size in zip(self.names, self.sizes, strict=True):
+            out.append(Member(name, data[at : at + size]))
+            at += size
+        return out
+
+
+@dataclass(frozen=True)
 class Batch:
     jobs: tuple[FileJob, ...]
     settings: Settings
     members: tuple[Member, ...] = ()
     """Members of the archive ``archive`` read by another worker, to scan here (no jobs)."""
     archive: str = ""
+    spooled: Spooled | None = None
+    """Members of ``archive`` as another worker spooled them (no jobs)."""
+
+    @property
+    def handed(self) -> int:
+        """Archive members in this batch (handed over by the worker that read them)."""
+        return len(self.members) + (len(self.spooled.names) if self.spooled else 0)
 
 
 @dataclass
@@ -76,9 +102,16 @@ class FileResult:
 def scan_batch(batch: Batch) -> list[FileResult]:
     """Scan every file of ``batch`` (or the archive members it carries) with this process's
     rules."""
-    if batch.members:
+    if batch.handed:
         f = _File(FileJob(batch.archive, batch.archive, 0), batch.settings)
-        for member in batch.members:
+        handed = list(batch.members)
+        if batch.spooled is not None:
+            try:
+                handed += batch.spooled.members()
+            except OSError as e:
+                where = f"{batch.archive} ({len(batch.spooled.names)} members)"
+                f.skip(where, f"members handed over between workers lost: {_oserror(e)}")
+        for member in handed:
             f.member(member, 0, Budget())
         return [f.result]
     return [_File(job, batch.settings).scan() for job in batch.jobs]
@@ -214,14 +247,15 @@ class _File:
         mine = self._shares % (self.settings.spread + 1) == 0
         self._shares += 1
         size = sum(len(m.data) for m in share)
-        if (
-            not mine
-            and self._held + size <= SPREAD_MAX
-            and pool.hand_over(Batch((), self.settings, tuple(share), self.job.display))
-        ):
-            self._held += size
-            self.result.shares += 1
-            return
+        if not mine and self._held + size <= SPREAD_MAX:
+            path = pool.spool([m.data for m in share])
+            if path is not None:
+                names = tuple(m.display for m in share)
+                spooled = Spooled(path, names, tuple(len(m.data) for m in share))
+                pool.hand_over(Batch((), self.settings, archive=self.job.display, spooled=spooled))
+                self._held += size
+                self.result.shares += 1
+                return
         for m in share:
             self.member(m, 0, Budget())
 
