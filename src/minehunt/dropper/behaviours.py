@@ -987,7 +987,7 @@ class _Index:
 
     def line(self, which: int, offset: int) -> Line:
         i = bisect.bisect_right(self.starts[which], offset) - 1
-        return self.layer.lines[min(i, len(self.layer.lines) - 1)]
+        return self.layer.line(min(i, len(self.layer.numbers) - 1))
 
     def matches(
         self, rx: re.Pattern[str], limit: int = 4, needs: Iterable[str] | None = None
@@ -1098,14 +1098,14 @@ def structural_hits(idx: _Index) -> Iterator[Hit]:
     yield from _download_run(layer, text)
     methods = {k for k, rx in _FETCH_METHODS.items() if rx.search(text)}
     if len(methods) >= 3:
-        ln = layer.lines[0]
+        ln = layer.line(0)
         yield Hit(
             FALLBACKS, ln.no, ", ".join(sorted(methods)), layer.origin, ", ".join(sorted(methods))
         )
     if _ARCH_PROBE.search(text) and _FETCH_RX.search(text):
         arches = {a.lower() for a in _ARCH.findall(text)}
         if len(arches) >= 2:
-            ln = layer.lines[0]
+            ln = layer.line(0)
             yield Hit(
                 ARCH, ln.no, ", ".join(sorted(arches)), layer.origin, ", ".join(sorted(arches))
             )
@@ -1151,13 +1151,16 @@ def split_words(layer: Layer) -> Iterator[Hit]:
         rf"\b(?:{_FETCH}|chmod|nohup|crontab|base64|iex|invoke-expression|downloadstring|net\.webclient|pkill|chattr)\b",
         _I,
     )
-    for ln in layer.lines:
-        if ln.plain != ln.squeezed:
-            new = {w.lower() for w in tells.findall(ln.squeezed)} - {
-                w.lower() for w in tells.findall(ln.plain)
+    if layer.squeezed == layer.text:
+        return
+    pairs = zip(layer.plain_lines, layer.squeezed_lines, strict=True)
+    for i, (plain, squeezed) in enumerate(pairs):
+        if plain != squeezed:
+            new = {w.lower() for w in tells.findall(squeezed)} - {
+                w.lower() for w in tells.findall(plain)
             }
             if new:
-                yield _hit(SPLIT, ln, layer, ", ".join(sorted(new)))
+                yield _hit(SPLIT, layer.line(i), layer, ", ".join(sorted(new)))
                 return
 
 
