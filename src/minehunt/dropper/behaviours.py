@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import enum
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -772,7 +773,16 @@ def _build_patterns(intel: Intel) -> IntelPatterns:
         campaign_names.update(f for f in c.files if "." not in f.lstrip("."))
     ports = sorted(intel.mining_ports | intel.tls_ports)
     port_alts = "|".join(str(p) for p in ports)
-    opts = "|".join(re.escape(o) for o in sorted(intel.options, key=len, reverse=True))
+    # Each option's first character, then the lookbehind (not a word's or option's tail):
+    # re skips to that character instead of trying the lookbehind at every position.
+    by_first: dict[str, list[str]] = {}
+    for o in sorted(intel.options, key=len, reverse=True):
+        if o:
+            by_first.setdefault(o[0], []).append(re.escape(o[1:]))
+    opts = "|".join(
+        rf"{re.escape(c)}(?<![\w-]{re.escape(c)})(?:{'|'.join(rests)})"
+        for c, rests in by_first.items()
+    )
     return IntelPatterns(
         miner_name=words(intel.miner_names | intel.disguised_names | campaign_names),
         miner_words=frozenset(
@@ -781,7 +791,7 @@ def _build_patterns(intel: Intel) -> IntelPatterns:
         agent=words(intel.security_agents),
         agent_words=frozenset(intel.security_agents),
         port=re.compile(rf"(?<![\w.])(?:{port_alts})(?!\d)") if port_alts else None,
-        option=re.compile(rf"(?<![\w-])(?:{opts})(?=[=\s\"']|$)") if opts else None,
+        option=re.compile(rf"(?:{opts})(?=[=\s\"']|$)") if opts else None,
         odd_pools=any(not d.isascii() for d in intel.pool_domains),
         scheme_urls=tuple(f"{s.lower()}://" for s in intel.schemes),
     )
@@ -883,6 +893,11 @@ def _find_literals(data: bytes) -> dict[str, list[int]]:
     return found
 
 
+def _line_starts(lines: list[str]) -> list[int]:
+    """The offset of each line in the lines joined by newlines."""
+    return list(itertools.accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
+
+
 class _Index:
     """Offsets of a layer's joined text mapped back to its lines."""
 
@@ -890,9 +905,9 @@ class _Index:
         self.layer = layer
         self.texts = (layer.text, layer.squeezed)
         self.lowered = (self.texts[0] + "\n" + self.texts[1]).lower()
-        self.starts: list[list[int]] = []
-        for text in self.texts:
-            self.starts.append([0, *(m.end() for m in _NEWLINE.finditer(text))])
+        plain = _line_starts(layer.plain_lines)
+        same = layer.squeezed == layer.text
+        self.starts = [plain, plain if same else _line_starts(layer.squeezed_lines)]
         # Lower-casing kept every offset (it does, but for a few non-ASCII letters): the
         # literals found in ``lowered`` point into the texts.
         self._aligned = len(self.lowered) == len(self.texts[0]) + 1 + len(self.texts[1])
@@ -906,7 +921,15 @@ class _Index:
     def tokens(self) -> set[str]:
         """The words of the lower-cased texts, dotted ones also split at their dots."""
         if self._tokens is None:
-            tokens = set(_TOKEN.findall(self.lowered))
+            if self._aligned:
+                # No token crosses a line: the plain text's, and the squeezed lines' that
+                # differ from their plain ones.
+                layer = self.layer
+                tokens = set(_TOKEN.findall(self.lowered, 0, len(self.texts[0])))
+                changed = "\n".join(layer.squeezed_lines[i] for i in layer.changed)
+                tokens.update(_TOKEN.findall(changed.lower()))
+            else:
+                tokens = set(_TOKEN.findall(self.lowered))
             tokens.update(part for t in list(tokens) if "." in t for part in t.split("."))
             self._tokens = tokens
         return self._tokens
@@ -1145,23 +1168,30 @@ def _names_and_ssh(idx: _Index, intel: Intel) -> Iterator[Hit]:
             yield _hit(SSH_HARVESTED, ln, layer)
 
 
+_TELLS = re.compile(
+    rf"\b(?:{_FETCH}|chmod|nohup|crontab|base64|iex|invoke-expression|downloadstring|net\.webclient|pkill|chattr)\b",
+    _I,
+)
+_TELL_LITERALS = (
+    *("curl", "wget", "lwp-download", "fetch", "ftpget", "tftp", "chmod", "nohup", "crontab"),
+    *("base64", "iex", "invoke-expression", "downloadstring", "net.webclient", "pkill", "chattr"),
+)
+"""What every _TELLS match holds, lower case (in ASCII text: re.IGNORECASE also matches
+the Kelvin sign and the long s to k and s)."""
+
+
 def split_words(layer: Layer) -> Iterator[Hit]:
     """A command word that only appears once quotes, escapes or variables are resolved."""
-    tells = re.compile(
-        rf"\b(?:{_FETCH}|chmod|nohup|crontab|base64|iex|invoke-expression|downloadstring|net\.webclient|pkill|chattr)\b",
-        _I,
-    )
-    if layer.squeezed == layer.text:
+    squeezed = "\n".join(layer.squeezed_lines[i] for i in layer.changed).lower()
+    if squeezed.isascii() and not any(w in squeezed for w in _TELL_LITERALS):
         return
-    pairs = zip(layer.plain_lines, layer.squeezed_lines, strict=True)
-    for i, (plain, squeezed) in enumerate(pairs):
-        if plain != squeezed:
-            new = {w.lower() for w in tells.findall(squeezed)} - {
-                w.lower() for w in tells.findall(plain)
-            }
-            if new:
-                yield _hit(SPLIT, layer.line(i), layer, ", ".join(sorted(new)))
-                return
+    for i in layer.changed:
+        new = {w.lower() for w in _TELLS.findall(layer.squeezed_lines[i])} - {
+            w.lower() for w in _TELLS.findall(layer.plain_lines[i])
+        }
+        if new:
+            yield _hit(SPLIT, layer.line(i), layer, ", ".join(sorted(new)))
+            return
 
 
 def all_hits(layer: Layer, intel: Intel) -> list[Hit]:

@@ -67,6 +67,14 @@ class Layer:
     def squeezed_lines(self) -> list[str]:
         return self.plain_lines if self.squeezed == self.text else self.squeezed.split("\n")
 
+    @cached_property
+    def changed(self) -> list[int]:
+        """Indices of the lines whose squeezed spelling differs from their plain one."""
+        if self.squeezed == self.text:
+            return []
+        pairs = zip(self.plain_lines, self.squeezed_lines, strict=True)
+        return [i for i, (plain, squeezed) in enumerate(pairs) if plain != squeezed]
+
     def line(self, i: int) -> Line:
         """The ``i``-th logical line (0-based)."""
         return Line(self.numbers[i], self.plain_lines[i], self.squeezed_lines[i])
@@ -276,24 +284,27 @@ position of the text."""
 
 def _blob_matches(layer: Layer) -> list[tuple[int, int, int, int, re.Match[str]]]:
     """(line index, variant, pattern, offset, match) of every blob pattern's match in the
-    plain and squeezed texts, in the order a search line by line finds them (none crosses a
-    line). A squeezed line equal to its plain one is not searched again."""
+    plain lines and the squeezed lines that differ from them, in the order a search line by
+    line finds them (no match crosses a line)."""
     found: list[tuple[int, int, int, int, re.Match[str]]] = []
-    texts = (layer.text,) if layer.squeezed == layer.text else (layer.text, layer.squeezed)
-    for variant, text in enumerate(texts):
+    squeezed = [layer.squeezed_lines[i] for i in layer.changed]
+    for variant, (text, lines) in enumerate(
+        ((layer.text, layer.plain_lines), ("\n".join(squeezed), squeezed))
+    ):
         runs = [m.span() for m in _BLOB_RUN.finditer(text)]
-        matches = [(0, m) for m in _PS_ENC.finditer(text)]
+        matches: list[tuple[int, re.Match[str]]] = []
+        if "-e" in text or "-E" in text:  # what every _PS_ENC match holds
+            matches += [(0, m) for m in _PS_ENC.finditer(text)]
         # A blob lies inside a run; _HEX_BLOB's closing \b needs the character after it.
         matches += [(1, m) for s, e in runs for m in _B64.finditer(text, s, e)]
         matches += [(2, m) for s, e in runs for m in _HEX_BLOB.finditer(text, s, e + 1)]
         if not matches:
             continue
-        lines = layer.squeezed_lines if variant else layer.plain_lines
-        starts = list(itertools.accumulate((len(ln) + 1 for ln in lines), initial=0))
+        starts = list(itertools.accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
         for k, m in matches:
             i = bisect.bisect_right(starts, m.start()) - 1
-            if variant and layer.plain_lines[i] == layer.squeezed_lines[i]:
-                continue
+            if variant:
+                i = layer.changed[i]
             found.append((i, variant, k, m.start(), m))
     found.sort(key=lambda f: f[:4])
     return found
