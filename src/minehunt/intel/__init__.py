@@ -85,10 +85,13 @@ class Intel:
     """The first label of every pool domain: a text naming a pool holds one as a word."""
 
     @cached_property
-    def _wallet_shapes(self) -> tuple[dict[re.Pattern[str], int], re.Pattern[str] | None, int]:
-        """The wallet patterns searched by runs with their shortest match, the run pattern
-        and its shortest run (worked out on first use: reading the patterns' shapes costs
-        what compiling them does)."""
+    def _wallet_shapes(
+        self,
+    ) -> tuple[dict[re.Pattern[str], int], re.Pattern[str] | None, int, re.Pattern[str] | None]:
+        """The wallet patterns searched by runs with their shortest match, the run pattern,
+        its shortest run, and all those patterns in one (None where they cannot be joined):
+        a run none of them matches in is dropped at once (worked out on first use: reading
+        the patterns' shapes costs what compiling them does)."""
         widths = {
             w.regex: rxshape.width(w.regex)[0]
             for w in self.wallets
@@ -96,7 +99,7 @@ class Intel:
         }
         shortest = max(min(widths.values(), default=0), 1)
         run = re.compile(rf"[\w:]{{{shortest},}}") if widths else None
-        return widths, run, shortest
+        return widths, run, shortest, _joined(list(widths))
 
     def __post_init__(self) -> None:
         # DNS wire format spells every label of a name as <length><bytes> (compression only
@@ -170,7 +173,7 @@ class Intel:
         out: list[tuple[WalletPattern, str]] = []
         seen: set[str] = set()
         runs: list[tuple[int, int]] | None = None
-        widths, run, shortest = self._wallet_shapes
+        widths, run, shortest, joined = self._wallet_shapes
         for pat in self.wallets:
             least = widths.get(pat.regex)
             if least is not None:
@@ -178,6 +181,8 @@ class Intel:
                 # address: search those runs, not every position of the text (same matches).
                 if runs is None:
                     runs = _runs(text, run, shortest) if run is not None else []
+                    if joined is not None:
+                        runs = [(s, e) for s, e in runs if joined.search(text, s, e)]
                 found: Iterable[re.Match[str]] = (
                     m for s, e in runs if e - s >= least for m in pat.regex.finditer(text, s, e)
                 )
@@ -237,6 +242,16 @@ class Intel:
                 if p.search(line):
                     yield kind, p
                     break
+
+
+def _joined(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern matching where any of ``patterns`` does, or None if they cannot be joined
+    (different flags, inline flags, references to groups, whose numbers would move)."""
+    if not patterns or len({rx.flags for rx in patterns}) != 1:
+        return None
+    if any(re.search(r"\\\d|\(\?P=|\(\?[aiLmsux]", rx.pattern) for rx in patterns):
+        return None
+    return re.compile("|".join(f"(?:{rx.pattern})" for rx in patterns), patterns[0].flags)
 
 
 def _runs(text: str, run: re.Pattern[str], shortest: int) -> list[tuple[int, int]]:
