@@ -695,7 +695,8 @@ _FETCH_LITERALS = (
     "urlretrieve",
     "getstore",
 )
-"""What every _FETCH_RX match holds."""
+"""What every _FETCH_RX match holds; a text where it matches has a match that starts with
+one of them (a busybox wget holds a wget that matches on its own)."""
 _DL_DEST = re.compile(
     rf"\b{_FETCH}\b[^\n;|&]*?(?:\s-O\s*|\s-o\s*|\s-l\s+|--output(?:-document)?[= ]\s*|\s>\s*)"
     r"[\"']?([^\s\"';&|]+)",
@@ -972,6 +973,16 @@ class _Index:
                 i = self.lowered.find(n, i + 1, end)
         return spots
 
+    def starts_at(self, which: int, rx: re.Pattern[str], literals: Iterable[str]) -> bool:
+        """Does ``rx`` match in text ``which``, given that where it matches, it matches also
+        starting at one of these lower-case literals? Tried only there in ASCII text (where
+        lower-casing and re.IGNORECASE agree), searched everywhere otherwise."""
+        text = self.texts[which]
+        spots = self._spots(which, self.present(literals)) if self._offsets else None
+        if spots is None:
+            return rx.search(text) is not None
+        return any(rx.match(text, p) for p in spots)
+
     def finditer(
         self, which: int, rx: re.Pattern[str], spots: list[int] | None
     ) -> Iterator[re.Match[str]]:
@@ -1088,7 +1099,7 @@ def intel_hits(idx: _Index, intel: Intel) -> Iterator[Hit]:
         for url in (intel.find_stratum_urls(text) if stratum else [])[:4]:
             yield _hit(STRATUM, idx.line(which, text.find(url)), layer, url)
         lowered = text.lower()
-        for pool in (intel.find_pool_domains(text) if pools else [])[:4]:
+        for pool in (_pool_domains(intel, text, lowered, tokens) if pools else [])[:4]:
             yield _hit(POOL, idx.line(which, lowered.find(pool)), layer, pool)
         wallets = intel.find_wallets(text) if ALNUM_RUN.search(text) else []
         for pat, addr in wallets[:8]:
@@ -1111,12 +1122,24 @@ def intel_hits(idx: _Index, intel: Intel) -> Iterator[Hit]:
             yield _hit(MINER_OPTION, idx.line(which, m.start()), layer, m.group(0))
 
 
+def _pool_domains(intel: Intel, text: str, lowered: str, tokens: set[str]) -> list[str]:
+    """``intel.find_pool_domains(text)``, read in the lines that hold the first label of a
+    pool domain among ``tokens`` (a host that is a pool domain holds its entry's first
+    label as a word; no host crosses a line)."""
+    if _patterns(intel).odd_pools:
+        return intel.find_pool_domains(text)
+    labels = tokens & intel.pool_labels
+    pairs = zip(text.split("\n"), lowered.split("\n"), strict=True)
+    held = [line for line, low in pairs if any(label in low for label in labels)]
+    return intel.find_pool_domains("\n".join(held))
+
+
 def structural_hits(idx: _Index) -> Iterator[Hit]:
     """Behaviours seen across lines: a download later made executable and run, fallbacks,
     architecture-dependent downloads, SSH to harvested hosts."""
     layer = idx.layer
     text = layer.squeezed
-    if not idx.has(*_FETCH_LITERALS) or not _FETCH_RX.search(text):
+    if not idx.has(*_FETCH_LITERALS) or not idx.starts_at(1, _FETCH_RX, _FETCH_LITERALS):
         return
     yield from _download_run(layer, text)
     methods = {k for k, rx in _FETCH_METHODS.items() if rx.search(text)}
@@ -1125,7 +1148,7 @@ def structural_hits(idx: _Index) -> Iterator[Hit]:
         yield Hit(
             FALLBACKS, ln.no, ", ".join(sorted(methods)), layer.origin, ", ".join(sorted(methods))
         )
-    if _ARCH_PROBE.search(text) and _FETCH_RX.search(text):
+    if _ARCH_PROBE.search(text):
         arches = {a.lower() for a in _ARCH.findall(text)}
         if len(arches) >= 2:
             ln = layer.line(0)
@@ -1163,7 +1186,8 @@ def _names_and_ssh(idx: _Index, intel: Intel) -> Iterator[Hit]:
             if len(names) >= 3:
                 yield _hit(KILL_BY_LIST, ln, layer, ", ".join(sorted(names)))
                 break
-    if _HARVEST.search(idx.lowered):
+    harvest = NEEDS["hosts harvested from SSH files or history"]
+    if idx.has(*harvest) and _HARVEST.search(idx.lowered):
         for ln, _m in idx.matches(_UNATTENDED, limit=1):
             yield _hit(SSH_HARVESTED, ln, layer)
 

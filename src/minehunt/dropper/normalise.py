@@ -219,6 +219,36 @@ def logical_lines(text: str) -> Iterator[tuple[int, str]]:
         yield start, "".join(buf)[:MAX_LINE]
 
 
+def _continues(raw: str) -> bool:
+    return (raw.endswith("\\") and not raw.endswith("\\\\")) or raw.endswith("`")
+
+
+def _logical(raws: list[str]) -> tuple[Sequence[int], list[str]]:
+    """``logical_lines`` of the physical lines ``raws`` (the long ones not yet cut): the
+    lines between continuations are taken as they are, not one by one."""
+    starts = [i for i, raw in enumerate(raws) if raw.endswith(("\\", "`")) and _continues(raw)]
+    if not starts:
+        return range(1, len(raws) + 1), raws
+    numbers: list[int] = []
+    lines: list[str] = []
+    done = 0
+    for i in starts:
+        if i < done:
+            continue
+        j = i + 1
+        while j < len(raws) and _continues(raws[j]):
+            j += 1
+        numbers += range(done + 1, i + 1)
+        lines += raws[done:i]
+        for no, line in logical_lines("\n".join(raws[i : j + 1])):
+            numbers.append(i + no)
+            lines.append(line)
+        done = j + 1
+    numbers += range(done + 1, len(raws) + 1)
+    lines += raws[done:]
+    return numbers, lines
+
+
 def build_layer(text: str, origin: str, depth: int, base_line: int | None = None) -> Layer:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -226,16 +256,13 @@ def build_layer(text: str, origin: str, depth: int, base_line: int | None = None
     def names() -> dict[str, str]:
         return _collect_vars(_IFS.sub(" ", text) if "IFS" in text else text)
 
-    numbers: Sequence[int]
-    if "\\\n" in text or "`\n" in text or text.endswith(("\\", "`")):
-        found = list(logical_lines(text))
-        numbers = [no for no, _ in found]
-        joined = "\n".join(raw for _, raw in found)
-    else:  # no continuation: the logical lines are the physical ones
-        raws = text.split("\n")
-        numbers = range(1, len(raws) + 1)
-        long = len(text) > MAX_LINE and any(len(raw) > MAX_LINE for raw in raws)
-        joined = "\n".join(raw[:MAX_LINE] for raw in raws) if long else text
+    raws = text.split("\n")
+    numbers, lines = _logical(raws)
+    long = len(text) > MAX_LINE and any(len(raw) > MAX_LINE for raw in lines)
+    if long:
+        joined = "\n".join(raw[:MAX_LINE] for raw in lines)
+    else:
+        joined = text if lines is raws else "\n".join(lines)
     if base_line is not None:
         numbers = (base_line,) * len(numbers)
     plain = _IFS_LINE.sub(" ", joined) if "IFS" in joined else joined
