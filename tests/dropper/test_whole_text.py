@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -48,6 +49,7 @@ def ref_squeeze(plain: str, names: dict[str, str]) -> str:
 
 
 def ref_layer(text: str) -> tuple[list[int], list[str], list[str]]:
+    """The layer's line numbers, plain and squeezed lines, built one line at a time."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     names = N._collect_vars(REF_IFS.sub(" ", text))
     found = [(no, REF_IFS.sub(" ", raw)) for no, raw in N.logical_lines(text)]
@@ -96,18 +98,28 @@ def scripts(draw: st.DrawFn) -> str:
     return "".join("".join(parts) + end for parts, end in zip(lines, ends, strict=True))
 
 
+def outcome(f: Callable[[], object]) -> object:
+    """What ``f`` returns, or the type of what it raises: an octal escape past \\377 in a
+    run of three raises ValueError, line by line as on the whole text."""
+    try:
+        return f()
+    except ValueError as e:
+        return type(e)
+
+
 @settings(max_examples=400, deadline=None)
 @given(scripts())
 def test_whole_text_squeeze_is_line_by_line(text: str) -> None:
-    layer = N.build_layer(text, "file", 0)
-    numbers, plains, squeezed = ref_layer(text)
-    assert list(layer.numbers) == numbers
-    assert layer.plain_lines == plains
-    assert layer.squeezed_lines == squeezed
+    def whole() -> object:
+        layer = N.build_layer(text, "file", 0)
+        return list(layer.numbers), layer.plain_lines, layer.squeezed_lines
+
+    assert outcome(whole) == outcome(lambda: ref_layer(text))
 
 
 @settings(max_examples=400, deadline=None)
 @given(scripts())
 def test_whole_text_blobs_are_line_by_line(text: str) -> None:
-    layer = N.build_layer(text, "file", 0)
-    assert list(N._blobs(layer)) == ref_blobs(layer)
+    layer = outcome(lambda: N.build_layer(text, "file", 0))
+    if isinstance(layer, N.Layer):
+        assert list(N._blobs(layer)) == ref_blobs(layer)
