@@ -180,7 +180,7 @@ class Intel:
                 # Its matches lie inside runs of [\w:] at least as long as its shortest
                 # address: search those runs, not every position of the text (same matches).
                 if runs is None:
-                    runs = _runs(text, run, shortest) if run is not None else []
+                    runs = rxshape.spans_in_words(run, text, shortest) if run is not None else []
                     if joined is not None:
                         runs = [(s, e) for s, e in runs if joined.search(text, s, e)]
                 found: Iterable[re.Match[str]] = (
@@ -252,20 +252,6 @@ def _joined(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
     if any(re.search(r"\\\d|\(\?P=|\(\?[aiLmsux]", rx.pattern) for rx in patterns):
         return None
     return re.compile("|".join(f"(?:{rx.pattern})" for rx in patterns), patterns[0].flags)
-
-
-def _runs(text: str, run: re.Pattern[str], shortest: int) -> list[tuple[int, int]]:
-    """The spans of ``run``'s matches (runs of at least ``shortest`` characters that are not
-    spaces), searched only in the words of ``text`` that long: ``re`` would try ``run`` at
-    every position of the text, ``str.split`` reads it at C speed."""
-    spans: list[tuple[int, int]] = []
-    end = 0
-    for word in [w for w in text.split() if len(w) >= shortest]:
-        # No word that starts after ``end`` and comes before this one is as long as it.
-        start = text.find(word, end)
-        end = start + len(word)
-        spans += [m.span() for m in run.finditer(text, start, end)]
-    return spans
 
 
 def _normalise_program(name: str) -> str:
