@@ -23,8 +23,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from minehunt import rxshape
-
 MAX_DEPTH = 2
 """Decoded layers inside decoded layers, below the file itself."""
 MAX_LAYERS = 24
@@ -309,8 +307,8 @@ def _b64(blob: str) -> bytes | None:
 
 _BLOB_RUN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{20,}")
 """A run of the characters base64 and hex blobs are made of, as long as the shortest blob:
-searched only in words that long, where _B64 and _HEX_BLOB are tried at every position."""
-_BLOB_SHORTEST = rxshape.width(_BLOB_RUN)[0]
+found from the run's first character only, where _B64 and _HEX_BLOB are tried at every
+position of the text."""
 
 
 def _blob_matches(layer: Layer) -> list[tuple[int, int, int, int, re.Match[str]]]:
@@ -322,7 +320,7 @@ def _blob_matches(layer: Layer) -> list[tuple[int, int, int, int, re.Match[str]]
     for variant, (text, lines) in enumerate(
         ((layer.text, layer.plain_lines), ("\n".join(squeezed), squeezed))
     ):
-        runs = rxshape.spans_in_words(_BLOB_RUN, text, _BLOB_SHORTEST)
+        runs = [m.span() for m in _BLOB_RUN.finditer(text)]
         matches: list[tuple[int, re.Match[str]]] = []
         if "-e" in text or "-E" in text:  # what every _PS_ENC match holds
             matches += [(0, m) for m in _PS_ENC.finditer(text)]
