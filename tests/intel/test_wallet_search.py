@@ -56,6 +56,10 @@ pieces = st.sampled_from(
         "0x",
         "4",
         "abc" * 9,
+        "\t",
+        "\xa0",
+        "\x1c",
+        "\u2028",
     ]
 )
 
@@ -84,6 +88,22 @@ def test_a_user_pattern_that_can_hold_other_characters_is_searched_in_the_whole_
     text = f"pay {BTC} or W-1234-5678 now"
     assert ("dash-list", "W-1234-5678") in _found(intel, text)
     assert _found(intel, text) == _whole_text(intel, text)
+
+
+def test_a_user_pattern_that_cannot_be_joined_is_still_searched_by_runs(tmp_path: Path) -> None:
+    """Runs are pre-filtered with all run patterns joined in one; a pattern with its own
+    flags is not joined (nor one referring to a group, whose number would move)."""
+    (tmp_path / "intel.toml").write_text(
+        "[[wallets]]\nname = 'qz'\ncoin = 'TEST'\nregex = '(?i)\\bqz[0-9]{4}\\b'\n"
+    )
+    intel = intel_mod.load(tmp_path, use_user_dir=False)
+    qz = next(w for w in intel.wallets if w.name == "qz")
+    assert rxshape.consumes_only_word_chars(qz.regex, ":")
+    assert intel._wallet_shapes[3] is None
+    text = f"a QZ1234 b qz12345 {BTC}" + " pad" * 10 + " " + "x:Qz9876:y"
+    assert _found(intel, text) == _whole_text(intel, text)
+    assert ("qz", "QZ1234") in _found(intel, text)
+    assert ("qz", "Qz9876") in _found(intel, text)
 
 
 def test_can_consume_reads_classes_repeats_and_case() -> None:

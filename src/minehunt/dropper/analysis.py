@@ -200,26 +200,44 @@ def techniques(sigs: Sequence[Signal]) -> tuple[str, ...]:
 # -- files that are only wallets or pool addresses ---------------------------------------
 
 
+_HOST_PORT = re.compile(r"[\"']?([\w.-]+\.[a-z]{2,}|(?:\d{1,3}\.){3}\d{1,3}):(\d{2,5})[\"',]*")
+
+
 def wallet_list(target: Target, text: str, intel: Intel, source: str) -> list[Signal]:
     """MH-SCRIPT-002 for a small file whose entries are wallet addresses or pool URLs."""
     lines = [ln.strip() for ln in text.splitlines()]
     entries = [ln for ln in lines if ln and not ln.startswith(("#", "//", ";"))]
     if not entries or len(entries) > 500:
         return []
+    ports = intel.mining_ports | intel.tls_ports
+
+    def on_port(e: str) -> bool:
+        hostport = _HOST_PORT.fullmatch(e)
+        return hostport is not None and int(hostport.group(2)) in ports
+
     strong: list[str] = []
     weak: list[str] = []
-    ports = intel.mining_ports | intel.tls_ports
-    for e in entries:
-        urls = intel.find_stratum_urls(e)
-        wallets = intel.find_wallets(e)
-        pools = intel.find_pool_domains(e)
-        hostport = re.fullmatch(
-            r"[\"']?([\w.-]+\.[a-z]{2,}|(?:\d{1,3}\.){3}\d{1,3}):(\d{2,5})[\"',]*", e
-        )
-        if urls or pools or any(p.confidence == "high" for p, _ in wallets):
-            strong.append(e)
-        elif wallets or (hostport and int(hostport.group(2)) in ports):
-            weak.append(e)
+    if not (
+        intel.find_stratum_urls(text) or intel.find_pool_domains(text) or intel.find_wallets(text)
+    ):
+        # No match crosses a line (an entry is a line less its surrounding spaces): when the
+        # whole text names no stratum URL, pool or wallet, only host:port entries can count.
+        weak = [e for e in entries if on_port(e)]
+    else:
+        unread = len(entries)
+        for e in entries:
+            # Once 60 % is out of reach, the entries left do not matter.
+            if (len(strong) + len(weak) + unread) / len(entries) < 0.6:
+                return []
+            unread -= 1
+            if intel.find_stratum_urls(e) or intel.find_pool_domains(e):
+                strong.append(e)
+                continue
+            wallets = intel.find_wallets(e)
+            if any(p.confidence == "high" for p, _ in wallets):
+                strong.append(e)
+            elif wallets or on_port(e):
+                weak.append(e)
     if (len(strong) + len(weak)) / len(entries) < 0.6:
         return []
     sev = Severity.MEDIUM if strong else Severity.LOW

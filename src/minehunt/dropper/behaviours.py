@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import enum
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -694,7 +695,8 @@ _FETCH_LITERALS = (
     "urlretrieve",
     "getstore",
 )
-"""What every _FETCH_RX match holds."""
+"""What every _FETCH_RX match holds; a text where it matches has a match that starts with
+one of them (a busybox wget holds a wget that matches on its own)."""
 _DL_DEST = re.compile(
     rf"\b{_FETCH}\b[^\n;|&]*?(?:\s-O\s*|\s-o\s*|\s-l\s+|--output(?:-document)?[= ]\s*|\s>\s*)"
     r"[\"']?([^\s\"';&|]+)",
@@ -772,7 +774,16 @@ def _build_patterns(intel: Intel) -> IntelPatterns:
         campaign_names.update(f for f in c.files if "." not in f.lstrip("."))
     ports = sorted(intel.mining_ports | intel.tls_ports)
     port_alts = "|".join(str(p) for p in ports)
-    opts = "|".join(re.escape(o) for o in sorted(intel.options, key=len, reverse=True))
+    # Each option's first character, then the lookbehind (not a word's or option's tail):
+    # re skips to that character instead of trying the lookbehind at every position.
+    by_first: dict[str, list[str]] = {}
+    for o in sorted(intel.options, key=len, reverse=True):
+        if o:
+            by_first.setdefault(o[0], []).append(re.escape(o[1:]))
+    opts = "|".join(
+        rf"{re.escape(c)}(?<![\w-]{re.escape(c)})(?:{'|'.join(rests)})"
+        for c, rests in by_first.items()
+    )
     return IntelPatterns(
         miner_name=words(intel.miner_names | intel.disguised_names | campaign_names),
         miner_words=frozenset(
@@ -781,7 +792,7 @@ def _build_patterns(intel: Intel) -> IntelPatterns:
         agent=words(intel.security_agents),
         agent_words=frozenset(intel.security_agents),
         port=re.compile(rf"(?<![\w.])(?:{port_alts})(?!\d)") if port_alts else None,
-        option=re.compile(rf"(?<![\w-])(?:{opts})(?=[=\s\"']|$)") if opts else None,
+        option=re.compile(rf"(?:{opts})(?=[=\s\"']|$)") if opts else None,
         odd_pools=any(not d.isascii() for d in intel.pool_domains),
         scheme_urls=tuple(f"{s.lower()}://" for s in intel.schemes),
     )
@@ -883,6 +894,23 @@ def _find_literals(data: bytes) -> dict[str, list[int]]:
     return found
 
 
+_NOT_TOKEN = {c: " " for c in range(128) if not re.fullmatch(r"[\w.-]", chr(c))}
+"""The ASCII characters no _TOKEN holds, each turned into a space."""
+
+
+def _words(text: str) -> set[str]:
+    """The _TOKEN matches of ``text``: in ASCII text, its words once every character no
+    token holds is a space (str.translate and str.split read it at C speed)."""
+    if text.isascii():
+        return set(text.translate(_NOT_TOKEN).split())
+    return set(_TOKEN.findall(text))
+
+
+def _line_starts(lines: list[str]) -> list[int]:
+    """The offset of each line in the lines joined by newlines."""
+    return list(itertools.accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
+
+
 class _Index:
     """Offsets of a layer's joined text mapped back to its lines."""
 
@@ -890,9 +918,9 @@ class _Index:
         self.layer = layer
         self.texts = (layer.text, layer.squeezed)
         self.lowered = (self.texts[0] + "\n" + self.texts[1]).lower()
-        self.starts: list[list[int]] = []
-        for text in self.texts:
-            self.starts.append([0, *(m.end() for m in _NEWLINE.finditer(text))])
+        plain = _line_starts(layer.plain_lines)
+        same = layer.squeezed == layer.text
+        self.starts = [plain, plain if same else _line_starts(layer.squeezed_lines)]
         # Lower-casing kept every offset (it does, but for a few non-ASCII letters): the
         # literals found in ``lowered`` point into the texts.
         self._aligned = len(self.lowered) == len(self.texts[0]) + 1 + len(self.texts[1])
@@ -906,7 +934,14 @@ class _Index:
     def tokens(self) -> set[str]:
         """The words of the lower-cased texts, dotted ones also split at their dots."""
         if self._tokens is None:
-            tokens = set(_TOKEN.findall(self.lowered))
+            if self._aligned:
+                # No token crosses a line: the plain text's, and the squeezed lines' that
+                # differ from their plain ones.
+                layer = self.layer
+                tokens = _words(self.lowered[: len(self.texts[0])])
+                tokens |= _words("\n".join(layer.squeezed_lines[i] for i in layer.changed).lower())
+            else:
+                tokens = _words(self.lowered)
             tokens.update(part for t in list(tokens) if "." in t for part in t.split("."))
             self._tokens = tokens
         return self._tokens
@@ -949,6 +984,16 @@ class _Index:
                 i = self.lowered.find(n, i + 1, end)
         return spots
 
+    def starts_at(self, which: int, rx: re.Pattern[str], literals: Iterable[str]) -> bool:
+        """Does ``rx`` match in text ``which``, given that where it matches, it matches also
+        starting at one of these lower-case literals? Tried only there in ASCII text (where
+        lower-casing and re.IGNORECASE agree), searched everywhere otherwise."""
+        text = self.texts[which]
+        spots = self._spots(which, self.present(literals)) if self._offsets else None
+        if spots is None:
+            return rx.search(text) is not None
+        return any(rx.match(text, p) for p in spots)
+
     def finditer(
         self, which: int, rx: re.Pattern[str], spots: list[int] | None
     ) -> Iterator[re.Match[str]]:
@@ -987,7 +1032,7 @@ class _Index:
 
     def line(self, which: int, offset: int) -> Line:
         i = bisect.bisect_right(self.starts[which], offset) - 1
-        return self.layer.lines[min(i, len(self.layer.lines) - 1)]
+        return self.layer.line(min(i, len(self.layer.numbers) - 1))
 
     def matches(
         self, rx: re.Pattern[str], limit: int = 4, needs: Iterable[str] | None = None
@@ -1065,7 +1110,7 @@ def intel_hits(idx: _Index, intel: Intel) -> Iterator[Hit]:
         for url in (intel.find_stratum_urls(text) if stratum else [])[:4]:
             yield _hit(STRATUM, idx.line(which, text.find(url)), layer, url)
         lowered = text.lower()
-        for pool in (intel.find_pool_domains(text) if pools else [])[:4]:
+        for pool in (_pool_domains(intel, text, lowered, tokens) if pools else [])[:4]:
             yield _hit(POOL, idx.line(which, lowered.find(pool)), layer, pool)
         wallets = intel.find_wallets(text) if ALNUM_RUN.search(text) else []
         for pat, addr in wallets[:8]:
@@ -1088,24 +1133,36 @@ def intel_hits(idx: _Index, intel: Intel) -> Iterator[Hit]:
             yield _hit(MINER_OPTION, idx.line(which, m.start()), layer, m.group(0))
 
 
+def _pool_domains(intel: Intel, text: str, lowered: str, tokens: set[str]) -> list[str]:
+    """``intel.find_pool_domains(text)``, read in the lines that hold the first label of a
+    pool domain among ``tokens`` (a host that is a pool domain holds its entry's first
+    label as a word; no host crosses a line)."""
+    if _patterns(intel).odd_pools:
+        return intel.find_pool_domains(text)
+    labels = tokens & intel.pool_labels
+    pairs = zip(text.split("\n"), lowered.split("\n"), strict=True)
+    held = [line for line, low in pairs if any(label in low for label in labels)]
+    return intel.find_pool_domains("\n".join(held))
+
+
 def structural_hits(idx: _Index) -> Iterator[Hit]:
     """Behaviours seen across lines: a download later made executable and run, fallbacks,
     architecture-dependent downloads, SSH to harvested hosts."""
     layer = idx.layer
     text = layer.squeezed
-    if not idx.has(*_FETCH_LITERALS) or not _FETCH_RX.search(text):
+    if not idx.has(*_FETCH_LITERALS) or not idx.starts_at(1, _FETCH_RX, _FETCH_LITERALS):
         return
     yield from _download_run(layer, text)
     methods = {k for k, rx in _FETCH_METHODS.items() if rx.search(text)}
     if len(methods) >= 3:
-        ln = layer.lines[0]
+        ln = layer.line(0)
         yield Hit(
             FALLBACKS, ln.no, ", ".join(sorted(methods)), layer.origin, ", ".join(sorted(methods))
         )
-    if _ARCH_PROBE.search(text) and _FETCH_RX.search(text):
+    if _ARCH_PROBE.search(text):
         arches = {a.lower() for a in _ARCH.findall(text)}
         if len(arches) >= 2:
-            ln = layer.lines[0]
+            ln = layer.line(0)
             yield Hit(
                 ARCH, ln.no, ", ".join(sorted(arches)), layer.origin, ", ".join(sorted(arches))
             )
@@ -1140,25 +1197,36 @@ def _names_and_ssh(idx: _Index, intel: Intel) -> Iterator[Hit]:
             if len(names) >= 3:
                 yield _hit(KILL_BY_LIST, ln, layer, ", ".join(sorted(names)))
                 break
-    if _HARVEST.search(idx.lowered):
+    harvest = NEEDS["hosts harvested from SSH files or history"]
+    if idx.has(*harvest) and _HARVEST.search(idx.lowered):
         for ln, _m in idx.matches(_UNATTENDED, limit=1):
             yield _hit(SSH_HARVESTED, ln, layer)
 
 
+_TELLS = re.compile(
+    rf"\b(?:{_FETCH}|chmod|nohup|crontab|base64|iex|invoke-expression|downloadstring|net\.webclient|pkill|chattr)\b",
+    _I,
+)
+_TELL_LITERALS = (
+    *("curl", "wget", "lwp-download", "fetch", "ftpget", "tftp", "chmod", "nohup", "crontab"),
+    *("base64", "iex", "invoke-expression", "downloadstring", "net.webclient", "pkill", "chattr"),
+)
+"""What every _TELLS match holds, lower case (in ASCII text: re.IGNORECASE also matches
+the Kelvin sign and the long s to k and s)."""
+
+
 def split_words(layer: Layer) -> Iterator[Hit]:
     """A command word that only appears once quotes, escapes or variables are resolved."""
-    tells = re.compile(
-        rf"\b(?:{_FETCH}|chmod|nohup|crontab|base64|iex|invoke-expression|downloadstring|net\.webclient|pkill|chattr)\b",
-        _I,
-    )
-    for ln in layer.lines:
-        if ln.plain != ln.squeezed:
-            new = {w.lower() for w in tells.findall(ln.squeezed)} - {
-                w.lower() for w in tells.findall(ln.plain)
-            }
-            if new:
-                yield _hit(SPLIT, ln, layer, ", ".join(sorted(new)))
-                return
+    squeezed = "\n".join(layer.squeezed_lines[i] for i in layer.changed).lower()
+    if squeezed.isascii() and not any(w in squeezed for w in _TELL_LITERALS):
+        return
+    for i in layer.changed:
+        new = {w.lower() for w in _TELLS.findall(layer.squeezed_lines[i])} - {
+            w.lower() for w in _TELLS.findall(layer.plain_lines[i])
+        }
+        if new:
+            yield _hit(SPLIT, layer.line(i), layer, ", ".join(sorted(new)))
+            return
 
 
 def all_hits(layer: Layer, intel: Intel) -> list[Hit]:

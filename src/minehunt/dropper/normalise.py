@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
+import functools
 import gzip
+import itertools
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -46,32 +49,60 @@ class Line:
 class Layer:
     """The file's text or a text decoded from it."""
 
-    lines: tuple[Line, ...]
+    text: str
+    """The plain spellings of the logical lines, joined by newlines."""
+    squeezed: str
+    """The squeezed spellings, line for line (a squeezed line holds no newline)."""
+    numbers: Sequence[int]
+    """The file line number of each logical line."""
     origin: str
     """'file', or how it was decoded: 'base64 at line 12', 'PowerShell -EncodedCommand ...'."""
     depth: int
 
     @cached_property
-    def text(self) -> str:
-        return "\n".join(ln.plain for ln in self.lines)
+    def plain_lines(self) -> list[str]:
+        return self.text.split("\n")
 
     @cached_property
-    def squeezed(self) -> str:
-        return "\n".join(ln.squeezed for ln in self.lines)
+    def squeezed_lines(self) -> list[str]:
+        return self.plain_lines if self.squeezed == self.text else self.squeezed.split("\n")
+
+    @cached_property
+    def changed(self) -> list[int]:
+        """Indices of the lines whose squeezed spelling differs from their plain one."""
+        if self.squeezed == self.text:
+            return []
+        pairs = zip(self.plain_lines, self.squeezed_lines, strict=True)
+        return [i for i, (plain, squeezed) in enumerate(pairs) if plain != squeezed]
+
+    def line(self, i: int) -> Line:
+        """The ``i``-th logical line (0-based)."""
+        return Line(self.numbers[i], self.plain_lines[i], self.squeezed_lines[i])
+
+    @property
+    def lines(self) -> Iterator[Line]:
+        return (self.line(i) for i in range(len(self.numbers)))
 
 
 _TRICKS = re.compile(r"['\"\\`$%^]")
 _CONT_SH = re.compile(r"\\\r?\n")
 _CONT_PS = re.compile(r"`\r?\n")
 _IFS = re.compile(r"\$\{IFS[^}]{0,8}\}|\$IFS(?:\$\d)?")
-_EMPTY_QUOTES = re.compile(r"(?<=\S)(?:''|\"\")|(?:''|\"\")(?=\S)")
+_IFS_LINE = re.compile(r"\$\{IFS[^}\n]{0,8}\}|\$IFS(?:\$\d)?")
+"""_IFS within one line, for substituting a layer's lines at once."""
+_EMPTY_QUOTES = re.compile(r"(?:''|\"\")(?:(?<=\S..)|(?=\S))")
+"""Empty quotes touching a word. Each pattern here starts with the character it removes,
+not a lookbehind: ``re`` then skips to that character instead of trying every position."""
 _CONCAT = re.compile(r"""(['"])\s*(?:\+|\.|&)\s*\1""")
-_PS_TICK = re.compile(r"`(?=[A-Za-z])|(?<=\w)\^(?=\w)")
+_CONCAT_LINE = re.compile(r"""(['"])[^\S\n]*(?:\+|\.|&)[^\S\n]*\1""")
+"""_CONCAT within one line, for squeezing a layer's lines at once."""
+_PS_TICK = re.compile(r"`(?=[A-Za-z])|\^(?<=\w\^)(?=\w)")
 """PowerShell backtick escapes and cmd.exe caret escapes inside words."""
 _BACKSLASH = re.compile(r"\\(?=[A-Za-z/.:-])")
-_QUOTE = re.compile(r"(?<=[\w/.:$}-])['\"](?=[\w/.:$-])|(?<=[\w/.:])['\"]|['\"](?=[\w/.:])")
-_HEX_RUN = re.compile(r"(?:\\x[0-9a-fA-F]{2}){3,}")
-_OCT_RUN = re.compile(r"(?:\\[0-7]{3}){3,}")
+_QUOTE = re.compile(r"['\"](?:(?<=[\w/.:$}-].)(?=[\w/.:$-])|(?<=[\w/.:].)|(?=[\w/.:]))")
+_HEX_RUN = re.compile(r"\\x[0-9a-fA-F]{2}(?:\\x[0-9a-fA-F]{2}){2,}")
+_OCT_RUN = re.compile(r"\\[0-7]{3}(?:\\[0-7]{3}){2,}")
+"""Runs of three or more escapes, spelt with a literal first so ``re`` can skip to it."""
 _ASSIGN = re.compile(
     r"""(?:^|[;&\s(])(?:export\s+|local\s+|set\s+|my\s+|\$)?([A-Za-z_]\w{0,40})\s?=\s?"""
     r"""(?:'([^'\n$`]{1,200})'|"([^"\n$`]{1,200})"|([^\s'";&|$`()<>]{1,200}))(?=$|[\s;&)])"""
@@ -82,7 +113,11 @@ _PS_ASSIGN = re.compile(
 _VAR_USE = re.compile(r"\$\{([A-Za-z_]\w{0,40})\}|\$([A-Za-z_]\w{0,40})|%([A-Za-z_]\w{0,40})%")
 _B64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{40,}={0,2}")
 _HEX_BLOB = re.compile(r"\b(?:[0-9a-fA-F]{2}){24,}\b")
-_PS_ENC = re.compile(r"(?i)\s-e(?:nc(?:odedcommand)?|c)?\s+['\"]?([A-Za-z0-9+/]{16,}={0,2})")
+_PS_ENC = re.compile(
+    r"(?i)[^\S\n]-e(?:nc(?:odedcommand)?|c)?[^\S\n]+['\"]?([A-Za-z0-9+/]{16,}={0,2})"
+)
+"""Its spaces are ones within a line: a layer's lines are searched at once, and a match
+stays in its line."""
 
 
 def _decode_escapes(s: str) -> str:
@@ -104,21 +139,28 @@ def _collect_vars(text: str) -> dict[str, str]:
     return out
 
 
-def _substitute(s: str, names: dict[str, str]) -> str:
-    if not names:
+def _substitute(s: str, names: dict[str, str] | Callable[[], dict[str, str]]) -> str:
+    """``s`` with the uses of known variables replaced by their values. ``names`` may be a
+    function that collects them, called only when ``s`` uses a variable."""
+    if not names or not _VAR_USE.search(s):
+        return s
+    known = names if isinstance(names, dict) else names()
+    if not known:
         return s
 
     def sub(m: re.Match[str]) -> str:
         name = m.group(1) or m.group(2) or m.group(3)
-        return names.get(name, m.group(0))
+        return known.get(name, m.group(0))
 
     return _VAR_USE.sub(sub, s)
 
 
-def _squeeze_once(s: str) -> str:
-    s = _CONCAT.sub("", s)
-    s = _EMPTY_QUOTES.sub("", s)
-    s = _PS_TICK.sub("", s)
+def _squeeze_once(s: str, concat: re.Pattern[str] = _CONCAT) -> str:
+    s = concat.sub("", s)
+    if "''" in s or '""' in s:
+        s = _EMPTY_QUOTES.sub("", s)
+    if "`" in s or "^" in s:
+        s = _PS_TICK.sub("", s)
     s = _BACKSLASH.sub("", s)
     return _QUOTE.sub("", s)
 
@@ -134,6 +176,29 @@ def squeeze(plain: str, names: dict[str, str]) -> str:
         if s == before:
             break
     return s.replace("\n", " ")
+
+
+def squeeze_lines(plain: str, names: Callable[[], dict[str, str]]) -> str:
+    """``squeeze`` of every line of ``plain`` (lines joined by newlines), done on the whole
+    text at once: no substitution crosses a line (a lookaround sees a newline where a
+    line's end sees nothing, and neither is a word character or ``\\S``). The second round
+    goes over the lines the first one changed."""
+    if not _TRICKS.search(plain):
+        return plain
+    s = _decode_escapes(plain)
+    if s.count("\n") != plain.count("\n"):
+        # An escape decoded to a newline, which squeeze's patterns may cross.
+        known = names()
+        return "\n".join(squeeze(line, known) for line in plain.split("\n"))
+    once = _squeeze_once(_substitute(s, names), _CONCAT_LINE)
+    if once == s:
+        return once
+    lines = once.split("\n")
+    changed = [i for i, (a, b) in enumerate(zip(s.split("\n"), lines, strict=True)) if a != b]
+    again = _squeeze_once(_substitute("\n".join(lines[i] for i in changed), names), _CONCAT_LINE)
+    for i, line in zip(changed, again.split("\n"), strict=True):
+        lines[i] = line
+    return "\n".join(lines)
 
 
 def logical_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -156,14 +221,54 @@ def logical_lines(text: str) -> Iterator[tuple[int, str]]:
         yield start, "".join(buf)[:MAX_LINE]
 
 
+def _continues(raw: str) -> bool:
+    return (raw.endswith("\\") and not raw.endswith("\\\\")) or raw.endswith("`")
+
+
+def _logical(raws: list[str]) -> tuple[Sequence[int], list[str]]:
+    """``logical_lines`` of the physical lines ``raws`` (the long ones not yet cut): the
+    lines between continuations are taken as they are, not one by one."""
+    starts = [i for i, raw in enumerate(raws) if raw.endswith(("\\", "`")) and _continues(raw)]
+    if not starts:
+        return range(1, len(raws) + 1), raws
+    numbers: list[int] = []
+    lines: list[str] = []
+    done = 0
+    for i in starts:
+        if i < done:
+            continue
+        j = i + 1
+        while j < len(raws) and _continues(raws[j]):
+            j += 1
+        numbers += range(done + 1, i + 1)
+        lines += raws[done:i]
+        for no, line in logical_lines("\n".join(raws[i : j + 1])):
+            numbers.append(i + no)
+            lines.append(line)
+        done = j + 1
+    numbers += range(done + 1, len(raws) + 1)
+    lines += raws[done:]
+    return numbers, lines
+
+
 def build_layer(text: str, origin: str, depth: int, base_line: int | None = None) -> Layer:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    names = _collect_vars(_IFS.sub(" ", text))
-    lines = []
-    for no, raw in logical_lines(text):
-        plain = _IFS.sub(" ", raw)
-        lines.append(Line(base_line if base_line is not None else no, plain, squeeze(plain, names)))
-    return Layer(tuple(lines), origin, depth)
+
+    @functools.cache
+    def names() -> dict[str, str]:
+        return _collect_vars(_IFS.sub(" ", text) if "IFS" in text else text)
+
+    raws = text.split("\n")
+    numbers, lines = _logical(raws)
+    long = len(text) > MAX_LINE and any(len(raw) > MAX_LINE for raw in lines)
+    if long:
+        joined = "\n".join(raw[:MAX_LINE] for raw in lines)
+    else:
+        joined = text if lines is raws else "\n".join(lines)
+    if base_line is not None:
+        numbers = (base_line,) * len(numbers)
+    plain = _IFS_LINE.sub(" ", joined) if "IFS" in joined else joined
+    return Layer(plain, squeeze_lines(plain, names), numbers, origin, depth)
 
 
 def _printable(s: str) -> bool:
@@ -200,35 +305,69 @@ def _b64(blob: str) -> bytes | None:
         return None
 
 
+_BLOB_RUN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{20,}")
+"""A run of the characters base64 and hex blobs are made of, as long as the shortest blob:
+found from the run's first character only, where _B64 and _HEX_BLOB are tried at every
+position of the text."""
+
+
+def _blob_matches(layer: Layer) -> list[tuple[int, int, int, int, re.Match[str]]]:
+    """(line index, variant, pattern, offset, match) of every blob pattern's match in the
+    plain lines and the squeezed lines that differ from them, in the order a search line by
+    line finds them (no match crosses a line)."""
+    found: list[tuple[int, int, int, int, re.Match[str]]] = []
+    squeezed = [layer.squeezed_lines[i] for i in layer.changed]
+    for variant, (text, lines) in enumerate(
+        ((layer.text, layer.plain_lines), ("\n".join(squeezed), squeezed))
+    ):
+        runs = [m.span() for m in _BLOB_RUN.finditer(text)]
+        matches: list[tuple[int, re.Match[str]]] = []
+        if "-e" in text or "-E" in text:  # what every _PS_ENC match holds
+            matches += [(0, m) for m in _PS_ENC.finditer(text)]
+        # A blob lies inside a run; _HEX_BLOB's closing \b needs the character after it.
+        matches += [(1, m) for s, e in runs for m in _B64.finditer(text, s, e)]
+        matches += [(2, m) for s, e in runs for m in _HEX_BLOB.finditer(text, s, e + 1)]
+        if not matches:
+            continue
+        starts = list(itertools.accumulate(map((1).__add__, map(len, lines[:-1])), initial=0))
+        for k, m in matches:
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if variant:
+                i = layer.changed[i]
+            found.append((i, variant, k, m.start(), m))
+    found.sort(key=lambda f: f[:4])
+    return found
+
+
 def _blobs(layer: Layer) -> Iterator[tuple[int, str, str]]:
     """(line, how, decoded text) for the encoded blobs of ``layer``."""
     seen: set[str] = set()
-    for ln in layer.lines:
-        for variant in ln.variants():
-            for m in _PS_ENC.finditer(variant):
-                raw = _b64(m.group(1))
-                if raw is not None and m.group(1) not in seen:
-                    seen.add(m.group(1))
-                    text = _as_text(raw)
-                    if text is not None:
-                        yield ln.no, "PowerShell -EncodedCommand", text
-            for m in _B64.finditer(variant):
-                blob = m.group(0)
-                if blob in seen or len(blob) > MAX_DECODED * 2:
-                    continue
-                seen.add(blob)
-                raw = _b64(blob)
-                text = _as_text(raw) if raw else None
+    for i, _variant, k, _at, m in _blob_matches(layer):
+        no = layer.numbers[i]
+        if k == 0:
+            raw = _b64(m.group(1))
+            if raw is not None and m.group(1) not in seen:
+                seen.add(m.group(1))
+                text = _as_text(raw)
                 if text is not None:
-                    yield ln.no, "base64", text
-            for m in _HEX_BLOB.finditer(variant):
-                blob = m.group(0)
-                if blob in seen:
-                    continue
-                seen.add(blob)
-                text = _as_text(bytes.fromhex(blob))
-                if text is not None:
-                    yield ln.no, "hex", text
+                    yield no, "PowerShell -EncodedCommand", text
+        elif k == 1:
+            blob = m.group(0)
+            if blob in seen or len(blob) > MAX_DECODED * 2:
+                continue
+            seen.add(blob)
+            raw = _b64(blob)
+            text = _as_text(raw) if raw else None
+            if text is not None:
+                yield no, "base64", text
+        else:
+            blob = m.group(0)
+            if blob in seen:
+                continue
+            seen.add(blob)
+            text = _as_text(bytes.fromhex(blob))
+            if text is not None:
+                yield no, "hex", text
 
 
 def layers(text: str) -> list[Layer]:

@@ -85,15 +85,21 @@ class Intel:
     """The first label of every pool domain: a text naming a pool holds one as a word."""
 
     @cached_property
-    def _wallet_shapes(self) -> tuple[frozenset[re.Pattern[str]], re.Pattern[str] | None]:
-        """The wallet patterns searched by runs, and the run pattern (worked out on first
-        use: reading the patterns' shapes costs what compiling them does)."""
-        runs_only = [
-            w.regex for w in self.wallets if rxshape.consumes_only_word_chars(w.regex, ":")
-        ]
-        shortest = min((rxshape.width(rx)[0] for rx in runs_only), default=0)
-        run = re.compile(rf"[\w:]{{{max(shortest, 1)},}}") if runs_only else None
-        return frozenset(runs_only), run
+    def _wallet_shapes(
+        self,
+    ) -> tuple[dict[re.Pattern[str], int], re.Pattern[str] | None, int, re.Pattern[str] | None]:
+        """The wallet patterns searched by runs with their shortest match, the run pattern,
+        its shortest run, and all those patterns in one (None where they cannot be joined):
+        a run none of them matches in is dropped at once (worked out on first use: reading
+        the patterns' shapes costs what compiling them does)."""
+        widths = {
+            w.regex: rxshape.width(w.regex)[0]
+            for w in self.wallets
+            if rxshape.consumes_only_word_chars(w.regex, ":")
+        }
+        shortest = max(min(widths.values(), default=0), 1)
+        run = re.compile(rf"[\w:]{{{shortest},}}") if widths else None
+        return widths, run, shortest, _joined(list(widths))
 
     def __post_init__(self) -> None:
         # DNS wire format spells every label of a name as <length><bytes> (compression only
@@ -167,15 +173,18 @@ class Intel:
         out: list[tuple[WalletPattern, str]] = []
         seen: set[str] = set()
         runs: list[tuple[int, int]] | None = None
-        runs_only, run = self._wallet_shapes
+        widths, run, shortest, joined = self._wallet_shapes
         for pat in self.wallets:
-            if pat.regex in runs_only:
-                # Its matches lie inside runs of [\w:] at least as long as the shortest
+            least = widths.get(pat.regex)
+            if least is not None:
+                # Its matches lie inside runs of [\w:] at least as long as its shortest
                 # address: search those runs, not every position of the text (same matches).
                 if runs is None:
-                    runs = [m.span() for m in run.finditer(text)] if run is not None else []
+                    runs = rxshape.spans_in_words(run, text, shortest) if run is not None else []
+                    if joined is not None:
+                        runs = [(s, e) for s, e in runs if joined.search(text, s, e)]
                 found: Iterable[re.Match[str]] = (
-                    m for s, e in runs for m in pat.regex.finditer(text, s, e)
+                    m for s, e in runs if e - s >= least for m in pat.regex.finditer(text, s, e)
                 )
             else:
                 found = pat.regex.finditer(text)
@@ -233,6 +242,16 @@ class Intel:
                 if p.search(line):
                     yield kind, p
                     break
+
+
+def _joined(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern matching where any of ``patterns`` does, or None if they cannot be joined
+    (different flags, inline flags, references to groups, whose numbers would move)."""
+    if not patterns or len({rx.flags for rx in patterns}) != 1:
+        return None
+    if any(re.search(r"\\\d|\(\?P=|\(\?[aiLmsux]", rx.pattern) for rx in patterns):
+        return None
+    return re.compile("|".join(f"(?:{rx.pattern})" for rx in patterns), patterns[0].flags)
 
 
 def _normalise_program(name: str) -> str:
