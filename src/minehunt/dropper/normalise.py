@@ -122,8 +122,10 @@ stays in its line."""
 
 def _decode_escapes(s: str) -> str:
     s = _HEX_RUN.sub(lambda m: bytes.fromhex(m.group(0).replace("\\x", "")).decode("latin-1"), s)
+    # An escape past \377 keeps its low byte, as the shell's printf does (it raised before).
     return _OCT_RUN.sub(
-        lambda m: bytes(int(o, 8) for o in m.group(0).split("\\")[1:]).decode("latin-1"), s
+        lambda m: bytes(int(o, 8) & 0xFF for o in m.group(0).split("\\")[1:]).decode("latin-1"),
+        s,
     )
 
 
