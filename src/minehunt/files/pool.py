@@ -143,10 +143,9 @@ class _Relay:
                 self.received += 1
 
     def stop(self) -> None:
-        """Stop reading. Not joined: after a worker died mid-put the thread can be stuck in
-        a read that never completes (a daemon, it ends with the process)."""
+        """Stop reading (within a poll interval; not waited for: after a worker died mid-put
+        the thread can be stuck in a read that never completes, and it is a daemon)."""
         self._stop.set()
-        self._thread.join(timeout=1)
 
 
 class RulePool(Generic[T, R]):
