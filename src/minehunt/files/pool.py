@@ -175,23 +175,24 @@ class RulePool(Generic[T, R]):
         )
         self._executor: ProcessPoolExecutor | None = None
         self._relay: _Relay | None = None
-        self._spool: str | None = None
+        self.spool_dir = tempfile.mkdtemp(prefix="minehunt-spool-") if jobs > 1 else None
+        """Where workers put data they hand over; a scan of the trees holding it leaves it
+        out (``Walker.exclude``). Removed when the pool is left."""
         self._expected = 0
         """Items the workers said they handed over (their results tell)."""
 
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            assert self._payload is not None
+            assert self._payload is not None and self.spool_dir is not None
             # spawn: no fork of a process that may run threads (the progress spinner).
             ctx = multiprocessing.get_context("spawn")
             self._relay = _Relay(ctx)
             self._expected = 0
-            self._spool = tempfile.mkdtemp(prefix="minehunt-spool-")
             self._executor = ProcessPoolExecutor(
                 max_workers=self._jobs,
                 mp_context=ctx,
                 initializer=_init,
-                initargs=(*self._payload, self._relay.queue, self._spool),
+                initargs=(*self._payload, self._relay.queue, self.spool_dir),
             )
         return self._executor
 
@@ -251,12 +252,11 @@ class RulePool(Generic[T, R]):
         if self._relay is not None:
             self._relay.stop()
             self._relay = None
-        if self._spool is not None:
-            shutil.rmtree(self._spool, ignore_errors=True)
-            self._spool = None
 
     def __enter__(self) -> RulePool[T, R]:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+        if self.spool_dir is not None:
+            shutil.rmtree(self.spool_dir, ignore_errors=True)

@@ -137,6 +137,8 @@ def scan_files(
     if workers > 1:
         script_rules(ruleset)  # compiled here once, not in every worker
     with RulePool(ruleset, scan_batch, workers, _crashed) as pool:
+        if pool.spool_dir is not None:  # the scan's own copies of archive members
+            walker.exclude(pool.spool_dir)
         batches = _batches(_chain(first, jobs), settings)
         for results in pool.imap(batches):
             for result in results:

@@ -81,6 +81,15 @@ class Walker:
             else:
                 yield from self._file(root, os.path.normpath(root), st)
 
+    def exclude(self, directory: str) -> None:
+        """Never enter ``directory`` (minehunt's own working files), also once the walk is
+        under way."""
+        try:
+            st = os.stat(directory)
+        except OSError:
+            return
+        self._seen.add((st.st_dev, st.st_ino))
+
     def _inside(self, real: str) -> bool:
         return any(real == r or real.startswith(r.rstrip("/") + "/") for r in self._real_roots)
 
