@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
+from pathlib import Path
+from typing import Any
 
 from minehunt import rules
 from minehunt.files import pool
 from minehunt.files.pool import RulePool
+from minehunt.files.walker import Walker
 
 
 def _work(item: tuple[str, int]) -> list[tuple[str, int, int]]:
@@ -55,3 +59,15 @@ def test_workers_receive_the_helper_rules_compiled_before_they_start() -> None:
     ruleset.plus("minehunt.aux", 'rule a { strings: $a = "xyz" condition: $a }', 50)
     with RulePool(ruleset, _helper_namespaces, 2, _crashed) as p:
         assert list(p.imap([1, 2])) == [["minehunt.aux"], ["minehunt.aux"]]
+
+
+def test_a_walk_leaves_the_pool_spool_directory_out(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    (tmp_path / "a.txt").write_text("a")
+    with RulePool(rules.bundled(), _work, 2, _crashed) as p:
+        assert p.spool_dir is not None and Path(p.spool_dir).parent == tmp_path
+        (Path(p.spool_dir) / "share").write_bytes(b"members in transit")
+        walker = Walker([str(tmp_path)], lambda *_: None, lambda _: None)
+        walker.exclude(p.spool_dir)
+        assert [j.path for j in walker] == [str(tmp_path / "a.txt")]
+    assert list(tmp_path.iterdir()) == [tmp_path / "a.txt"]  # removed with the pool
