@@ -125,7 +125,8 @@ def _take(more: deque[T], source: Iterator[T]) -> list[T]:
 
 class _Relay:
     """Reads handed-over items from the workers' queue on a thread of the calling process,
-    so a worker never waits long to put one (a share of an archive is megabytes)."""
+    as they come: a worker putting one does not wait for the calling process to be done
+    with its results, and the item can be given out at once."""
 
     def __init__(self, ctx: Any) -> None:
         self.queue: SimpleQueue[Any] = ctx.SimpleQueue()
