@@ -31,7 +31,7 @@ WINDOW = 4.0
 # The pool hands out CryptoNight (cn/0) jobs, as browser-miner pools did, and checks every
 # share with the native build of the same pycryptonight sources the page's WebAssembly is
 # compiled from; at this difficulty a page finds a few shares within a test window.
-POOL_DIFFICULTY = 16
+POOL_DIFFICULTY = 8
 
 
 @pytest.fixture(scope="session")
