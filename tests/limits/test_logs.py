@@ -72,3 +72,29 @@ def test_the_header_sniff_reads_no_more_than_the_line_limit(tmp_path: Path) -> N
     path.write_text("z" * (3 * logdb.MAX_LINE) + "\n#fields\tts\n")
     lines = logdb.head_lines(path)
     assert [len(x) for x in lines] == [logdb.MAX_LINE, 10]
+
+
+def test_a_zeek_connection_whose_port_is_not_a_number_is_skipped_and_counted(
+    tmp_path: Path,
+) -> None:
+    """A damaged line (a fuzzer found ``4*312`` as a port) is left out and named; the other
+    connections to the pool are judged. It ended the scan with a traceback."""
+    pool = "pool.supportxmr.com"
+    (tmp_path / "dns.log").write_text(
+        "#fields\tts\tuid\tid.orig_h\tid.resp_h\tquery\tanswers\n"
+        + _row("1767225599.0", "Cd", "10.0.0.5", "10.0.0.1", pool, "127.0.0.9")
+        + "\n"
+    )
+    lines = [
+        "#fields\t" + CONN.replace(" ", "\t"),
+        _row("1767225601.0", "C2", "10.0.0.6", "4*312", "127.0.0.9", "3333", "tcp", "-", *FLOW),
+        _row("1767225600.0", "C1", "10.0.0.5", "40000", "127.0.0.9", "3333", "tcp", "-", *FLOW),
+    ]
+    (tmp_path / "conn.log").write_text("\n".join(lines) + "\n")
+    col = Collector("scan logs")
+    findings = list(scan_zeek(tmp_path, intel_mod.default(), col))
+    reasons = [s.reason for s in col.skipped]
+    assert reasons == ["1 connection(s) with a port that is not a number skipped"]
+    clients = {str(e.attributes.get("client")) for f in findings for e in f.evidence}
+    assert "10.0.0.5:40000" in clients, clients
+    assert not any(c.startswith("10.0.0.6") for c in clients), clients

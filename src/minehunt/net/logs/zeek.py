@@ -248,7 +248,7 @@ def scan_zeek(
                 sources = _sources(eng, kind, found[kind], skip)
                 eng.load(f"zeek_{kind}", sources, _FIELDS[kind])
             _dns(eng, intel, names, verdicts, col)
-            _conn(eng, intel, names, verdicts, col, output_dir)
+            _conn(eng, intel, names, verdicts, col, output_dir, skip, location)
         except eng.errors as e:
             skip(location, f"cannot read the logs: {str(e)[:500]}")
         if isinstance(eng, DuckDBEngine):
@@ -307,7 +307,8 @@ CANDIDATES = """
           try_cast(id_resp_p AS INTEGER) IN (SELECT v FROM mh_ports)
           OR id_resp_h IN (SELECT v FROM mh_addresses)
           OR uid IN (SELECT uid FROM mh_pool_uids)))
-    SELECT {ts} AS ts, c.uid, c.id_orig_h, c.id_orig_p, c.id_resp_h, c.id_resp_p, c.service,
+    SELECT {ts} AS ts, c.uid, c.id_orig_h, try_cast(c.id_orig_p AS INTEGER) AS id_orig_p,
+           c.id_resp_h, try_cast(c.id_resp_p AS INTEGER) AS id_resp_p, c.service,
            try_cast(c.duration AS DOUBLE) AS duration,
            try_cast(c.orig_bytes AS BIGINT) AS orig_bytes,
            try_cast(c.resp_bytes AS BIGINT) AS resp_bytes,
@@ -328,6 +329,8 @@ def _conn(
     verdicts: Verdicts,
     col: Collector,
     output_dir: str | None,
+    skip: Callable[[str, str], None],
+    location: str,
 ) -> None:
     ports = sorted(intel.mining_ports | intel.tls_ports | STRATUM_V2_PORTS | set(NODE_PORTS))
     eng.lookup("mh_ports", ports, "INTEGER")
@@ -362,9 +365,13 @@ def _conn(
         eng.write(sql, output_dir.rstrip("/") + "/zeek_conn_candidates")
     rows = ordered(eng.rows(sql))
     col.count("zeek_conn_candidates", len(rows))
+    bad_ports = 0
     for row in rows:
         (ts, uid, client, cport, server, sport, service, duration, ob, rb, op, rp) = row[:12]
         sni, fp, subject, fn, host, agent, user, uri = row[12:]
+        if cport is None or sport is None:  # a port that is not a number: a damaged line
+            bad_ports += 1
+            continue
         certs = cert_names.get(fp, ()) + cert_names.get(subject, ())
         obs = _flow(
             float(ts or 0.0), str(uid), str(client), int(cport), str(server), int(sport),
@@ -375,6 +382,8 @@ def _conn(
         if summary is not None:
             obs = replace(obs, mining=summary, payload=Payload.MINING)
         verdicts.flow(obs)
+    if bad_ports:
+        skip(location, f"{bad_ports} connection(s) with a port that is not a number skipped")
 
 
 def names_of_subject(subject: str | None, san: str | None) -> tuple[str, ...]:
