@@ -39,7 +39,7 @@ _HANDED: SimpleQueue[Any] | None = None
 _HANDED_COUNT = 0
 _SPOOL: str | None = None
 """Directory for data handed between workers (files removed as they are read; the
-directory when the pool closes)."""
+directory when the pool is left)."""
 
 POLL = 0.01
 """Seconds between looks for handed-over items while waiting for results."""

@@ -67,16 +67,15 @@ class Spooled:
 class Batch:
     jobs: tuple[FileJob, ...]
     settings: Settings
-    members: tuple[Member, ...] = ()
-    """Members of the archive ``archive`` read by another worker, to scan here (no jobs)."""
     archive: str = ""
     spooled: Spooled | None = None
-    """Members of ``archive`` as another worker spooled them (no jobs)."""
+    """Members of the archive ``archive`` another worker read and spooled, to scan here
+    (no jobs)."""
 
     @property
     def handed(self) -> int:
         """Archive members in this batch (handed over by the worker that read them)."""
-        return len(self.members) + (len(self.spooled.names) if self.spooled else 0)
+        return len(self.spooled.names) if self.spooled else 0
 
 
 @dataclass
@@ -102,15 +101,13 @@ class FileResult:
 def scan_batch(batch: Batch) -> list[FileResult]:
     """Scan every file of ``batch`` (or the archive members it carries) with this process's
     rules."""
-    if batch.handed:
+    if batch.spooled is not None:
         f = _File(FileJob(batch.archive, batch.archive, 0), batch.settings)
-        handed = list(batch.members)
-        if batch.spooled is not None:
-            try:
-                handed += batch.spooled.members()
-            except OSError as e:
-                where = f"{batch.archive} ({len(batch.spooled.names)} members)"
-                f.skip(where, f"members handed over between workers lost: {_oserror(e)}")
+        try:
+            handed = batch.spooled.members()
+        except OSError as e:
+            where = f"{batch.archive} ({batch.handed} members)"
+            return [f.skip(where, f"members handed over between workers lost: {_oserror(e)}")]
         for member in handed:
             f.member(member, 0, Budget())
         return [f.result]
