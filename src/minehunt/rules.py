@@ -202,10 +202,14 @@ class RuleSet:
         """Take ``plus`` rule sets another process compiled (``compiled_plus``)."""
         for (namespace, source, max_matches), data in compiled:
             rules = yara_x.Rules.deserialize_from(io.BytesIO(data))
-            aux = self.aux | {namespace}
-            self._plus[(namespace, source, max_matches)] = RuleSet(
-                rules, self.sources, self.kinds, self.inputs, aux, max_matches
+            self._plus[(namespace, source, max_matches)] = self._helped(
+                rules, namespace, max_matches
             )
+
+    def _helped(self, rules: yara_x.Rules, namespace: str, max_matches: int) -> RuleSet:
+        """A ``plus`` set: these rules' metadata, ``namespace`` never reported."""
+        aux = self.aux | {namespace}
+        return RuleSet(rules, self.sources, self.kinds, self.inputs, aux, max_matches)
 
     def plus(self, namespace: str, source: str, max_matches: int) -> RuleSet:
         """These rules with one more rule file compiled in, in ``namespace``: helper rules
@@ -218,8 +222,7 @@ class RuleSet:
             for ns, text, origin in (*self.inputs, (namespace, source, namespace)):
                 compiler.new_namespace(ns)
                 compiler.add_source(text, origin=origin)
-            aux = self.aux | {namespace}
-            out = RuleSet(compiler.build(), self.sources, self.kinds, self.inputs, aux, max_matches)
+            out = self._helped(compiler.build(), namespace, max_matches)
             self._plus[key] = out
         return out
 
