@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sysconfig
+import tempfile
 from pathlib import Path
 
 from minehunt.model import Severity
@@ -81,3 +82,17 @@ def test_sarif_lists_each_rule_once_and_skipped_inputs_as_notifications(tmp_path
     assert all(r["level"] == "error" for r in run["results"])
     notes = run["invocations"][0]["toolExecutionNotifications"]
     assert [n["message"]["text"] for n in notes] == [f"{web}/fifo: symlink loop"]
+
+
+def test_broken_rules_on_a_tree_scanned_by_workers_end_in_a_usage_error(tmp_path: Path) -> None:
+    tree = tmp_path / "site"
+    tree.mkdir()
+    for i in range(80):  # past the inline limit: the worker processes start first
+        (tree / f"page{i}.js").write_text(f"var n{i} = {i};\n")
+    rules = tmp_path / "broken.yar"
+    rules.write_text("rule bad {\n condition: $x\n}\n")
+    spools = set(Path(tempfile.gettempdir()).glob("minehunt-spool-*"))
+    res = scan(tree, "--rules", rules, "--jobs", "2")
+    assert res.code == 2
+    assert "broken.yar:2:" in res.stderr and "Traceback" not in res.stderr
+    assert set(Path(tempfile.gettempdir()).glob("minehunt-spool-*")) == spools

@@ -71,3 +71,24 @@ def test_a_walk_leaves_the_pool_spool_directory_out(tmp_path: Path, monkeypatch:
         walker.exclude(p.spool_dir)
         assert [j.path for j in walker] == [str(tmp_path / "a.txt")]
     assert list(tmp_path.iterdir()) == [tmp_path / "a.txt"]  # removed with the pool
+
+
+def _pid_and_namespaces(_: object) -> tuple[int, list[str]]:
+    return os.getpid(), sorted(ns for ns, _, _ in pool.rules()._plus)
+
+
+def test_workers_started_before_the_rules_scan_with_the_rules_given_later() -> None:
+    with RulePool(None, _pid_and_namespaces, 2, _crashed) as p:
+        p.start()
+        assert p._executor is not None
+        deadline = time.monotonic() + 60
+        while len(p._executor._processes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        started = set(p._executor._processes)
+        assert len(started) == 2  # both running before there are rules to give them
+        ruleset = rules.load()
+        ruleset.plus("minehunt.late", 'rule a { strings: $a = "xyz" condition: $a }', 50)
+        p.use(ruleset)
+        results = list(p.imap(range(6)))
+    assert {pid for pid, _ in results} <= started
+    assert all(ns == ["minehunt.late"] for _, ns in results)

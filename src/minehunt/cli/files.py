@@ -71,11 +71,10 @@ def scan_files_cmd(
         if not os.path.lexists(p):
             err.print(f"[red]error:[/] {p}: no such file or directory")
             raise typer.Exit(EXIT_USAGE)
-    try:
-        ruleset = rules.load(rules_dirs or ()) if rules_dirs else rules.bundled()
-    except rules.RulesError as e:
-        sys.stderr.write(f"error: {e}\n")  # as is: yara-x's caret diagnostics need no wrapping
-        raise typer.Exit(EXIT_USAGE) from e
+
+    def ruleset() -> rules.RuleSet:  # compiled while the worker processes start
+        return rules.load(rules_dirs or ()) if rules_dirs else rules.bundled()
+
     opts = FileScanOptions(
         max_file_size=_size(max_file_size, "--max-file-size"),
         follow_symlinks=follow_symlinks,
@@ -83,5 +82,9 @@ def scan_files_cmd(
     if jobs is not None:
         opts = replace(opts, jobs=jobs)
     roots = [str(p) for p in paths]
-    report = _run("scan files", lambda col: scan_files(ruleset, roots, opts, col), quiet=quiet)
+    try:
+        report = _run("scan files", lambda col: scan_files(ruleset, roots, opts, col), quiet=quiet)
+    except rules.RulesError as e:
+        sys.stderr.write(f"error: {e}\n")  # as is: yara-x's caret diagnostics need no wrapping
+        raise typer.Exit(EXIT_USAGE) from e
     _emit(report, fmt, output, fail_on, min_severity, strict, send, token_file)

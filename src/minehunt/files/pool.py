@@ -10,6 +10,11 @@ members of a big archive it is still reading). Handed items travel through one q
 the calling process, which queues them before the rest of the work as they arrive, not
 when the worker's item is done; bulky data goes in a file of the pool's spool directory
 (``spool``), so only its name travels.
+
+The workers can be started before the rules are compiled (``start``, then ``use``): a new
+Python process takes a few tenths of a second to import what it needs, time the calling
+process spends compiling. The compiled rules then reach them in a file of the spool
+directory, loaded by each worker on its first item.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import pickle
 import shutil
 import tempfile
 import threading
@@ -34,6 +40,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _RULES: RuleSet | None = None
+_RULES_FILE: str | None = None
+"""Where this worker's rules are, to load on first use (``RulePool.use`` wrote them)."""
 _HANDED: SimpleQueue[Any] | None = None
 """Where this worker hands items over to the others (None: inline, nobody to hand to)."""
 _HANDED_COUNT = 0
@@ -47,6 +55,12 @@ POLL = 0.01
 
 def rules() -> RuleSet:
     """The rule set of this worker (or of the calling process, when inline)."""
+    global _RULES
+    if _RULES is None and _RULES_FILE is not None:
+        with open(_RULES_FILE, "rb") as fh:
+            data, sources, kinds, inputs, plus = pickle.load(fh)
+        _RULES = RuleSet.from_bytes(data, sources, kinds, inputs)
+        _RULES.adopt_plus(plus)
     if _RULES is None:
         raise RuntimeError("no rules loaded in this process")
     return _RULES
@@ -92,19 +106,22 @@ def hand_over(item: object) -> bool:
 
 
 def _init(
-    data: bytes,
-    sources: tuple[str, ...],
-    kinds: frozenset[str] | None,
-    inputs: tuple[tuple[str, str, str], ...],
-    plus: tuple[tuple[tuple[str, str, int], bytes], ...],
+    rules_file: str,
     handed: SimpleQueue[Any],
     spool_dir: str,
+    warm: Callable[[], object] | None,
 ) -> None:
-    global _RULES, _HANDED, _SPOOL
-    _RULES = RuleSet.from_bytes(data, sources, kinds, inputs)
-    _RULES.adopt_plus(plus)
+    global _RULES_FILE, _HANDED, _SPOOL
+    _RULES_FILE = rules_file
     _HANDED = handed
     _SPOOL = spool_dir
+    if warm is not None:
+        warm()
+
+
+def _started() -> int:
+    """Nothing: an item that makes the pool start a worker process."""
+    return os.getpid()
 
 
 def _run(fn: Callable[[T], R], item: T) -> tuple[R, int]:
@@ -150,41 +167,63 @@ class _Relay:
 
 
 class RulePool(Generic[T, R]):
-    """Runs ``fn(item)`` for a stream of items on ``jobs`` processes, results as they come."""
+    """Runs ``fn(item)`` for a stream of items on ``jobs`` processes, results as they come.
+
+    ``ruleset`` None: the rules come later, by ``use``, before the first item; ``start``
+    can start the workers meanwhile. ``warm`` runs in each worker as it starts (imports,
+    for instance)."""
 
     def __init__(
         self,
-        ruleset: RuleSet,
+        ruleset: RuleSet | None,
         fn: Callable[[T], R],
         jobs: int,
         on_crash: Callable[[T, BaseException], R],
+        warm: Callable[[], object] | None = None,
     ) -> None:
         self._fn = fn
         self._on_crash = on_crash
         self._jobs = jobs
-        self._ruleset = ruleset
-        self._payload = (
-            (
-                ruleset.to_bytes(),
-                ruleset.sources,
-                ruleset.kinds,
-                ruleset.inputs,
-                ruleset.compiled_plus(),
-            )
-            if jobs > 1
-            else None
-        )
+        self._warm = warm
+        self._ruleset: RuleSet | None = None
         self._executor: ProcessPoolExecutor | None = None
         self._relay: _Relay | None = None
         self.spool_dir = tempfile.mkdtemp(prefix="minehunt-spool-") if jobs > 1 else None
         """Where workers put data they hand over; a scan of the trees holding it leaves it
         out (``Walker.exclude``). Removed when the pool is left."""
+        self._rules_file = os.path.join(self.spool_dir, "rules") if self.spool_dir else ""
         self._expected = 0
         """Items the workers said they handed over (their results tell)."""
+        if ruleset is not None:
+            self.use(ruleset)
+
+    def use(self, ruleset: RuleSet) -> None:
+        """Scan with ``ruleset`` (and the ``plus`` sets compiled from it so far)."""
+        self._ruleset = ruleset
+        if self.spool_dir is None:
+            return
+        payload = (
+            ruleset.to_bytes(),
+            ruleset.sources,
+            ruleset.kinds,
+            ruleset.inputs,
+            ruleset.compiled_plus(),
+        )
+        part = self._rules_file + ".part"
+        with open(part, "wb") as fh:
+            pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(part, self._rules_file)  # whole, before any item can ask for it
+
+    def start(self) -> None:
+        """Start the worker processes now rather than with the first item."""
+        if self.spool_dir is not None and self._executor is None:
+            executor = self._start()
+            for _ in range(self._jobs):  # one process is started per item none is free for
+                executor.submit(_started)
 
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            assert self._payload is not None and self.spool_dir is not None
+            assert self.spool_dir is not None
             # spawn: no fork of a process that may run threads (the progress spinner).
             ctx = multiprocessing.get_context("spawn")
             self._relay = _Relay(ctx)
@@ -193,7 +232,7 @@ class RulePool(Generic[T, R]):
                 max_workers=self._jobs,
                 mp_context=ctx,
                 initializer=_init,
-                initargs=(*self._payload, self._relay.queue, self.spool_dir),
+                initargs=(self._rules_file, self._relay.queue, self.spool_dir, self._warm),
             )
         return self._executor
 
@@ -201,8 +240,10 @@ class RulePool(Generic[T, R]):
         """``fn`` over ``items``, unordered; at most 2 x jobs items in flight. Items the
         workers hand over go before the rest of ``items``, and are waited for."""
         global _RULES
+        if self._ruleset is None:
+            raise RuntimeError("RulePool.use(ruleset) before imap")
         source = iter(items)
-        if self._payload is None:
+        if self.spool_dir is None:
             _RULES = self._ruleset
             for item in source:
                 yield self._fn(item)

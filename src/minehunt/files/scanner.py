@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from minehunt import dropper
@@ -20,7 +20,7 @@ from .archives import ArchiveLimits
 from .evidence import Hit, signals
 from .pool import RulePool
 from .walker import Walker
-from .worker import Batch, FileJob, FileResult, Settings, scan_batch, script_rules
+from .worker import Batch, FileJob, FileResult, Settings, scan_batch, script_rules, warm
 
 BATCH_FILES = 64
 """Files per task sent to a worker: amortises inter-process overhead over small files."""
@@ -113,9 +113,14 @@ def _web_findings(result: FileResult, hit_paths: set[str]) -> Iterator[Finding]:
 
 
 def scan_files(
-    ruleset: RuleSet, paths: Sequence[str], opts: FileScanOptions, col: Collector
+    ruleset: RuleSet | Callable[[], RuleSet],
+    paths: Sequence[str],
+    opts: FileScanOptions,
+    col: Collector,
 ) -> Iterator[Finding]:
-    """Findings about the files under ``paths``, streamed as workers finish batches."""
+    """Findings about the files under ``paths``, streamed as workers finish batches.
+    ``ruleset`` a function: the rules are compiled once the worker processes are starting
+    (its errors propagate)."""
     skip = col.skipper("files")
     walker = Walker(paths, skip, col.count, follow_symlinks=opts.follow_symlinks)
     settings = opts.settings()
@@ -134,9 +139,12 @@ def scan_files(
     workers = 1 if small else max(1, opts.jobs)
     col.count("workers", workers)
     settings = replace(settings, spread=workers)
-    if workers > 1:
-        script_rules(ruleset)  # compiled here once, not in every worker
-    with RulePool(ruleset, scan_batch, workers, _crashed) as pool:
+    with RulePool(None, scan_batch, workers, _crashed, warm) as pool:
+        pool.start()  # the workers import while the rules compile here
+        rules = ruleset() if callable(ruleset) else ruleset
+        if workers > 1:
+            script_rules(rules)  # compiled here once, not in every worker
+        pool.use(rules)
         if pool.spool_dir is not None:  # the scan's own copies of archive members
             walker.exclude(pool.spool_dir)
         batches = _batches(_chain(first, jobs), settings)

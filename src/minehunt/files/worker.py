@@ -307,6 +307,16 @@ def _is_script(display: str, ftype: FileType, head: bytes, size: int) -> bool:
     return kind_of(display, head, None) == "script"
 
 
+def warm() -> None:
+    """Import what the checks of a web root's files use, in a worker that has just started
+    (while the calling process compiles the rules), not on its first script."""
+    from minehunt import dropper, intel
+    from minehunt.web import script, static  # noqa: F401
+
+    intel.default()
+    del dropper
+
+
 def script_rules(ruleset: RuleSet) -> RuleSet:
     """``ruleset`` plus the website hint rule: one pass over a script gives the rule matches
     and the places the script analysis looks at (a second YARA-X pass over every script
