@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from re import _constants as _c  # type: ignore[attr-defined]
 from re import _parser as _p  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, Protocol
 
 __all__ = [
     "can_consume",
@@ -23,6 +23,17 @@ __all__ = [
     "width",
     "width_beside_space_runs",
 ]
+
+
+class Shaped(Protocol):
+    """A compiled pattern whose source and flags ``re`` parses: ``re.Pattern`` or
+    ``linear.Pattern``."""
+
+    @property
+    def pattern(self) -> str: ...
+    @property
+    def flags(self) -> int: ...
+
 
 _CATEGORY = {
     _c.CATEGORY_DIGIT: re.compile(r"\d"),
@@ -49,11 +60,11 @@ def _children(op: Any, av: Any) -> list[Any]:
     return []
 
 
-def _tree(rx: re.Pattern[str]) -> Any:
+def _tree(rx: Shaped) -> Any:
     return _p.parse(rx.pattern, rx.flags)
 
 
-def width(rx: re.Pattern[str]) -> tuple[int, int]:
+def width(rx: Shaped) -> tuple[int, int]:
     """Shortest and longest match (the longest is huge when unbounded)."""
     lo, hi = _tree(rx).getwidth()
     return int(lo), int(hi)
@@ -113,12 +124,12 @@ def _can(seq: Any, ch: str, flags: int) -> bool:
     return False
 
 
-def can_consume(rx: re.Pattern[str], ch: str) -> bool:
+def can_consume(rx: Shaped, ch: str) -> bool:
     """Can a match of ``rx`` include the character ``ch`` (look-arounds included)?"""
     return _can(_tree(rx).data, ch, rx.flags)
 
 
-def consumes_only_word_chars(rx: re.Pattern[str], extra: str = "") -> bool:
+def consumes_only_word_chars(rx: Shaped, extra: str = "") -> bool:
     """Is every character any match of ``rx`` can hold a word character (``\\w``) or one of
     ``extra``? Then its matches lie inside runs of such characters, and ``\\b``/look-arounds
     at a run's ends read the same characters whether the whole text or the run is searched."""
@@ -163,7 +174,7 @@ def consumes_only_word_chars(rx: re.Pattern[str], extra: str = "") -> bool:
     return walk(_tree(rx).data)
 
 
-def newline_by_space_only(rx: re.Pattern[str]) -> bool:
+def newline_by_space_only(rx: Shaped) -> bool:
     """Can ``rx`` cross a line only where a run of whitespace does (``\\s*``, ``[>\\s]``,
     ``(?:-\\S+\\s+)*``)? False when an any-character repeat can carry a match over any
     number of lines: ``[\\s\\S]{0,300}``, ``[^|]*``, ``.*`` under DOTALL."""
@@ -196,7 +207,7 @@ def newline_by_space_only(rx: re.Pattern[str]) -> bool:
     return walk(_tree(rx).data)
 
 
-def width_beside_space_runs(rx: re.Pattern[str]) -> int | None:
+def width_beside_space_runs(rx: Shaped) -> int | None:
     """The longest match of ``rx`` not counting repeated whitespace (``\\s*``, ``[ \\t]+``);
     None when something else repeats without bound."""
     space = re.compile(r"\s")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import yara_x
 
-from minehunt import rxshape
+from minehunt import linear, rxshape
 from minehunt.intel import Intel
 
 from .normalise import Layer, Line
@@ -76,7 +76,7 @@ class Sub:
     """Short name of the sub-signal (evidence attribute)."""
     weight: int
     technique: str
-    pattern: re.Pattern[str] | None = None
+    pattern: linear.Pattern | None = None
     """Searched in each variant of each line; None for sub-signals found by code."""
 
 
@@ -92,6 +92,8 @@ class Hit:
 
 
 _I = re.IGNORECASE
+Rx = re.Pattern[str] | linear.Pattern
+"""The behaviour patterns: RE2's where it takes them (linear.Pattern), else re's."""
 _FETCH = r"(?:curl|wget|busybox\s+wget|lwp-download|fetch\s+-o|ftpget|tftp)"
 _SH = (
     r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+)?(?:(?:/usr)?(?:/local)?/bin/)?"
@@ -99,13 +101,23 @@ _SH = (
 )
 _TMP = r"(?:/tmp/|/var/tmp/|/dev/shm/|/run/shm/|\$TMPDIR/|/\.\w)"
 _CHMOD_X = r"\bchmod\s+(?:-\w+\s+)*(?:[ugoa]*\+[rw]*x|[0-7]?[0-7][0-7][157])\s+"
+_CRON_TIMES = (
+    "(?:"
+    + "|".join(
+        r"[ \t]+".join(r"[\d/,-]*\*[\d*/,-]*" if i == star else r"[\d*/,-]+" for i in range(5))
+        for star in range(5)
+    )
+    + ")"
+)
+"""The five time fields of a crontab line, one of them with a ``*`` (five numbers alone are
+too common elsewhere)."""
 _PROCTOOLS = r"(?:ps|top|pstree|htop|netstat|ss|lsof|pidof|pgrep)"
 
 
 def _s(
     b: Behaviour, key: str, weight: int, technique: str, rx: str | None, flags: int = _I | re.M
 ) -> Sub:
-    return Sub(b, key, weight, technique, re.compile(rx, flags) if rx else None)
+    return Sub(b, key, weight, technique, linear.compile(rx, flags) if rx else None)
 
 
 B = Behaviour
@@ -497,7 +509,7 @@ STATIC: tuple[Sub, ...] = (
         r"\|\s*crontab\s+-?\s*(?:$|[;&|)'\"])|\bcrontab\s+(?:-u\s+\S+\s+)?"
         + _TMP
         + r"|>\s*/var/spool/cron/|>\s*/etc/cron(?:tab|\.d/|\.hourly/|\.daily/)"
-        r"|(?:^|[\s\"'(])(?:@reboot|@hourly|(?=[\d*/,\s-]{0,30}\*)[\d*/,-]+(?:[ \t]+[\d*/,-]+){4})"
+        + rf"|(?:^|[\s\"'(])(?:@reboot|@hourly|{_CRON_TIMES})"
         r"[ \t]+[^\n]*(?:curl|wget|" + _TMP[3:],
     ),
     _s(
@@ -672,14 +684,14 @@ STATIC: tuple[Sub, ...] = (
     ),
 )
 
-_ARCH = re.compile(
+_ARCH = linear.compile(
     r"\b(?:x86_64|amd64|i[3-6]86|aarch64|arm64|armv[5-8]l?|mipsel|mips64|mips|ppc64le|s390x)\b", _I
 )
-_ARCH_PROBE = re.compile(
+_ARCH_PROBE = linear.compile(
     r"\buname\s+-[a-z]*m\b|\$\(arch\)|`arch`|\$HOSTTYPE|PROCESSOR_ARCHITECTURE|platform\.machine\(\)|os\.uname\(\)",
     _I,
 )
-_FETCH_RX = re.compile(
+_FETCH_RX = linear.compile(
     rf"\b{_FETCH}\b|downloadfile|invoke-webrequest|urlopen|urlretrieve|getstore", _I
 )
 _FETCH_LITERALS = (
@@ -697,27 +709,27 @@ _FETCH_LITERALS = (
 )
 """What every _FETCH_RX match holds; a text where it matches has a match that starts with
 one of them (a busybox wget holds a wget that matches on its own)."""
-_DL_DEST = re.compile(
+_DL_DEST = linear.compile(
     rf"\b{_FETCH}\b[^\n;|&]*?(?:\s-O\s*|\s-o\s*|\s-l\s+|--output(?:-document)?[= ]\s*|\s>\s*)"
     r"[\"']?([^\s\"';&|]+)",
     _I,
 )
 _FETCH_METHODS = {
-    "curl": re.compile(r"\bcurl\b", _I),
-    "wget": re.compile(r"\bwget\b", _I),
-    "tcp": re.compile(r"/dev/tcp/", _I),
-    "python": re.compile(r"\bpython[0-9.]*\b[^\n]*(?:urllib|urlopen|requests)", _I),
-    "perl": re.compile(r"\bperl\b[^\n]*(?:lwp|http::tiny|io::socket)", _I),
-    "tftp": re.compile(r"\b(?:tftp|ftpget)\b", _I),
-    "busybox": re.compile(r"\bbusybox\s+wget\b", _I),
+    "curl": linear.compile(r"\bcurl\b", _I),
+    "wget": linear.compile(r"\bwget\b", _I),
+    "tcp": linear.compile(r"/dev/tcp/", _I),
+    "python": linear.compile(r"\bpython[0-9.]*\b[^\n]*(?:urllib|urlopen|requests)", _I),
+    "perl": linear.compile(r"\bperl\b[^\n]*(?:lwp|http::tiny|io::socket)", _I),
+    "tftp": linear.compile(r"\b(?:tftp|ftpget)\b", _I),
+    "busybox": linear.compile(r"\bbusybox\s+wget\b", _I),
 }
-_KILL_WORD = re.compile(
+_KILL_WORD = linear.compile(
     r"\b(?:pkill|killall|kill|taskkill|stop-process|xargs\s+(?:-\S+\s+)*kill|docker\s+(?:rm|kill|stop))\b",
     _I,
 )
 _KILL_LITERALS = ("kill", "stop-process", "docker")
 """What every _KILL_WORD match holds."""
-_STOP_WORD = re.compile(
+_STOP_WORD = linear.compile(
     r"\b(?:pkill|killall|kill|taskkill|stop-process|stop-service|set-service|systemctl\s+(?:stop|disable|mask)|service\s+\S+\s+stop|chkconfig\s+\S+\s+off|update-rc\.d\s+\S+\s+remove|rm\s+-\w*r|uninstall|sc(?:\.exe)?\s+(?:stop|delete|config)|/etc/init\.d/\S+\s+stop)\b",
     _I,
 )
@@ -815,7 +827,7 @@ SSH_HARVESTED = _code_sub(
     B.SSH_SPREAD, "unattended SSH to hosts from known_hosts or history", 5, "T1021.004"
 )
 _HARVEST = re.compile(r"known_hosts|\.bash_history|\.ssh/config")
-_UNATTENDED = re.compile(r"stricthostkeychecking[\s=\"',]*no|batchmode[\s=\"',]*yes", _I)
+_UNATTENDED = linear.compile(r"stricthostkeychecking[\s=\"',]*no|batchmode[\s=\"',]*yes", _I)
 KILL_BY_PORT = _code_sub(B.KILL_COMPETITORS, "kill of whoever holds a pool port", 5, "T1489")
 AGENT_STOPPED = _code_sub(B.DISABLE_SECURITY, "security or cloud agent stopped", 5, "T1562.001")
 DOWNLOAD_RUN = _code_sub(B.DOWNLOAD_EXEC, "download made executable and run", 4, "T1105")
@@ -834,7 +846,7 @@ SPLIT = _code_sub(B.OBFUSCATION, "command words split by quotes, escapes or vari
 _WALLET_CONTEXT = re.compile(
     r"(?:-u\s+|--user[= ]|wallet|\buser\b|\baddr|\bwal\b|\bxmr\b)[^\n]{0,12}$", _I
 )
-_HOST_PORT = re.compile(
+_HOST_PORT = linear.compile(
     r"(?:[a-z0-9-]+\.)+[a-z]{2,}:(\d{2,5})\b|\b(?:\d{1,3}\.){3}\d{1,3}:(\d{2,5})\b", _I
 )
 _PORT_TAIL = re.compile(r":\d{2,5}\b")
@@ -847,7 +859,7 @@ MAX_ANCHORS = 4096
 
 
 @functools.cache
-def _reach(rx: re.Pattern[str]) -> tuple[int, int] | None:
+def _reach(rx: Rx) -> tuple[int, int] | None:
     r"""How far from one of its literals a match of ``rx`` can extend, as (characters, whole
     lines more): (0, 0) when it cannot cross a line (the literal's line holds it); (0, 1)
     when only whitespace (``\s*``) can cross one, so the lines before and after the
@@ -984,28 +996,50 @@ class _Index:
                 i = self.lowered.find(n, i + 1, end)
         return spots
 
-    def starts_at(self, which: int, rx: re.Pattern[str], literals: Iterable[str]) -> bool:
+    def starts_at(self, which: int, rx: Rx, literals: Iterable[str]) -> bool:
         """Does ``rx`` match in text ``which``, given that where it matches, it matches also
         starting at one of these lower-case literals? Tried only there in ASCII text (where
-        lower-casing and re.IGNORECASE agree), searched everywhere otherwise."""
+        lower-casing and re.IGNORECASE agree), searched everywhere otherwise, and by RE2."""
         text = self.texts[which]
-        spots = self._spots(which, self.present(literals)) if self._offsets else None
+        linear_ = isinstance(rx, linear.Pattern) and rx.linear
+        spots = (
+            self._spots(which, self.present(literals)) if self._offsets and not linear_ else None
+        )
         if spots is None:
             return rx.search(text) is not None
         return any(rx.match(text, p) for p in spots)
 
-    def finditer(
-        self, which: int, rx: re.Pattern[str], spots: list[int] | None
-    ) -> Iterator[re.Match[str]]:
+    def finditer(self, which: int, rx: Rx, spots: list[int] | None) -> Iterator[linear.Match]:
         """``rx.finditer`` over text ``which``, searching only around ``spots`` (offsets of
         something every match holds; None: everywhere)."""
         text = self.texts[which]
-        windows = [slice(0, len(text))] if spots is None else self._windows(text, rx, spots)
-        for w in windows:
+        for w in self._searched(text, rx, spots):
             yield from rx.finditer(text, w.start, w.stop)
 
+    def _per_line(self, which: int, rx: Rx, spots: list[int] | None) -> Iterator[linear.Match]:
+        """The first match of ``rx`` on each line that has one, in text ``which`` around
+        ``spots``: a line repeating a pattern's words thousands of times costs one search,
+        and the lines after it are still reached."""
+        text = self.texts[which]
+        for w in self._searched(text, rx, spots):
+            pos = w.start
+            while (m := rx.search(text, pos, w.stop)) is not None:
+                yield m
+                eol = text.find("\n", m.start(), w.stop)
+                if eol < 0:
+                    break
+                pos = max(m.end(), eol + 1)
+
+    @classmethod
+    def _searched(cls, text: str, rx: Rx, spots: list[int] | None) -> list[slice]:
+        """Where to search ``rx``: around ``spots``, or everywhere (RE2 reads the whole
+        text faster than ``re`` the windows)."""
+        if spots is None or (isinstance(rx, linear.Pattern) and rx.linear):
+            return [slice(0, len(text))]
+        return cls._windows(text, rx, spots)
+
     @staticmethod
-    def _windows(text: str, rx: re.Pattern[str], spots: list[int]) -> list[slice]:
+    def _windows(text: str, rx: Rx, spots: list[int]) -> list[slice]:
         """Where in ``text`` matches of ``rx`` holding one of ``spots`` can be; the whole
         text when that is not narrower."""
         whole = [slice(0, len(text))]
@@ -1035,15 +1069,15 @@ class _Index:
         return self.layer.line(min(i, len(self.layer.numbers) - 1))
 
     def matches(
-        self, rx: re.Pattern[str], limit: int = 4, needs: Iterable[str] | None = None
-    ) -> Iterator[tuple[Line, re.Match[str]]]:
+        self, rx: Rx, limit: int = 4, needs: Iterable[str] | None = None
+    ) -> Iterator[tuple[Line, linear.Match]]:
         """Matches of ``rx`` in the plain then the squeezed text, one per line. ``needs``:
         lower-case literals every match holds; only the lines around them are searched."""
         seen: set[int] = set()
         for which in range(len(self.texts)):
             if which and self.texts[1] == self.texts[0]:
                 break
-            found = self.finditer(which, rx, None if needs is None else self._spots(which, needs))
+            found = self._per_line(which, rx, None if needs is None else self._spots(which, needs))
             for n, m in enumerate(found):
                 if n >= 64:
                     break
@@ -1082,7 +1116,9 @@ def intel_hits(idx: _Index, intel: Intel) -> Iterator[Hit]:
                 if _KILL_WORD.search(v) or (kills and _PS_LIST.search(v)):
                     yield _hit(KILL_BY_NAME, ln, layer, names)
                     break
-                m = re.search(rf"{_EXEC_PREFIX}[\"']?(?:\S*/)?({p.miner_name.pattern})", v, _I)
+                m = _compiled(rf"{_EXEC_PREFIX}[\"']?(?:\S*/)?({p.miner_name.pattern})", _I).search(
+                    v
+                )
                 if m:
                     yield _hit(MINER, ln, layer, m.group(1))
                     break
@@ -1168,6 +1204,12 @@ def structural_hits(idx: _Index) -> Iterator[Hit]:
             )
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str, flags: int) -> linear.Pattern:
+    """A pattern built from what a text holds (a downloaded file's name), compiled once."""
+    return linear.compile(pattern, flags)
+
+
 def _download_run(layer: Layer, text: str) -> Iterator[Hit]:
     for ln in layer.lines:
         for m in _DL_DEST.finditer(ln.squeezed):
@@ -1176,11 +1218,11 @@ def _download_run(layer: Layer, text: str) -> Iterator[Hit]:
             if not base or base in ("-", "null") or len(base) < 2:
                 continue
             b = re.escape(base)
-            chmod = re.search(_CHMOD_X + rf"[^\n]*{b}\b", text, _I)
-            shell = re.search(rf"\b(?:ba)?sh\s+[\"']?\S*{b}\b", text, _I)
-            run = re.search(
-                rf"{_EXEC_PREFIX}[\"']?(?:\./|\S*/){b}(?:[\s\"';&|)]|$)", text, _I | re.M
-            )
+            chmod = _compiled(_CHMOD_X + rf"[^\n]*{b}\b", _I).search(text)
+            shell = _compiled(rf"\b(?:ba)?sh\s+[\"']?\S*{b}\b", _I).search(text)
+            run = _compiled(
+                rf"{_EXEC_PREFIX}[\"']?(?:\./|\S*/){b}(?:[\s\"';&|)]|$)", _I | re.M
+            ).search(text)
             if shell or (run and chmod):
                 yield _hit(DOWNLOAD_RUN, ln, layer, dest)
                 return
