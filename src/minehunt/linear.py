@@ -72,23 +72,43 @@ def _re2(pattern: str, flags: int) -> Any | None:
 
 class Pattern:
     """A compiled pattern with the ``re.Pattern`` methods the analyses use. ``pattern`` and
-    ``flags`` are ``re``'s, so ``rxshape`` reads its parse tree."""
+    ``flags`` are ``re``'s, so ``rxshape`` reads its parse tree. Compiled on first use: a
+    process that analyses no script does not pay for the eighty behaviour patterns."""
 
-    __slots__ = ("_re", "_re2", "flags", "groups", "pattern")
+    __slots__ = ("_compiled", "_re", "_re2", "flags", "pattern")
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
-        self._re = re.compile(pattern, flags)
         self.pattern = pattern
-        self.flags = self._re.flags
-        self.groups = self._re.groups
-        self._re2 = _re2(pattern, flags)
+        self.flags = flags | (0 if flags & re.ASCII else re.UNICODE)
+        self._compiled = False
+        self._re: re.Pattern[str] | None = None
+        self._re2: Any | None = None
+
+    def _compile(self) -> None:
+        self._re = re.compile(self.pattern, self.flags)
+        self._re2 = _re2(self.pattern, self.flags)
+        self._compiled = True
+
+    @property
+    def groups(self) -> int:
+        return self._slow().groups
 
     @property
     def linear(self) -> bool:
         """Is it searched by RE2 (in text RE2 takes)?"""
+        if not self._compiled:
+            self._compile()
         return self._re2 is not None
 
+    def _slow(self) -> re.Pattern[str]:
+        if self._re is None:
+            self._compile()
+        assert self._re is not None
+        return self._re
+
     def _engine(self, text: str) -> Any:
+        if not self._compiled:
+            self._compile()
         if self._re2 is None:
             return self._re
         if text.isascii():  # O(1): CPython keeps the flag

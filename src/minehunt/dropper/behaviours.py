@@ -1284,3 +1284,13 @@ def all_hits(layer: Layer, intel: Intel) -> list[Hit]:
     for produce in producers:
         out.extend(produce())
     return out
+
+
+def prepare() -> None:
+    """Compile every behaviour pattern now (in a file worker starting up), not when the
+    first script is analysed."""
+    patterns = [*(s.pattern for s in STATIC), *_FETCH_METHODS.values()]
+    patterns += [v for v in globals().values() if isinstance(v, linear.Pattern)]
+    for rx in patterns:
+        if rx is not None:
+            _ = rx.linear

@@ -310,11 +310,12 @@ def _is_script(display: str, ftype: FileType, head: bytes, size: int) -> bool:
 def warm() -> None:
     """Import what the checks of a web root's files use, in a worker that has just started
     (while the calling process compiles the rules), not on its first script."""
-    from minehunt import dropper, intel
+    from minehunt import intel
+    from minehunt.dropper import behaviours
     from minehunt.web import script, static  # noqa: F401
 
     intel.default()
-    del dropper
+    behaviours.prepare()
 
 
 def script_rules(ruleset: RuleSet) -> RuleSet:
