@@ -170,3 +170,21 @@ def test_miner_ui_script_is_reported_as_part_of_the_miner(tmp_path: Path, intel:
         ui_ev = [e for e in f.evidence if e.check_id == "MH-WEB-025"]
         assert ui_ev and ui_ev[0].attributes["family"] == "coinhive-compatible", v.preset
         assert "browser miner (coinhive" in f.summary  # named by the family rule or the shape
+
+
+def test_padding_that_made_the_decoder_search_backtrack_hides_nothing(
+    miner_variants: list[Variant], intel: Intel
+) -> None:
+    """Two kinds of line an obfuscated miner could carry to stall the string-array decoder:
+    an unclosed object of constants (``re`` tried every way of cutting it into items) and
+    ``= parseInt(...)`` repeated before the rotation call (read to the next ``;`` from each).
+    The miner is still decoded and found."""
+    v = next(
+        v for v in miner_variants if v.preset == "rc4" and v.source == "corpus/pool_websocket.js"
+    )
+    padding = "var o = {" + "a:1 " * 3000 + "\n" + "x = parseInt(a) " * 1800 + "\n"
+    padded = padding + v.path.read_text()
+    f = document_finding(str(v.path), padded.encode(), None, intel)
+    assert f is not None and f.severity >= Severity.MEDIUM
+    decoded = [e for e in f.evidence if e.check_id == "MH-WEB-020"]
+    assert decoded and "rc4" in decoded[0].summary and "rotated" in decoded[0].summary

@@ -18,6 +18,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from minehunt import linear
 from minehunt.web.jsexpr import Unresolved, Value, evaluate, evaluate_args, js_number, unquote
 
 __all__ = ["StringArrayResult", "decode_string_arrays"]
@@ -34,10 +35,14 @@ _FUNC = re.compile(
     r"\s*\(\s*([\w$]+)\s*(?:,\s*([\w$]+)\s*)?\)\s*\{"
 )
 _ALPHABET = re.compile(r"""['"]([A-Za-z0-9+/=]{65})['"]""")
-_OBJECT = re.compile(
-    r"(?<![\w$.])([\w$]+)\s*=\s*\{((?:\s*(?:[\w$]+|'[^'\\]*'|\"[^\"\\]*\")\s*:\s*"
-    r"(?:-?0x[0-9a-fA-F]+|-?\d+|'[^'\\\n]*'|\"[^\"\\\n]*\")\s*,?)+)\}"
+_ITEM = (
+    r"(?:[\w$]+|'[^'\\]*'|\"[^\"\\]*\")\s*:\s*"
+    r"(?:-?0x[0-9a-fA-F]+|-?\d+|'[^'\\\n]*'|\"[^\"\\\n]*\")"
 )
+_OBJECT = re.compile(rf"(?<![\w$.])([\w$]+)\s*=\s*\{{\s*({_ITEM}(?:\s*,\s*{_ITEM})*)\s*,?\}}")
+"""An object of constants. Its items are read one way only (a comma between two, no space
+run split two ways): with ``,?`` between them, an unclosed ``{a:1 a:1 ...`` made ``re`` try
+every way of cutting the digits and spaces into items, for minutes."""
 _OBJ_ITEM = re.compile(
     r"\s*([\w$]+|'[^'\\]*'|\"[^\"\\]*\")\s*:\s*(-?0x[0-9a-fA-F]+|-?\d+|'[^'\\\n]*'|\"[^\"\\\n]*\")"
 )
@@ -47,9 +52,11 @@ _WRAPPER = re.compile(
     r"(?:(?:var|const|let)\s+[\w$]+\s*=\s*\{[^{}]*\}\s*;?\s*)?"
     r"return\s+([\w$]+)\s*\(([^()]*)\)\s*;?\s*\}"
 )
-_CHECKSUM = re.compile(
+_CHECKSUM = linear.compile(
     r"=\s*([^;=]*parseInt[^;]*?);\s*if\s*\(\s*[\w$]+\s*===\s*[\w$]+\s*\)\s*break"
 )
+"""Searched by RE2: ``re`` read from each ``= ... parseInt`` to the next ``;``, and a line
+repeating ``x = parseInt(a)`` took seconds for each rotation call after it."""
 STD_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 MAX_STRINGS = 50_000
 MAX_DEPTH = 24
