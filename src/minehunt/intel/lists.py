@@ -15,6 +15,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from minehunt import linear
+
 __all__ = ["MAX_ENTRIES", "MAX_LINE", "ListResult", "Skip", "parse_list", "valid_host"]
 
 MAX_LINE = 4096
@@ -68,7 +70,7 @@ _HOSTS_IP = re.compile(r"^(?:0\.0\.0\.0|127\.\d+\.\d+\.\d+|::1?|0|fe80::1%lo0|25
 _DNSMASQ = re.compile(r"^(?:address|server|local)=/([^#]*?)/")
 _UNBOUND = re.compile(r'^local-(?:zone|data):\s*"?([^"\s]+?)\.?"?\s')
 _RPZ = re.compile(r"^(\*\.)?([^\s;]+?)\.?\s+(?:\d+\s+)?(?:IN\s+)?CNAME\s+(\S+)", re.I)
-_PLAIN = re.compile(r"[a-z0-9][a-z0-9.-]*\.[a-z][a-z0-9-]*")
+_PLAIN = linear.compile(r"[a-z0-9][a-z0-9.-]*\.[a-z][a-z0-9-]*")
 _SCRIPTLET = re.compile(r"#[@?$%]*#\+js\(|##\^?script:inject|#%#|#\$#//scriptlet")
 _COSMETIC = re.compile(r"#[@?$]*#")
 _ZONE_RR = re.compile(r"\s(?:SOA|NS|TXT|A|AAAA|MX)\s", re.I)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from minehunt import checks
+from minehunt import checks, linear
 from minehunt.model import CheckId, Evidence, Finding, Scalar, Severity, Target, TargetKind
 
 __all__ = ["audit"]
@@ -393,7 +393,7 @@ _CLOUD = (
     ".azure/msal_token_cache.json",
     ".azure/service_principal_entries.json",
 )
-_SECRET_LINE = re.compile(
+_SECRET_LINE = linear.compile(
     r"(?m)^\s*(?:export\s+)?([A-Z0-9_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|ACCESS_KEY|"
     r"PRIVATE_KEY)[A-Z0-9_]*)\s*=\s*['\"]?[^\s'\"#]{6,}"
 )

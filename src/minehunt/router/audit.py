@@ -13,6 +13,7 @@ import ipaddress
 import re
 from collections.abc import Iterable, Iterator
 
+from minehunt import linear
 from minehunt.intel import Intel
 from minehunt.model import (
     Confidence,
@@ -311,7 +312,7 @@ def _sink(e: Entry) -> bool:
     return ip.is_unspecified or ip.is_loopback
 
 
-_RX_HOST = re.compile(r"(?:[a-z0-9-]+\\\.)+[a-z]{2,24}")
+_RX_HOST = linear.compile(r"(?:[a-z0-9-]+\\\.)+[a-z]{2,24}")
 
 
 def _dns_names(e: Entry, intel: Intel) -> list[str]:

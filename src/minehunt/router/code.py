@@ -7,6 +7,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from minehunt import linear
 from minehunt.intel import Intel
 
 __all__ = ["CodeSignals", "duration_seconds", "signals"]
@@ -20,7 +21,7 @@ _REMOVE = re.compile(r"(?i)(scheduler|script)[\s/]+remove\s*(\[[^\]]*\]|\$[\w]+|
 _LOOP_REMOVE = re.compile(
     r"(?i)(scheduler|script)[\s/]+find\b(?![^\]]*\bname\s*=)[^\]]*\]\s*do=\{[^}]*\bremove\b"
 )
-_MINER_PATH = re.compile(r"(?i)[\w./:%?=&~+-]*\.(?:js|wasm)\b[^\s\"'<>)]*")
+_MINER_PATH = linear.compile(r"(?i)[\w./:%?=&~+-]*\.(?:js|wasm)\b[^\s\"'<>)]*")
 _ATTACKER = (
     (
         re.compile(r"(?i)system[\s/]+logging[\s/]+(?:remove|disable|set|action)"),
