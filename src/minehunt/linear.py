@@ -75,19 +75,20 @@ class Pattern:
     ``flags`` are ``re``'s, so ``rxshape`` reads its parse tree. Compiled on first use: a
     process that analyses no script does not pay for the eighty behaviour patterns."""
 
-    __slots__ = ("_compiled", "_re", "_re2", "flags", "pattern")
+    __slots__ = ("_re", "_re2", "flags", "pattern")
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
         self.pattern = pattern
         self.flags = flags | (0 if flags & re.ASCII else re.UNICODE)
-        self._compiled = False
         self._re: re.Pattern[str] | None = None
         self._re2: Any | None = None
 
-    def _compile(self) -> None:
-        self._re = re.compile(self.pattern, self.flags)
-        self._re2 = _re2(self.pattern, self.flags)
-        self._compiled = True
+    def _slow(self) -> re.Pattern[str]:
+        """``re``'s pattern, compiling both on first use."""
+        if self._re is None:
+            self._re = re.compile(self.pattern, self.flags)
+            self._re2 = _re2(self.pattern, self.flags)
+        return self._re
 
     @property
     def groups(self) -> int:
@@ -96,46 +97,39 @@ class Pattern:
     @property
     def linear(self) -> bool:
         """Is it searched by RE2 (in text RE2 takes)?"""
-        if not self._compiled:
-            self._compile()
+        self._slow()
         return self._re2 is not None
 
-    def _slow(self) -> re.Pattern[str]:
-        if self._re is None:
-            self._compile()
-        assert self._re is not None
-        return self._re
-
     def _engine(self, text: str) -> Any:
-        if not self._compiled:
-            self._compile()
+        slow = self._slow()
         if self._re2 is None:
-            return self._re
+            return slow
         if text.isascii():  # O(1): CPython keeps the flag
             return self._re2
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            return self._re
+            return slow
         return self._re2
 
+    # Both engines take an endpos past the text's end as its end.
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Match | None:
-        found: Match | None = self._engine(text).search(text, pos, min(endpos, len(text)))
+        found: Match | None = self._engine(text).search(text, pos, endpos)
         return found
 
     def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Match | None:
-        found: Match | None = self._engine(text).match(text, pos, min(endpos, len(text)))
+        found: Match | None = self._engine(text).match(text, pos, endpos)
         return found
 
     def fullmatch(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Match | None:
-        found: Match | None = self._engine(text).fullmatch(text, pos, min(endpos, len(text)))
+        found: Match | None = self._engine(text).fullmatch(text, pos, endpos)
         return found
 
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[Match]:
-        return iter(self._engine(text).finditer(text, pos, min(endpos, len(text))))
+        return iter(self._engine(text).finditer(text, pos, endpos))
 
     def findall(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
-        return list(self._engine(text).findall(text, pos, min(endpos, len(text))))
+        return list(self._engine(text).findall(text, pos, endpos))
 
     def __repr__(self) -> str:
         return f"linear.compile({self.pattern!r}, {self.flags!r})"

@@ -858,6 +858,12 @@ MAX_ANCHORS = 4096
 """Occurrences of a pattern's literals beyond which its whole text is searched."""
 
 
+def _on_re2(rx: Rx) -> bool:
+    """Is ``rx`` searched by RE2, which reads a whole text faster than ``re`` the lines
+    around a pattern's literals?"""
+    return isinstance(rx, linear.Pattern) and rx.linear
+
+
 @functools.cache
 def _reach(rx: Rx) -> tuple[int, int] | None:
     r"""How far from one of its literals a match of ``rx`` can extend, as (characters, whole
@@ -1001,10 +1007,8 @@ class _Index:
         starting at one of these lower-case literals? Tried only there in ASCII text (where
         lower-casing and re.IGNORECASE agree), searched everywhere otherwise, and by RE2."""
         text = self.texts[which]
-        linear_ = isinstance(rx, linear.Pattern) and rx.linear
-        spots = (
-            self._spots(which, self.present(literals)) if self._offsets and not linear_ else None
-        )
+        near = self._offsets and not _on_re2(rx)
+        spots = self._spots(which, self.present(literals)) if near else None
         if spots is None:
             return rx.search(text) is not None
         return any(rx.match(text, p) for p in spots)
@@ -1034,7 +1038,7 @@ class _Index:
     def _searched(cls, text: str, rx: Rx, spots: list[int] | None) -> list[slice]:
         """Where to search ``rx``: around ``spots``, or everywhere (RE2 reads the whole
         text faster than ``re`` the windows)."""
-        if spots is None or (isinstance(rx, linear.Pattern) and rx.linear):
+        if spots is None or _on_re2(rx):
             return [slice(0, len(text))]
         return cls._windows(text, rx, spots)
 
