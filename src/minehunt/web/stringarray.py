@@ -35,17 +35,14 @@ _FUNC = re.compile(
     r"\s*\(\s*([\w$]+)\s*(?:,\s*([\w$]+)\s*)?\)\s*\{"
 )
 _ALPHABET = re.compile(r"""['"]([A-Za-z0-9+/=]{65})['"]""")
-_ITEM = (
-    r"(?:[\w$]+|'[^'\\]*'|\"[^\"\\]*\")\s*:\s*"
-    r"(?:-?0x[0-9a-fA-F]+|-?\d+|'[^'\\\n]*'|\"[^\"\\\n]*\")"
-)
+_KEY = r"[\w$]+|'[^'\\]*'|\"[^\"\\]*\""
+_CONSTANT = r"-?0x[0-9a-fA-F]+|-?\d+|'[^'\\\n]*'|\"[^\"\\\n]*\""
+_ITEM = rf"(?:{_KEY})\s*:\s*(?:{_CONSTANT})"
 _OBJECT = re.compile(rf"(?<![\w$.])([\w$]+)\s*=\s*\{{\s*({_ITEM}(?:\s*,\s*{_ITEM})*)\s*,?\}}")
 """An object of constants. Its items are read one way only (a comma between two, no space
 run split two ways): with ``,?`` between them, an unclosed ``{a:1 a:1 ...`` made ``re`` try
 every way of cutting the digits and spaces into items, for minutes."""
-_OBJ_ITEM = re.compile(
-    r"\s*([\w$]+|'[^'\\]*'|\"[^\"\\]*\")\s*:\s*(-?0x[0-9a-fA-F]+|-?\d+|'[^'\\\n]*'|\"[^\"\\\n]*\")"
-)
+_OBJ_ITEM = re.compile(rf"\s*({_KEY})\s*:\s*({_CONSTANT})")
 _ALIAS = re.compile(r"(?:\b(?:var|let|const)\s+|,\s*)([\w$]+)\s*=\s*([\w$]+)\s*(?=[,;])")
 _WRAPPER = re.compile(
     r"function\s+([\w$]+)\s*\(([\w$,\s]*)\)\s*\{\s*"
