@@ -26,8 +26,12 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 NAMES = (
     "stratum", "dns", "tls", "http", "websocket", "pcap", "wasm", "web", "archive", "deploy",
-    "eve", "zeek", "router", "report", "image", "dropper", "intel-list", "prefilter",
+    "eve", "zeek", "router", "report", "image", "dropper", "dropper-long", "web-long",
+    "intel-list", "prefilter",
 )  # fmt: skip
+LONG_TIMEOUT = 5
+"""Seconds one input of a ``-long`` target may take (64 KB of text; a linear analysis
+takes tens of milliseconds, instrumented)."""
 WORK = REPO / "tests/.cache/fuzz"
 C_SOURCE = REPO / "src/minehunt/net/capture/_prefilter.c"
 SANITIZE = ["-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
@@ -100,8 +104,9 @@ def _one(name: str, seconds: int, harness: Path | None) -> subprocess.Popen[byte
     work.mkdir(parents=True, exist_ok=True)
     crashes = HERE / "crashes" / name
     crashes.mkdir(parents=True, exist_ok=True)
+    timeout = LONG_TIMEOUT if name.endswith("-long") else 25
     options = [
-        f"-max_total_time={seconds}", "-timeout=25", "-rss_limit_mb=3072",
+        f"-max_total_time={seconds}", f"-timeout={timeout}", "-rss_limit_mb=3072",
         f"-artifact_prefix={crashes}/", "-print_final_stats=1",
     ]  # fmt: skip
     if name == "prefilter":

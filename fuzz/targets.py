@@ -31,6 +31,24 @@ def _split(data: bytes) -> list[bytes]:
     return [body[i : i + step] for i in range(0, len(body), step)] or [b""]
 
 
+LONG = 64 << 10
+"""Bytes a ``-long`` target makes of its input."""
+
+
+def _long(data: bytes) -> bytes:
+    """The input repeated to LONG bytes, for the analyses of text an attacker writes: a
+    pattern that backtracks over a line, or work that grows with the square of the text,
+    shows as a timeout (``run.py`` gives these targets seconds where a linear analysis
+    takes tens of milliseconds). The first byte set drops the line breaks (one long line,
+    where such patterns are slowest); the rest is repeated."""
+    if len(data) < 2:
+        return data[1:]
+    body = data[1:]
+    if data[0]:
+        body = body.replace(b"\n", b" ").replace(b"\r", b" ")
+    return (body * (LONG // len(body) + 1))[:LONG]
+
+
 def load() -> dict[str, Target]:
     from minehunt import intel as intel_mod
     from minehunt.net import dns, tls
@@ -179,6 +197,13 @@ def load() -> dict[str, Target]:
         name = ("x.sh", "x.ps1", "x.py", "x.bat", "x.vbs", "x")[data[0] % 6] if data else "x"
         dropper_mod.file_signals(target_for(name), data[1:], intel, name)
 
+    def dropper_long(data: bytes) -> None:
+        # The first byte picks the script's kind (as in ``dropper``), the rest is ``_long``'s.
+        dropper(data[:1] + _long(data[1:]))
+
+    def web_long(data: bytes) -> None:
+        web_document(_long(data))
+
     def intel_list(data: bytes) -> None:
         from minehunt.intel.lists import parse_list
 
@@ -202,13 +227,17 @@ def load() -> dict[str, Target]:
         "report": report,
         "image": image_config,
         "dropper": dropper,
+        "dropper-long": dropper_long,
+        "web-long": web_long,
         "intel-list": intel_list,
     }
 
 
 def seeds(name: str) -> list[Path]:
-    """Seed directories for a target: committed seeds, plus captures the test suite left."""
-    dirs = [HERE / "seeds" / name]
+    """Seed directories for a target: committed seeds, plus captures the test suite left.
+    A ``-long`` target also starts from the seeds of the parser it feeds."""
+    base = name.removesuffix("-long")
+    dirs = list(dict.fromkeys([HERE / "seeds" / name, HERE / "seeds" / base]))
     extra = {
         "pcap": [REPO / "tests/net/data", REPO / "tests/.cache/seeds/pcap"],
         "archive": [REPO / "tests/.cache/seeds/archive"],
@@ -216,7 +245,7 @@ def seeds(name: str) -> list[Path]:
         "deploy": [REPO / "tests/cloud/deploy/bad", REPO / "tests/cloud/deploy/good"],
         "router": [REPO / "tests/router/data"],
         "dropper": [REPO / "tests/corpus/dropper/positive", REPO / "tests/corpus/dropper/benign"],
-    }.get(name, [])
+    }.get(base, [])
     return [d for d in dirs + extra if d.is_dir() and any(d.iterdir())]
 
 
