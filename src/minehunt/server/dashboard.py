@@ -73,6 +73,13 @@ def checked(request: Request, v: Viewer, csrf: str) -> None:
         raise HTTPException(403, "missing or wrong CSRF token")
 
 
+def admin_form(request: Request, v: Viewer, csrf: str, may_not: str) -> None:
+    """A form only admins may send: ``checked``, then 403 "viewers cannot ``may_not``"."""
+    checked(request, v, csrf)
+    if not v.admin:
+        raise HTTPException(403, f"viewers cannot {may_not}")
+
+
 def page(name: str, v: Viewer | None, **values: Any) -> HTMLResponse:
     html = templates.get_template(name).render(viewer=v, **values)
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
@@ -283,9 +290,7 @@ def propose_response(
     action: Annotated[str, Form(max_length=32)],
     csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    checked(request, v, csrf)
-    if not v.admin:
-        raise HTTPException(403, "viewers cannot propose responses")
+    admin_form(request, v, csrf, "propose responses")
     try:
         act = ResponseAction(action)
     except ValueError as e:
@@ -307,9 +312,7 @@ def decide_response(
     decision: Annotated[str, Form(max_length=16)],
     csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    checked(request, v, csrf)
-    if not v.admin:
-        raise HTTPException(403, "viewers cannot approve responses")
+    admin_form(request, v, csrf, "approve responses")
     if decision not in ("approve", "reject"):
         raise HTTPException(422, "approve or reject")
     with ctx.db.session() as db:
@@ -330,9 +333,7 @@ def change_state(
     state: Annotated[str, Form(max_length=16)],
     csrf: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    checked(request, v, csrf)
-    if not v.admin:
-        raise HTTPException(403, "viewers cannot change findings")
+    admin_form(request, v, csrf, "change findings")
     try:
         new = FindingState(state)
     except ValueError as e:

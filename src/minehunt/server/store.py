@@ -475,15 +475,15 @@ def list_findings(
     """A page of the findings table; ``data=False`` leaves out the stored wire-format
     finding (the bulk of a row), for pages that show only the columns."""
     stmt = findings_query(f, _is_pg(db), data=data).limit(limit).offset(offset)
-    rows = db.execute(stmt).tuples().all()
-    return [(r, h) for r, h in rows]
+    return [(r, h) for r, h in db.execute(stmt)]
 
 
 def iter_findings(db: DbSession, f: Filters, limit: int) -> Iterator[tuple[FindingRow, Host]]:
     """The findings of a filter, read in batches (a server-side cursor on PostgreSQL):
     exports stream without holding every row in memory."""
     stmt = findings_query(f, _is_pg(db)).limit(limit).execution_options(yield_per=500)
-    yield from db.execute(stmt).tuples()
+    for r, h in db.execute(stmt):
+        yield r, h
 
 
 def finding_json(row: FindingRow, host: Host) -> dict[str, Any]:
