@@ -482,8 +482,7 @@ def iter_findings(db: DbSession, f: Filters, limit: int) -> Iterator[tuple[Findi
     """The findings of a filter, read in batches (a server-side cursor on PostgreSQL):
     exports stream without holding every row in memory."""
     stmt = findings_query(f, _is_pg(db)).limit(limit).execution_options(yield_per=500)
-    for r, h in db.execute(stmt):
-        yield r, h
+    yield from db.execute(stmt)
 
 
 def finding_json(row: FindingRow, host: Host) -> dict[str, Any]:
