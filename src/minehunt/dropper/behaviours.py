@@ -239,6 +239,17 @@ NEEDS: dict[str, tuple[str, ...]] = {
 """Literals (lowercase) one of which a text must hold before a sub-signal's pattern is
 searched: the patterns are slow, the literals cheap."""
 
+_SHELL_START = (
+    r"\bstart\s+(?:/\w+\s+)*(?:[\"'$%]|[\w.\\:~-]+\.(?:exe|com|bat|cmd|ps1|vbs|js|hta|scr)\b)"
+)
+"""cmd.exe's ``start`` (PowerShell's alias of Start-Process) with what it starts: a quoted
+or variable path, or a program file. A bare ``start`` followed by a word is prose or a
+variable (``const start = ...`` in JavaScript)."""
+_CALL = r"[^&]&\s*[\"'$(]"
+"""PowerShell's call operator before a command (``& "$dir\\x.exe"``), not JavaScript's or the
+shell's ``&&``."""
+
+
 STATIC: tuple[Sub, ...] = (
     # -- download and execute -----------------------------------------------------------
     _s(
@@ -296,7 +307,11 @@ STATIC: tuple[Sub, ...] = (
         "PowerShell download and start",
         4,
         "T1105",
-        r"(?:downloadfile|invoke-webrequest[^\n]*-outfile|\biwr\b[^\n]*-outfile|start-bitstransfer)[\s\S]{0,400}(?:start-process|\bsaps\b|\bstart\s+|&\s*[\"'$(]|cmd(?:\.exe)?\s+/c|invoke-item|\.run\()",
+        r"(?:downloadfile|invoke-webrequest[^\n]*-outfile|\biwr\b[^\n]*-outfile|start-bitstransfer)[\s\S]{0,400}(?:start-process|\bsaps\b|"
+        + _SHELL_START
+        + r"|"
+        + _CALL
+        + r"|cmd(?:\.exe)?\s+/c|invoke-item|\.run\()",
     ),
     _s(
         B.DOWNLOAD_EXEC,

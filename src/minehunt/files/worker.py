@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -369,14 +370,29 @@ def deploy_file_signals(
         return []
 
 
+_RUNTIME_SPAWN = re.compile(rb"\b(?:Deno\.(?:Command|run)\b|Bun\.(?:spawn|\$))")
+
+
+def starts_programs(script: bytes) -> bool:
+    """Can this JavaScript start other programs? Node's child_process module (also behind
+    ``node:``, in an import, in a bundle), Deno.Command / Deno.run, Bun.spawn / Bun.$.
+    Literals first: a pattern that starts with ``\b`` is tried at every position."""
+    if b"child_process" in script:
+        return True
+    return (b"Deno." in script or b"Bun." in script) and _RUNTIME_SPAWN.search(script) is not None
+
+
 def script_signals(display: str, content: bytes) -> list[Signal]:
-    """The dropper-script checks (MH-SCRIPT-*) on a text file; HTML and JavaScript are left
-    to the website checks (a minified bundle is no shell script)."""
+    """The dropper-script checks (MH-SCRIPT-*) on a text file. HTML is left to the website
+    checks, and so is JavaScript that cannot start a program (a minified bundle is no shell
+    script); JavaScript that can is also a dropper's way in (an npm install script runs
+    ``curl ... | sh`` or the miner through child_process), and its commands are strings."""
     from minehunt import dropper, intel
     from minehunt.web.signals import target_for
     from minehunt.web.static import kind_of
 
-    if kind_of(display, content, None) != "other":
+    kind = kind_of(display, content, None)
+    if kind == "html" or (kind == "script" and not starts_programs(content)):
         return []
 
     return dropper.file_signals(target_for(display), content, intel.default(), display)
