@@ -27,7 +27,7 @@ REPO = HERE.parent
 NAMES = (
     "stratum", "dns", "tls", "http", "websocket", "pcap", "wasm", "web", "archive", "deploy",
     "eve", "zeek", "router", "report", "image", "dropper", "dropper-long", "web-long",
-    "intel-list", "prefilter",
+    "router-long", "deploy-long", "intel-list", "prefilter",
 )  # fmt: skip
 LONG_TIMEOUT = 5
 """Seconds one input of a ``-long`` target may take (64 KB of text; a linear analysis

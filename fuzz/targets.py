@@ -204,6 +204,12 @@ def load() -> dict[str, Target]:
     def web_long(data: bytes) -> None:
         web_document(_long(data))
 
+    def router_long(data: bytes) -> None:
+        router(_long(data))
+
+    def deploy_long(data: bytes) -> None:
+        deployment(_long(data))
+
     def intel_list(data: bytes) -> None:
         from minehunt.intel.lists import parse_list
 
@@ -229,6 +235,8 @@ def load() -> dict[str, Target]:
         "dropper": dropper,
         "dropper-long": dropper_long,
         "web-long": web_long,
+        "router-long": router_long,
+        "deploy-long": deploy_long,
         "intel-list": intel_list,
     }
 
