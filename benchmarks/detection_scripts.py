@@ -5,16 +5,18 @@ the machine's own scripts and on installers from the package registries.
         [--max-code 5000] [--no-registry]
 
 Positives: every authored dropper in tests/corpus/dropper/positive, as written and after
-transformations this script generates without looking at the rules (per language: renamed
-variables, re-quoted and escaped command words, words split into variables, strings split
-into concatenations, case changes, base64 or -EncodedCommand wrapping, reordered blocks,
-and two of these stacked). Negatives: every dpkg maintainer script, every script (#!) in
-/usr/bin and /usr/sbin, every script or text file under /etc, the authored admin scripts in
-tests/corpus/dropper/benign, a sample of the script and module files of installed software
-(.sh .py .pl .pm .ps1 ... under /usr/share, /usr/lib, /opt), and the shell/PowerShell/batch
-installers shipped in a few registry packages (npm `n`, PyPI `virtualenv`). Each set goes
-through ``minehunt scan files`` as users run it (rules + script analysis); the table counts
-files at medium or above.
+transformations this script generates without looking at the rules (per language, Node
+JavaScript included: renamed variables, re-quoted and escaped command words, words split
+into variables, strings split into concatenations, case changes, base64 or -EncodedCommand
+wrapping, reordered blocks, and two of these stacked). Negatives: every dpkg maintainer
+script, every script (#!) in /usr/bin and /usr/sbin, every script or text file under /etc,
+the authored admin scripts in tests/corpus/dropper/benign, a sample of the script and
+module files of installed software (.sh .py .pl .pm .ps1 ... under /usr/share, /usr/lib,
+/opt), the shell/PowerShell/batch installers shipped in registry packages (npm `n`, PyPI
+`virtualenv`) and the JavaScript of npm packages that fetch programs and start them through
+child_process (esbuild, @puppeteer/browsers, node-gyp, pm2). Each set goes through
+``minehunt scan files`` as users run it (rules + script analysis); the table counts files
+at medium or above.
 """
 
 from __future__ import annotations
@@ -41,7 +43,16 @@ BENIGN = REPO / "tests" / "corpus" / "dropper" / "benign"
 MINEHUNT = str(Path(sys.executable).with_name("minehunt"))
 MAINTAINER = ("preinst", "postinst", "prerm", "postrm", "config")
 LEVELS = ("info", "low", "medium", "high", "critical")
-REGISTRY = (("npm", "n@10.2.0"), ("pypi", "virtualenv==20.26.6"))
+REGISTRY = (
+    ("npm", "n@10.2.0"),
+    ("pypi", "virtualenv==20.26.6"),
+    # JavaScript that fetches programs and starts them through child_process, as
+    # installers and process managers do.
+    ("npm", "esbuild@0.24.0"),
+    ("npm", "@puppeteer/browsers@2.4.0"),
+    ("npm", "node-gyp@10.2.0"),
+    ("npm", "pm2@5.4.2"),
+)
 
 
 # -- languages and transformations ------------------------------------------------------
@@ -62,6 +73,8 @@ def language(path: Path, text: str) -> str:
         return "perl"
     if ext == ".txt":
         return "list"
+    if ext in (".js", ".mjs", ".cjs"):
+        return "javascript"
     return "shell"
 
 
@@ -187,6 +200,7 @@ ps_rename = _renamer(
 )
 py_rename = _renamer(r"(?m)^([a-z_]\w*)\s*=", set(), "v_")
 pl_rename = _renamer(r"\bmy\s+\$(\w+)", set(), "v")
+js_rename = _renamer(r"\b(?:const|let|var|function)\s+([A-Za-z_]\w*)", set(), "v_")
 
 
 def sh_reorder(text: str, rng: random.Random) -> str:
@@ -300,6 +314,20 @@ def pl_wrap(text: str, rng: random.Random) -> str:
     return f"use MIME::Base64;\neval(decode_base64('{blob}'));\n"
 
 
+def js_split(text: str, rng: random.Random) -> str:
+    return _split_strings(_split_strings(text, rng, '"', " + ", False), rng, "'", " + ", False)
+
+
+def js_wrap(text: str, rng: random.Random) -> str:
+    blob = base64.b64encode(text.encode()).decode()
+    return rng.choice(
+        (
+            f'eval(Buffer.from("{blob}", "base64").toString());\n',
+            f"new Function(require, atob('{blob}'))(require);\n",
+        )
+    )
+
+
 def vbs_split(text: str, rng: random.Random) -> str:
     return _split_strings(text, rng, '"', " & ", False)
 
@@ -326,6 +354,7 @@ TRANSFORMS: dict[str, dict[str, Transform]] = {
     "python": {"rename": py_rename, "split-strings": py_split, "base64-wrap": py_wrap},
     "perl": {"rename": pl_rename, "split-strings": pl_split, "base64-wrap": pl_wrap},
     "vbscript": {"split-strings": vbs_split},
+    "javascript": {"rename": js_rename, "split-strings": js_split, "base64-wrap": js_wrap},
     "list": {},
 }
 SUFFIX = {
@@ -336,6 +365,7 @@ SUFFIX = {
     "perl": ".pl",
     "vbscript": ".vbs",
     "list": ".txt",
+    "javascript": ".js",
 }
 
 
@@ -416,11 +446,11 @@ def registry_installers(dest: Path) -> list[Path]:
     for a in list(dest.iterdir()):
         if a.suffix == ".tgz":
             with tarfile.open(a) as tf:
-                tf.extractall(out, filter="data")
+                tf.extractall(out / a.stem, filter="data")
         elif a.suffix == ".whl":
             with zipfile.ZipFile(a) as zf:
                 zf.extractall(out)
-    keep = (".sh", ".ps1", ".bat", ".cmd", ".bash", ".fish", ".csh", ".nu")
+    keep = (".sh", ".ps1", ".bat", ".cmd", ".bash", ".fish", ".csh", ".nu", ".js", ".mjs", ".cjs")
     return [
         p
         for p in out.rglob("*")
@@ -462,7 +492,8 @@ def negatives(tmp: Path, registry: bool, cap: int = 0, seed: int = 1) -> dict[st
         "code under /usr/share, /usr/lib, /opt (sh, py, pl, ps1 ...)": code_files(cap, seed),
     }
     if registry:
-        sets["registry installers (n, virtualenv)"] = registry_installers(tmp)
+        name = "registry installers (n, virtualenv, esbuild, @puppeteer/browsers, node-gyp, pm2)"
+        sets[name] = registry_installers(tmp)
     return sets
 
 

@@ -3,6 +3,7 @@ own maintainer and system scripts, admin scripts and registry installers stay be
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 import tarfile
@@ -199,6 +200,22 @@ def test_javascript_is_read_as_a_dropper_when_it_can_start_programs(tmp_path: Pa
     assert {"MH-SCRIPT-001", "MH-SCRIPT-010"} <= {e.check_id for e in run.evidence}
     verdict = next(e for e in run.evidence if e.check_id == "MH-SCRIPT-001")
     assert verdict.attributes["language"] == "javascript"
+
+
+def test_javascript_that_evaluates_a_decoded_blob_is_read_as_a_dropper(tmp_path: Path) -> None:
+    """Wrapped in base64, the dropper's child_process is out of sight: evaluating a decoded
+    blob is reason enough to decode it and read what it runs."""
+    inner = (POSITIVE / "npm_install.js").read_text()
+    blob = base64.b64encode(inner.encode()).decode()
+    (tmp_path / "install.js").write_text(f'eval(Buffer.from("{blob}", "base64").toString());\n')
+    (tmp_path / "loader.js").write_text(f"new Function(atob('{blob}'))();\n")
+    res = run_cli("scan", "files", str(tmp_path), "--format", "json")
+    assert res.code == 1, res.stderr
+    by_name = {Path(f.target.path or "").name: f for f in res.report.findings}
+    for name in ("install.js", "loader.js"):
+        f = by_name[name]
+        assert f.severity >= Severity.MEDIUM, (name, f.severity)
+        assert "MH-SCRIPT-001" in {e.check_id for e in f.evidence}
 
 
 def test_deno_and_bun_process_apis_count_as_starting_programs() -> None:

@@ -382,17 +382,34 @@ def starts_programs(script: bytes) -> bool:
     return (b"Deno." in script or b"Bun." in script) and _RUNTIME_SPAWN.search(script) is not None
 
 
+_BLOB = re.compile(rb"[A-Za-z0-9+/]{200,}")
+
+
+def evaluates_a_blob(script: bytes) -> bool:
+    """Does this JavaScript evaluate a decoded base64 string (``eval`` or ``Function`` with
+    ``atob`` or a base64 Buffer, and a blob of 200 characters or more)? What it starts
+    programs with may be inside; the dropper analysis decodes the blob."""
+    return (
+        (b"eval(" in script or b"Function(" in script)
+        and (b"atob(" in script or b"base64" in script)
+        and _BLOB.search(script) is not None
+    )
+
+
 def script_signals(display: str, content: bytes) -> list[Signal]:
     """The dropper-script checks (MH-SCRIPT-*) on a text file. HTML is left to the website
     checks, and so is JavaScript that cannot start a program (a minified bundle is no shell
     script); JavaScript that can is also a dropper's way in (an npm install script runs
-    ``curl ... | sh`` or the miner through child_process), and its commands are strings."""
+    ``curl ... | sh`` or the miner through child_process), and its commands are strings.
+    So is JavaScript that evaluates a decoded blob, where that code may be hidden."""
     from minehunt import dropper, intel
     from minehunt.web.signals import target_for
     from minehunt.web.static import kind_of
 
     kind = kind_of(display, content, None)
-    if kind == "html" or (kind == "script" and not starts_programs(content)):
+    if kind == "html":
+        return []
+    if kind == "script" and not (starts_programs(content) or evaluates_a_blob(content)):
         return []
 
     return dropper.file_signals(target_for(display), content, intel.default(), display)
