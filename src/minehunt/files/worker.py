@@ -396,12 +396,17 @@ def evaluates_a_blob(script: bytes) -> bool:
     )
 
 
+# TypeScript (declarations included) is JavaScript with types: the same gate.
+_TS_SUFFIXES = (".ts", ".mts", ".cts")
+
+
 def script_signals(display: str, content: bytes) -> list[Signal]:
     """The dropper-script checks (MH-SCRIPT-*) on a text file. HTML is left to the website
-    checks, and so is JavaScript that cannot start a program (a minified bundle is no shell
-    script); JavaScript that can is also a dropper's way in (an npm install script runs
-    ``curl ... | sh`` or the miner through child_process), and its commands are strings.
-    So is JavaScript that evaluates a decoded blob, where that code may be hidden."""
+    checks, and so is JavaScript or TypeScript that cannot start a program (a minified
+    bundle or a type declaration is no shell script); code that can is also a dropper's way
+    in (an npm install script runs ``curl ... | sh`` or the miner through child_process),
+    and its commands are strings. So is code that evaluates a decoded blob, where those
+    strings may be hidden, and any file that starts with ``#!`` whatever its name."""
     from minehunt import dropper, intel
     from minehunt.web.signals import target_for
     from minehunt.web.static import kind_of
@@ -409,7 +414,12 @@ def script_signals(display: str, content: bytes) -> list[Signal]:
     kind = kind_of(display, content, None)
     if kind == "html":
         return []
-    if kind == "script" and not (starts_programs(content) or evaluates_a_blob(content)):
+    code = kind == "script" or display.lower().endswith(_TS_SUFFIXES)
+    if (
+        code
+        and not content.startswith(b"#!")
+        and not (starts_programs(content) or evaluates_a_blob(content))
+    ):
         return []
 
     return dropper.file_signals(target_for(display), content, intel.default(), display)
