@@ -295,13 +295,18 @@ def py_split(text: str, rng: random.Random) -> str:
     return _split_strings(_split_strings(text, rng, '"', " + ", False), rng, "'", " + ", False)
 
 
-def py_wrap(text: str, rng: random.Random) -> str:
+def _b64_wrap(text: str, rng: random.Random, *templates: str) -> str:
+    """``text`` as base64 in one of ``templates`` (``{blob}`` marks where)."""
     blob = base64.b64encode(text.encode()).decode()
-    return rng.choice(
-        (
-            f"import base64\nexec(base64.b64decode('{blob}').decode())\n",
-            f"exec(__import__('base64').b64decode(\"{blob}\"))\n",
-        )
+    return rng.choice(templates).format(blob=blob)
+
+
+def py_wrap(text: str, rng: random.Random) -> str:
+    return _b64_wrap(
+        text,
+        rng,
+        "import base64\nexec(base64.b64decode('{blob}').decode())\n",
+        "exec(__import__('base64').b64decode(\"{blob}\"))\n",
     )
 
 
@@ -314,17 +319,15 @@ def pl_wrap(text: str, rng: random.Random) -> str:
     return f"use MIME::Base64;\neval(decode_base64('{blob}'));\n"
 
 
-def js_split(text: str, rng: random.Random) -> str:
-    return _split_strings(_split_strings(text, rng, '"', " + ", False), rng, "'", " + ", False)
+js_split = py_split  # "a" + "b" in both languages
 
 
 def js_wrap(text: str, rng: random.Random) -> str:
-    blob = base64.b64encode(text.encode()).decode()
-    return rng.choice(
-        (
-            f'eval(Buffer.from("{blob}", "base64").toString());\n',
-            f"new Function(require, atob('{blob}'))(require);\n",
-        )
+    return _b64_wrap(
+        text,
+        rng,
+        'eval(Buffer.from("{blob}", "base64").toString());\n',
+        "new Function(require, atob('{blob}'))(require);\n",
     )
 
 
