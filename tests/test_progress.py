@@ -27,11 +27,11 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run_in_pty(tmp_path: Path, *args: str) -> tuple[int, str]:
-    """Run ``minehunt ARGS`` with stderr on a 160x40 pseudo-terminal (stdout to a file);
-    returns the exit code and everything written to the terminal."""
+def run_in_pty(tmp_path: Path, *args: str, columns: int = 160) -> tuple[int, str]:
+    """Run ``minehunt ARGS`` with stderr on a pseudo-terminal of ``columns`` x 40 (stdout
+    to a file); returns the exit code and everything written to the terminal."""
     master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
     with open(tmp_path / "stdout", "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "minehunt", *args],
@@ -69,13 +69,23 @@ def test_files_scan_draws_a_bar_with_bytes_rate_and_total_on_a_terminal(
 ) -> None:
     code, screen = run_in_pty(tmp_path, "scan", "files", str(tree), "-f", "json")
     assert code == 0, screen
-    assert "minehunt scan files: scanning" in screen
+    assert "scan files: scanning" in screen
     assert BAR in screen
     total = sum(p.stat().st_size for p in tree.iterdir()) / 1e6
     assert f"/{total:.1f} MB" in screen  # done of total
     assert f"{total:.1f}/{total:.1f} MB" in screen  # and all of it by the end
     assert "MB/s" in screen
     assert "minehunt scan files: 0 finding(s)" in screen  # the summary still follows
+
+
+def test_the_bar_keeps_to_one_line_on_an_80_column_terminal(tree: Path, tmp_path: Path) -> None:
+    code, screen = run_in_pty(tmp_path, "scan", "files", str(tree), "-f", "json", columns=80)
+    assert code == 0, screen
+    total = sum(p.stat().st_size for p in tree.iterdir()) / 1e6
+    assert f"{total:.1f}/{total:.1f} MB" in screen and "MB/s" in screen
+    # A display of more than one line moves the cursor up at every redraw; a line of its
+    # own only once, when it is cleared at the end.
+    assert screen.count("\x1b[1A") == 1
 
 
 def test_quiet_draws_nothing_but_the_summary(tree: Path, tmp_path: Path) -> None:
@@ -113,7 +123,7 @@ def test_pcap_scan_shows_its_phase_and_bytes_on_a_terminal(tmp_path: Path) -> No
     _pcap(capture, 20_000)
     code, screen = run_in_pty(tmp_path, "scan", "pcap", str(capture), "-f", "json")
     assert code == 0, screen
-    assert "minehunt scan pcap: reading captures" in screen
+    assert "scan pcap: reading captures" in screen
     size = capture.stat().st_size / 1e6
     assert f"/{size:.1f} MB" in screen and BAR in screen
 
@@ -131,7 +141,7 @@ def test_zeek_scan_shows_its_phase_on_a_terminal(tmp_path: Path) -> None:
     )
     code, screen = run_in_pty(tmp_path, "scan", "logs", "zeek", str(logs), "-f", "json")
     assert code == 0, screen
-    assert "minehunt scan logs zeek: reading the logs" in screen
+    assert "scan logs zeek: reading the logs" in screen
 
 
 class _Recorder(Progress):

@@ -123,6 +123,26 @@ def test_table_gives_a_long_path_the_width_it_needs() -> None:
     report = Report(findings=(finding,), command="scan files")
     wide = render(report, OutputFormat.TABLE, width=160)
     assert path in wide  # on one line, not folded into slices
-    for width in (80, 120, 160):
+    lines = wide.splitlines()
+    assert all(len(line) <= 160 and line[-1] in "┓┃┩│┤┘" for line in lines)
+    # Too narrow for a table to hold it whole: a block per finding, the path on a line of
+    # its own (folded at the terminal's width only when longer than it).
+    for width in (80, 120):
         lines = render(report, OutputFormat.TABLE, width=width).splitlines()
-        assert all(len(line) <= width and line[-1] in "┓┃┩│┤┘" for line in lines), width
+        assert all(len(line) <= width for line in lines), width
+        assert lines[0].startswith(f"{finding.severity.value} ") and finding.check_id in lines[0]
+        folded = "".join(line.strip() for line in lines[1 : 1 + -(-len(path) // (width - 3))])
+        assert folded == path, width
+        assert any(line.lstrip().startswith("• ") for line in lines)
+    assert path in render(report, OutputFormat.TABLE, width=120).splitlines()[1]
+
+
+def test_short_targets_keep_the_table_on_a_narrow_terminal() -> None:
+    from minehunt.web.static import document_finding
+
+    corpus = REPO / "tests/corpus/files/web"
+    finding = document_finding("/srv/m.js", (corpus / "pool_websocket.js").read_bytes())
+    assert finding is not None
+    lines = render(Report(findings=(finding,)), OutputFormat.TABLE, width=80).splitlines()
+    assert all(len(line) <= 80 and line[-1] in "┓┃┩│┤┘" for line in lines)
+    assert any("/srv/m.js" in line for line in lines)

@@ -13,16 +13,22 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.progress import Progress as RichProgress
+from rich.table import Column
 from rich.text import Text
 
 from minehunt.progress import Progress, Unit
+
+
+def _whole() -> Column:
+    """A column that keeps its text on one line: on a narrow terminal the bar gives way."""
+    return Column(no_wrap=True, overflow="ellipsis")
 
 
 class _Amount(ProgressColumn):
     """'12.3/45.6 MB' for bytes, '1,234/5,000 packets' (or '1,234 packets') otherwise."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(table_column=_whole())
         self._bytes = DownloadColumn()
 
     def render(self, task: Task) -> Text:
@@ -72,6 +78,10 @@ class _Remaining(ProgressColumn):
         return Text(f"ETA {minutes}:{seconds:02d}", style="progress.remaining")
 
 
+_FIGURES = 58
+"""Cells the spinner, bar and figures of a line need; descriptions and notes get the rest."""
+
+
 class TerminalProgress(Progress):
     """A rich progress bar on ``console`` (stderr), removed when the scan ends."""
 
@@ -80,19 +90,22 @@ class TerminalProgress(Progress):
     def __init__(self, console: Console, title: str) -> None:
         self._bar = RichProgress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
-            BarColumn(),
+            TextColumn("{task.description}", table_column=_whole()),
+            BarColumn(bar_width=None),
             _Amount(),
-            _Rate(),
-            _Remaining(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[note]}", style="dim"),
+            _Rate(table_column=_whole()),
+            _Remaining(table_column=_whole()),
+            TimeElapsedColumn(table_column=_whole()),
+            TextColumn("{task.fields[note]}", style="dim", table_column=_whole()),
             console=console,
             transient=True,
             refresh_per_second=8,
         )
-        self._title = title
-        self._id = self._bar.add_task(title, total=None, unit=Unit.BYTES, note="")
+        # "scan files", not "minehunt scan files": on an 80-column terminal every cell the
+        # bar keeps counts (the summary line after it names minehunt).
+        self._title = title.removeprefix("minehunt ")
+        self._description = self._title
+        self._id = self._bar.add_task(self._fit(self._title), total=None, unit=Unit.BYTES, note="")
         self._counter: str | None = None
         self._bar.start()
 
@@ -105,7 +118,8 @@ class TerminalProgress(Progress):
         counter: str | None = None,
     ) -> None:
         self._bar.remove_task(self._id)
-        self._id = self._bar.add_task(f"{self._title}: {label}", total=total, unit=unit, note="")
+        self._description = self._fit(f"{self._title}: {label}")
+        self._id = self._bar.add_task(self._description, total=total, unit=unit, note="")
         self._counter = counter
         self._bar.refresh()
 
@@ -113,11 +127,17 @@ class TerminalProgress(Progress):
         self._bar.advance(self._id, amount)
 
     def note(self, text: str) -> None:
-        self._bar.update(self._id, note=text)
+        self._bar.update(self._id, note=self._fit(text, len(self._description) + 1) if text else "")
 
     def counted(self, key: str, amount: float) -> None:
         if key == self._counter:
             self._bar.advance(self._id, amount)
+
+    def _fit(self, text: str, used: int = 0) -> str:
+        """``text`` cut to what the line leaves beside the figures (about 58 cells: amount,
+        rate, time left and elapsed, a bar of a few cells) and ``used`` cells of text."""
+        room = max(12, self._bar.console.width - _FIGURES - used)
+        return text if len(text) <= room else text[: room - 1] + "…"
 
     def close(self) -> None:
         self._bar.refresh()

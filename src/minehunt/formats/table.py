@@ -1,4 +1,6 @@
-"""A human table for terminals: findings with their evidence, then skipped inputs."""
+"""A human table for terminals: findings with their evidence, then skipped inputs. On a
+terminal too narrow for the table to show a path whole, each finding is a block of lines
+instead: its path gets the full width."""
 
 from __future__ import annotations
 
@@ -6,7 +8,9 @@ import io
 
 from rich.console import Console
 from rich.markup import escape
+from rich.rule import Rule
 from rich.table import Table
+from rich.text import Text
 
 from minehunt.model import Finding, Report, Severity
 
@@ -23,6 +27,9 @@ CHECK_WIDTH = 24
 EVIDENCE = 28
 """Evidence keeps at least this width when the target column is sized."""
 MIN_TARGET = 16
+WHOLE_ENOUGH = 60
+"""A target column narrower than this and than the longest label folds paths into slices
+that are hard to read and to copy: the findings are listed as blocks instead."""
 FIXED_COLUMNS = 13 + 12 + CHECK_WIDTH
 """Borders and padding of four columns, the severity column, the check column: the target
 column gets what its longest label needs from the rest, as long as evidence keeps room."""
@@ -45,44 +52,89 @@ def render(report: Report, *, color: bool = False, width: int = 120) -> str:
         rest = width - FIXED_COLUMNS - (action + 3 if acted else 0)
         longest = max(len(f.target.label()) for f in report.findings)
         target = min(longest, max(MIN_TARGET, rest - EVIDENCE))
-        tbl = Table(show_lines=True, expand=False)
-        tbl.add_column("Severity", no_wrap=True)
-        tbl.add_column("Check", max_width=CHECK_WIDTH)
-        tbl.add_column("Target", overflow="fold", min_width=target, max_width=target)
-        tbl.add_column("Evidence", overflow="fold", width=max(12, rest - target))
+        if target < min(longest, WHOLE_ENOUGH):
+            _blocks(con, _ordered(report.findings))
+        else:
+            _table(con, report, acted, action, rest, target)
+    _skipped(con, report)
+    return buf.getvalue()
+
+
+def _box(f: Finding) -> str:
+    c = f.target.container
+    return c.label() if c is not None else ""
+
+
+def _ordered(findings: tuple[Finding, ...]) -> list[Finding]:
+    """Findings about containers grouped by container (the host's own first), each group
+    still most severe first: an operator acts per container."""
+    return sorted(findings, key=_box)  # stable: severity order kept per group
+
+
+def _evidence(f: Finding) -> list[str]:
+    # Summaries quote configs ('remove [find name=x]'): text, not rich markup.
+    lines = [f"• {escape(e.summary)} [{e.check_id}]" for e in f.evidence[:8]]
+    if len(f.evidence) > 8:
+        lines.append(f"• … {len(f.evidence) - 8} more")
+    return lines
+
+
+def _blocks(con: Console, findings: list[Finding]) -> None:
+    """Each finding as a heading line, its target on a line of its own, then its evidence
+    as a bulleted list (wrapped lines hang under their text)."""
+    previous: str | None = None
+    for f in findings:
+        if previous is not None and _box(f) != previous:
+            con.print(Rule(style="dim"))
+        elif previous is not None:
+            con.print()
+        previous = _box(f)
+        con.print(
+            f"[{_STYLE[f.severity]}]{f.severity.value}[/] ({f.confidence.value} conf.)  "
+            f"[bold]{f.check_id}[/]  {escape(f.title)}"
+        )
+        items = Table.grid(padding=(0, 1))
+        items.add_column(no_wrap=True)
+        items.add_column(overflow="fold")
+        items.add_row("", Text(f.target.label(), overflow="fold"))
+        for line in _evidence(f):
+            items.add_row(" •", line.removeprefix("• "))
+        if f.action:
+            items.add_row("", Text(f"action: {f.action}", overflow="fold"))
+        con.print(items)
+
+
+def _table(con: Console, report: Report, acted: bool, action: int, rest: int, target: int) -> None:
+    tbl = Table(show_lines=True, expand=False)
+    tbl.add_column("Severity", no_wrap=True)
+    tbl.add_column("Check", max_width=CHECK_WIDTH)
+    tbl.add_column("Target", overflow="fold", min_width=target, max_width=target)
+    tbl.add_column("Evidence", overflow="fold", width=max(12, rest - target))
+    if acted:
+        tbl.add_column("Action", overflow="fold", width=action)
+
+    previous: str | None = None
+    for f in _ordered(report.findings):
+        if previous is not None and _box(f) != previous:
+            tbl.add_section()
+        previous = _box(f)
+        ev = "\n".join(_evidence(f))
+        cells = [
+            f"[{_STYLE[f.severity]}]{f.severity.value}[/]\n{f.confidence.value} conf.",
+            f"{f.check_id}\n{f.title}",
+            escape(f.target.label()),
+            ev,
+        ]
         if acted:
-            tbl.add_column("Action", overflow="fold", width=action)
+            cells.append(f.action or "-")
+        tbl.add_row(*cells)
+    con.print(tbl)
 
-        # Findings about containers come grouped by container (the host's own first), each
-        # group still most severe first: an operator acts per container.
-        def box(f: Finding) -> str:
-            c = f.target.container
-            return c.label() if c is not None else ""
 
-        ordered = sorted(report.findings, key=box)  # stable: severity order kept per group
-        previous: str | None = None
-        for f in ordered:
-            if previous is not None and box(f) != previous:
-                tbl.add_section()
-            previous = box(f)
-            # Summaries quote configs ('remove [find name=x]'): text, not rich markup.
-            ev = "\n".join(f"• {escape(e.summary)} [{e.check_id}]" for e in f.evidence[:8])
-            if len(f.evidence) > 8:
-                ev += f"\n• … {len(f.evidence) - 8} more"
-            cells = [
-                f"[{_STYLE[f.severity]}]{f.severity.value}[/]\n{f.confidence.value} conf.",
-                f"{f.check_id}\n{f.title}",
-                escape(f.target.label()),
-                ev,
-            ]
-            if acted:
-                cells.append(f.action or "-")
-            tbl.add_row(*cells)
-        con.print(tbl)
+def _skipped(con: Console, report: Report) -> None:
     if report.skipped:
         con.print(f"\n{len(report.skipped)} input(s) could not be scanned:")
         for s in report.skipped[:20]:
             con.print(f"  - {s.target}: {s.reason} ({s.source})", markup=False)
         if len(report.skipped) > 20:
             con.print(f"  … and {len(report.skipped) - 20} more (see --format json)")
-    return buf.getvalue()
