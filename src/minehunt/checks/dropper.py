@@ -20,7 +20,8 @@ CHECKS: tuple[Check, ...] = (
         K.CONTENT,
         ("T1496", "T1059"),
         "A shell, PowerShell, Python, Perl, batch or VBScript file (or JavaScript or "
-        "TypeScript that starts programs, such as an npm install script) does what cryptojacking "
+        "TypeScript that starts programs, such as an npm install script, read in its decoded "
+        "text when an obfuscator hid it) does what cryptojacking "
         "droppers do (MH-SCRIPT-010..023), scored together after deobfuscation: low from "
         "4 points, medium from 7, high from 11, critical from 17. No family name or known "
         "URL is needed.",

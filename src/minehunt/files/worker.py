@@ -7,7 +7,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, TYPE_CHECKING
 
 import yara_x
@@ -120,6 +120,8 @@ def _lines(data: bytes, matches: Sequence[RuleMatch]) -> tuple[int | None, ...]:
 
 
 _TEXTUAL = (FileType.TEXT, FileType.SCRIPT)
+DECODED = "MH-WEB-020"
+"""The website checks' signal that a script's obfuscation was decoded."""
 WEB_MAX_BYTES = 8 << 20
 """Larger HTML/JS/WASM files get the rules only, not the website analysis."""
 SCRIPT_MAX_BYTES = 512 << 10
@@ -210,12 +212,15 @@ class _File:
         """The Python checks after the rules: website, deployment or dropper-script.
         ``found``: the website hint literals the rules' pass found in a script."""
         display = self.job.display
+        decoded = False
         if size <= WEB_MAX_BYTES and ftype in (*_TEXTUAL, FileType.WASM):
             fh.seek(0)
             content = fh.read(WEB_MAX_BYTES)
             if len(content) != size:  # changed since the rules read it
                 found = None
-            self.result.web.extend(web_signals(display, content, found))
+            web = web_signals(display, content, found)
+            decoded = any(s.evidence.check_id == DECODED for s in web)
+            self.result.web.extend(web)
         deploy = None
         if size <= WEB_MAX_BYTES and ftype in _TEXTUAL:
             fh.seek(0)
@@ -226,7 +231,8 @@ class _File:
             self.result.web.extend(deploy)
         elif size <= SCRIPT_MAX_BYTES and ftype in _TEXTUAL:
             fh.seek(0)
-            self.result.script.extend(script_signals(display, fh.read(SCRIPT_MAX_BYTES)))
+            content = fh.read(SCRIPT_MAX_BYTES)
+            self.result.script.extend(script_signals(display, content, decoded=decoded))
 
     def _deal(self, member: Member) -> None:
         """Spread an archive's plain members over the workers: shares of SPREAD_CHUNK bytes
@@ -400,13 +406,17 @@ def evaluates_a_blob(script: bytes) -> bool:
 _TS_SUFFIXES = (".ts", ".mts", ".cts")
 
 
-def script_signals(display: str, content: bytes) -> list[Signal]:
+def script_signals(display: str, content: bytes, *, decoded: bool = False) -> list[Signal]:
     """The dropper-script checks (MH-SCRIPT-*) on a text file. HTML is left to the website
     checks, and so is JavaScript or TypeScript that cannot start a program (a minified
     bundle or a type declaration is no shell script); code that can is also a dropper's way
     in (an npm install script runs ``curl ... | sh`` or the miner through child_process),
     and its commands are strings. So is code that evaluates a decoded blob, where those
-    strings may be hidden, and any file that starts with ``#!`` whatever its name."""
+    strings may be hidden, and any file that starts with ``#!`` whatever its name.
+
+    ``decoded``: the website checks decoded this script's obfuscation (MH-WEB-020). An
+    obfuscator hides ``child_process`` and the commands in an encoded string array, or
+    leaves them there in pieces: such code is analysed in its decoded text first."""
     from minehunt import dropper, intel
     from minehunt.web.signals import target_for
     from minehunt.web.static import kind_of
@@ -415,14 +425,36 @@ def script_signals(display: str, content: bytes) -> list[Signal]:
     if kind == "html":
         return []
     code = kind == "script" or display.lower().endswith(_TS_SUFFIXES)
-    if (
-        code
-        and not content.startswith(b"#!")
-        and not (starts_programs(content) or evaluates_a_blob(content))
-    ):
-        return []
-
+    if code and not content.startswith(b"#!"):
+        if decoded and (found := _decoded_script_signals(display, content)):
+            return found
+        if not (starts_programs(content) or evaluates_a_blob(content)):
+            return []
     return dropper.file_signals(target_for(display), content, intel.default(), display)
+
+
+def _decoded_script_signals(display: str, content: bytes) -> list[Signal]:
+    """The dropper checks on the deobfuscated text of a script, when that text can start
+    programs; each observation says it was seen in the decoded text, and its line numbers
+    are that text's (the obfuscated file is often one line)."""
+    from minehunt import dropper, intel
+    from minehunt.web.deobfuscate import deobfuscate
+    from minehunt.web.signals import target_for
+
+    deob = deobfuscate(content.decode("utf-8", "replace"))
+    text = deob.text.encode("utf-8", "surrogatepass")
+    if not deob.changed or not (starts_programs(text) or evaluates_a_blob(text)):
+        return []
+    how = deob.describe()
+    sigs = dropper.file_signals(target_for(display), text, intel.default(), display)
+    return [_seen_decoded(s, how) for s in sigs]
+
+
+def _seen_decoded(sig: Signal, how: str) -> Signal:
+    ev = sig.evidence
+    attrs = {**ev.attributes, "decoded": how[:500]}
+    summary = f"decoded ({how[:120]}): {ev.summary}"
+    return replace(sig, evidence=replace(ev, summary=summary, line=None, attributes=attrs))
 
 
 def too_large(st: os.stat_result, limit: int) -> str:
