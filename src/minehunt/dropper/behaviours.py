@@ -830,9 +830,25 @@ def _build_patterns(intel: Intel) -> IntelPatterns:
     )
 
 
-def _hit(sub: Sub, ln: Line, layer: Layer, detail: str = "") -> Hit:
-    text = ln.plain.strip()
-    return Hit(sub, ln.no, text[:157] + "..." if len(text) > 160 else text, layer.origin, detail)
+EXCERPT = 160
+"""Characters of a line an observation quotes."""
+
+
+def _hit(sub: Sub, ln: Line, layer: Layer, detail: str = "", focus: str = "") -> Hit:
+    return Hit(sub, ln.no, excerpt(ln.plain.strip(), focus or detail), layer.origin, detail)
+
+
+def excerpt(text: str, focus: str = "") -> str:
+    """``text`` cut to EXCERPT characters around the first ``focus`` in it, or from its
+    start: a minified or decoded script is one long line, whose start says nothing."""
+    if len(text) <= EXCERPT:
+        return text
+    at = text.find(focus) if focus else -1
+    if at < 0 or at + len(focus) <= EXCERPT - 3:
+        return text[: EXCERPT - 3] + "..."
+    start = min(max(0, at - EXCERPT // 3), len(text) - (EXCERPT - 6))
+    tail = "..." if start + EXCERPT - 6 < len(text) else ""
+    return "..." + text[start : start + EXCERPT - 6] + tail
 
 
 def _code_sub(b: Behaviour, key: str, weight: int, technique: str) -> Sub:
@@ -1119,8 +1135,8 @@ def static_hits(idx: _Index) -> Iterator[Hit]:
         needs = idx.present(NEEDS[sub.key])
         if not needs:
             continue
-        for ln, _m in idx.matches(sub.pattern, needs=needs):
-            yield _hit(sub, ln, idx.layer)
+        for ln, m in idx.matches(sub.pattern, needs=needs):
+            yield _hit(sub, ln, idx.layer, focus=m.group(0)[:40])
 
 
 def intel_hits(idx: _Index, intel: Intel) -> Iterator[Hit]:
