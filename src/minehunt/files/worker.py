@@ -441,7 +441,10 @@ def _decoded_script_signals(display: str, content: bytes) -> list[Signal]:
     from minehunt.web.deobfuscate import deobfuscate
     from minehunt.web.signals import target_for
 
-    deob = deobfuscate(content.decode("utf-8", "replace"))
+    try:
+        deob = deobfuscate(content.decode("utf-8", "replace"))
+    except (ValueError, RecursionError, OverflowError, MemoryError):
+        return []  # as in the website checks: hostile input, the plain analysis stands
     text = deob.text.encode("utf-8", "surrogatepass")
     if not deob.changed or not (starts_programs(text) or evaluates_a_blob(text)):
         return []
