@@ -8,6 +8,7 @@ import pytest
 
 from minehunt import dropper, intel
 from minehunt.dropper import Behaviour as B
+from minehunt.dropper.normalise import _substitute
 from minehunt.dropper.normalise import layers as dropper_layers
 
 IT = intel.default()
@@ -222,6 +223,14 @@ def test_names_concatenated_to_command_strings_are_resolved(script: str) -> None
     found = dropper.analyse(script, IT).behaviours
     dl = next(s for s in found if s.behaviour is B.DOWNLOAD_EXEC)
     assert any(h.sub.key == "download made executable and run" for h in dl.hits)
+
+
+def test_a_concatenation_after_a_variable_use_that_moves_the_lines_is_resolved() -> None:
+    # Concatenations are looked for only on the lines where a quote meets a "+": where those
+    # lines are must be read after ${d} has grown the text, or the next line is missed.
+    names = {"d": "/var/lib/" * 25, "path": "/var/tmp/.sysd"}
+    text = 'os.system("ls ${d} ${d}")\nos.system("curl -o " + path)\n'
+    assert '"curl -o " + "/var/tmp/.sysd")' in _substitute(text, names)
 
 
 def test_a_concatenated_name_that_is_called_or_a_member_is_left_alone() -> None:

@@ -128,6 +128,10 @@ _NAME_PLUS = re.compile(
 )
 """A name concatenated to a string, on either side: ``"curl -o " + bin`` and ``bin + " &&"``
 (not a call, member or index: ``f(x)`` and ``a.b`` are no plain names). Within a line."""
+_QUOTE_PLUS = re.compile(r"""['"][^\S\n]{0,8}\+|\+[^\S\n]{0,8}['"]""")
+"""A quote and a ``+`` next to each other: what every _NAME_PLUS match holds. ``re`` tries
+_NAME_PLUS at every word of a text (its second branch starts with a name); this one starts
+with one of three characters, so it skips ahead at C speed."""
 _B64 = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}|[A-Za-z0-9_-]{40,}={0,2}")
 _HEX_BLOB = re.compile(r"\b(?:[0-9a-fA-F]{2}){24,}\b")
 _PS_ENC = re.compile(
@@ -167,9 +171,25 @@ def _collect_vars(text: str) -> dict[str, str]:
     return out
 
 
-def _concatenated(s: str, known: dict[str, str]) -> str:
+def _plus_lines(s: str) -> list[tuple[int, int]]:
+    """The (start, end) of every line of ``s`` where a quote and a ``+`` meet: the only lines
+    where _NAME_PLUS can match (none of its matches crosses a line, and at a line's ends its
+    lookarounds see the same whether the line stands alone or not)."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while (m := _QUOTE_PLUS.search(s, pos)) is not None:
+        start = s.rfind("\n", 0, m.start()) + 1
+        end = s.find("\n", m.end())
+        end = len(s) if end < 0 else end
+        spans.append((start, end))
+        pos = end + 1
+    return spans
+
+
+def _concatenated(s: str, known: dict[str, str], spans: list[tuple[int, int]]) -> str:
     """``s`` with names concatenated to strings replaced by their string values, quoted so
-    that the concatenation then folds: ``"curl -o " + bin`` becomes ``"curl -o " + "/tmp/x"``."""
+    that the concatenation then folds: ``"curl -o " + bin`` becomes ``"curl -o " + "/tmp/x"``.
+    ``spans``: the lines of ``s`` where that can be (``_plus_lines``)."""
 
     def sub(m: re.Match[str]) -> str:
         if m.group(3) is not None:
@@ -178,14 +198,21 @@ def _concatenated(s: str, known: dict[str, str]) -> str:
         q, value = m.group(6), known.get(m.group(4))
         return m.group(0) if value is None or q in value else f"{q}{value}{q}{m.group(5)}{q}"
 
-    return _NAME_PLUS.sub(sub, s)
+    out: list[str] = []
+    done = 0
+    for start, end in spans:
+        out += (s[done:start], _NAME_PLUS.sub(sub, s[start:end]))
+        done = end
+    out.append(s[done:])
+    return "".join(out)
 
 
 def _substitute(s: str, names: dict[str, str] | Callable[[], dict[str, str]]) -> str:
     """``s`` with the uses of known variables replaced by their values. ``names`` may be a
     function that collects them, called only when ``s`` uses a variable."""
     uses = bool(_VAR_USE.search(s))
-    plus = "+" in s and _NAME_PLUS.search(s) is not None
+    spans = _plus_lines(s) if "+" in s else []
+    plus = any(_NAME_PLUS.search(s, start, end) for start, end in spans)
     if not names or not (uses or plus):
         return s
     known = names if isinstance(names, dict) else names()
@@ -198,7 +225,8 @@ def _substitute(s: str, names: dict[str, str] | Callable[[], dict[str, str]]) ->
 
     if uses:
         s = _VAR_USE.sub(sub, s)
-    return _concatenated(s, known) if plus else s
+        spans = _plus_lines(s) if plus else spans  # the lines have moved
+    return _concatenated(s, known, spans) if plus else s
 
 
 def _squeeze_once(s: str, concat: re.Pattern[str] = _CONCAT) -> str:
