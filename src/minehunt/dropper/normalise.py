@@ -210,10 +210,12 @@ def _concatenated(s: str, known: dict[str, str], spans: list[tuple[int, int]]) -
 def _substitute(s: str, names: dict[str, str] | Callable[[], dict[str, str]]) -> str:
     """``s`` with the uses of known variables replaced by their values. ``names`` may be a
     function that collects them, called only when ``s`` uses a variable."""
+    if not names:
+        return s
     uses = bool(_VAR_USE.search(s))
     spans = _plus_lines(s) if "+" in s else []
     plus = any(_NAME_PLUS.search(s, start, end) for start, end in spans)
-    if not names or not (uses or plus):
+    if not (uses or plus):
         return s
     known = names if isinstance(names, dict) else names()
     if not known:
