@@ -78,6 +78,17 @@ def test_plain_code_is_left_alone() -> None:
     assert not d.changed and d.text == code
 
 
+def test_a_script_decoded_again_is_not_decoded_twice() -> None:
+    # `scan files` decodes a script in the website checks, then again for the dropper
+    # analysis: the second time gets the first result, a different script its own.
+    code = (CORPUS / "pool_websocket.js").read_text()
+    blob = base64.b64encode(code.encode()).decode()
+    first = deobfuscate(f'eval(atob("{blob}"));')
+    assert first.changed and deobfuscate(f'eval(atob("{blob}"));') is first
+    other = deobfuscate(f'eval(atob("{blob}"));var q = 1;')
+    assert other is not first and other.text != first.text
+
+
 def test_budget_bounds_the_work() -> None:
     """A zero budget still returns (partial) text and says the budget stopped it."""
     code = (CORPUS / "pool_websocket.js").read_text()

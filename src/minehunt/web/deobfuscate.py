@@ -114,12 +114,30 @@ class Deobfuscated:
         return "; ".join(dict.fromkeys(self.steps)) + ("" if self.complete else " (budget hit)")
 
 
+_LAST: tuple[str, float | None, Deobfuscated] | None = None
+"""The last script decoded (text, budget, result): ``scan files`` asks again for the same
+text, when the dropper analysis reads what the website checks decoded. Only decoded
+scripts are kept: for the others the answer is cheap, and nothing large is held."""
+
+
 def deobfuscate(text: str, budget: float | None = None, hints: Hints | None = None) -> Deobfuscated:
     """Decode the obfuscation layers of ``text`` (unchanged text and no steps when none).
 
     ``budget`` defaults to ``BUDGET`` plus ``BUDGET_PER_MB`` for each MiB of text;
-    ``hints``: the hints of ``text``, if the caller has them.
+    ``hints``: the hints of ``text``, if the caller has them (they save looks through the
+    text, and change nothing in the result).
     """
+    global _LAST
+    last = _LAST
+    if last is not None and last[1] == budget and last[0] == text:
+        return last[2]
+    result = _deobfuscate(text, budget, hints)
+    if result.changed:
+        _LAST = (text, budget, result)
+    return result
+
+
+def _deobfuscate(text: str, budget: float | None, hints: Hints | None) -> Deobfuscated:
     if len(text) > MAX_INPUT:
         return Deobfuscated(text, (), complete=False)
     if budget is None:
