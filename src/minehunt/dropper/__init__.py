@@ -25,7 +25,7 @@ from .analysis import (
     techniques,
     wallet_list,
 )
-from .behaviours import ALNUM_RUN, Behaviour
+from .behaviours import ALNUM_RUN, Behaviour, excerpt
 
 __all__ = [
     "CONTEXT_CHECKS",
@@ -33,6 +33,7 @@ __all__ = [
     "Analysis",
     "Behaviour",
     "analyse",
+    "excerpt",
     "file_signals",
     "finding",
     "is_context",

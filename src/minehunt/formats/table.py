@@ -72,11 +72,12 @@ def _ordered(findings: tuple[Finding, ...]) -> list[Finding]:
 
 
 def _evidence(f: Finding) -> list[str]:
+    """The evidence items of a finding (at most 8, then how many more), unbulleted."""
     # Summaries quote configs ('remove [find name=x]'): text, not rich markup.
-    lines = [f"• {escape(e.summary)} [{e.check_id}]" for e in f.evidence[:8]]
+    items = [f"{escape(e.summary)} [{e.check_id}]" for e in f.evidence[:8]]
     if len(f.evidence) > 8:
-        lines.append(f"• … {len(f.evidence) - 8} more")
-    return lines
+        items.append(f"… {len(f.evidence) - 8} more")
+    return items
 
 
 def _blocks(con: Console, findings: list[Finding]) -> None:
@@ -97,8 +98,8 @@ def _blocks(con: Console, findings: list[Finding]) -> None:
         items.add_column(no_wrap=True)
         items.add_column(overflow="fold")
         items.add_row("", Text(f.target.label(), overflow="fold"))
-        for line in _evidence(f):
-            items.add_row(" •", line.removeprefix("• "))
+        for item in _evidence(f):
+            items.add_row(" •", item)
         if f.action:
             items.add_row("", Text(f"action: {f.action}", overflow="fold"))
         con.print(items)
@@ -118,7 +119,7 @@ def _table(con: Console, report: Report, acted: bool, action: int, rest: int, ta
         if previous is not None and _box(f) != previous:
             tbl.add_section()
         previous = _box(f)
-        ev = "\n".join(_evidence(f))
+        ev = "\n".join(f"• {item}" for item in _evidence(f))
         cells = [
             f"[{_STYLE[f.severity]}]{f.severity.value}[/]\n{f.confidence.value} conf.",
             f"{f.check_id}\n{f.title}",

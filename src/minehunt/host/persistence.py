@@ -117,7 +117,7 @@ def _line_signals(
     if not stripped or (stripped.startswith("#") and kind != "ssh"):
         return
     src = f"{shown}:{no}"
-    snippet = stripped if len(stripped) <= 160 else stripped[:157] + "..."
+    snippet = dropper.excerpt(stripped)
 
     def ev(check: str, summary: str, **attrs: str | int) -> Signal:
         return Signal(
