@@ -17,6 +17,7 @@ from minehunt.correlate import Signal
 from minehunt.intel import Intel
 from minehunt.model import CheckId, Confidence, Evidence, Scalar, Severity, Target
 
+from . import calls
 from .behaviours import DECODED, Behaviour, Hit, all_hits
 from .normalise import layers
 
@@ -111,10 +112,14 @@ def score_behaviour(hits: Sequence[Hit]) -> int:
 
 
 def analyse(text: str, intel: Intel, name: str = "") -> Analysis:
-    """Deobfuscate ``text`` into layers, find the behaviours in each, and score them."""
+    """Deobfuscate ``text`` into layers, find the behaviours in each, and score them. The
+    Python or JavaScript calls of the file and of each decoded layer that start programs,
+    download or write files or change modes are one more layer each, read as the shell
+    commands they amount to."""
     found = layers(text)
     hits: list[Hit] = []
-    for layer in found:
+    translated = [calls.layer(text), *(calls.layer(x.text, x) for x in found if x.depth)]
+    for layer in (*found, *(t for t in translated if t is not None)):
         layer_hits = all_hits(layer, intel)
         if layer.depth and any(h.sub.weight >= 2 for h in layer_hits):
             first = layer_hits[0]

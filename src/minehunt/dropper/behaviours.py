@@ -730,7 +730,7 @@ _SP = r"[^\S\n]"
 _FETCH_IN_LINE = _FETCH.replace(r"\s", _SP)
 _DL_DEST = linear.compile(
     rf"\b{_FETCH_IN_LINE}\b[^\n;|&]*?"
-    rf"(?:{_SP}-O{_SP}*|{_SP}-o{_SP}*|{_SP}-l{_SP}+|--output(?:-document)?[= ]{_SP}*|{_SP}>{_SP}*)"
+    rf"(?:{_SP}-[a-z]*o{_SP}*|{_SP}-l{_SP}+|--output(?:-document)?[= ]{_SP}*|{_SP}>{_SP}*)"
     r"[\"']?([^\s\"';&|]+)",
     _I,
 )
@@ -1264,7 +1264,10 @@ def _download_run(idx: _Index) -> Iterator[Hit]:
         b = re.escape(base)
         chmod = _compiled(_CHMOD_X + rf"[^\n]*{b}\b", _I).search(text)
         shell = _compiled(rf"\b(?:ba)?sh\s+[\"']?\S*{b}\b", _I).search(text)
-        run_rx = rf"{_EXEC_PREFIX}[\"']?(?:\./|\S*/){b}(?:[\s\"';&|),]|$)"
+        # A path held in a variable runs as it is (``$F``); a bare word would be looked
+        # up in PATH, not run from where it was downloaded.
+        where = "(?:\\./|\\S*/)?" if dest.startswith("$") else "(?:\\./|\\S*/)"
+        run_rx = rf"{_EXEC_PREFIX}[\"']?{where}{b}(?:[\s\"';&|),]|$)"
         run = _compiled(run_rx, _I | re.M).search(text)
         if shell or (run and chmod):
             yield _hit(DOWNLOAD_RUN, idx.line(1, m.start()), idx.layer, dest)
