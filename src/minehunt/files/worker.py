@@ -379,11 +379,19 @@ def deploy_file_signals(
 _RUNTIME_SPAWN = re.compile(rb"\b(?:Deno\.(?:Command|run)\b|Bun\.(?:spawn|\$))")
 
 
+_SPLIT_MODULE = re.compile(rb"""require\([^\S\n]*(['"])[^'"\n]{0,40}\1[^\S\n]*\+""")
+"""A module named by concatenation (``require("ch" + "ild_process")``): a name split so that
+no literal shows what is loaded."""
+
+
 def starts_programs(script: bytes) -> bool:
     """Can this JavaScript start other programs? Node's child_process module (also behind
-    ``node:``, in an import, in a bundle), Deno.Command / Deno.run, Bun.spawn / Bun.$.
-    Literals first: a pattern that starts with ``\b`` is tried at every position."""
+    ``node:``, in an import, in a bundle, or loaded by a name split into pieces),
+    Deno.Command / Deno.run, Bun.spawn / Bun.$. Literals first: a pattern that starts with
+    ``\b`` is tried at every position."""
     if b"child_process" in script:
+        return True
+    if b"require(" in script and _SPLIT_MODULE.search(script):
         return True
     return (b"Deno." in script or b"Bun." in script) and _RUNTIME_SPAWN.search(script) is not None
 
