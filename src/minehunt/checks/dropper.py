@@ -22,7 +22,7 @@ CHECKS: tuple[Check, ...] = (
         "A shell, PowerShell, Python, Perl, batch or VBScript file (or JavaScript or "
         "TypeScript that starts programs, such as an npm install script, read in its decoded "
         "text when an obfuscator hid it) does what cryptojacking "
-        "droppers do (MH-SCRIPT-010..023), scored together after deobfuscation: low from "
+        "droppers do (MH-SCRIPT-010..024), scored together after deobfuscation: low from "
         "4 points, medium from 7, high from 11, critical from 17. No family name or known "
         "URL is needed.",
     ),
