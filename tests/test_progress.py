@@ -4,6 +4,7 @@ stderr is a pipe or a file, and not with --quiet."""
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import struct
 import subprocess
@@ -12,7 +13,9 @@ import termios
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
+from minehunt.cli.progressbar import TerminalProgress
 from minehunt.progress import Progress, Unit
 from minehunt.report import Collector
 from tests.conftest import run_cli
@@ -191,3 +194,21 @@ def test_url_scan_counts_pages_as_it_fetches_them(tmp_path: Path) -> None:
         list(scan_urls([srv.base + "/index.html"], opts, intel.default(), col))
     assert rec.tasks == [("fetching pages", None, Unit.PAGES, "pages")]
     assert rec.done["fetching pages"] == 6 == col.counters["pages"]
+
+
+def test_wide_characters_in_labels_leave_the_figures_whole() -> None:
+    # A CJK character takes two cells: labels cut by characters left the figures no room,
+    # and rich cut them instead ("0.0 M…", "ETA …").
+    console = Console(file=io.StringIO(), width=80, force_terminal=True, color_system=None)
+    bar = TerminalProgress(console, "minehunt scan url")
+    try:
+        bar.task("ページ" * 20, 1000, Unit.BYTES)
+        bar.advance(10)
+        bar.note("路径" * 30)
+        lines = console.render_lines(bar._bar.get_renderable(), console.options)
+    finally:
+        bar.close()
+    assert len(lines) == 1
+    line = "".join(segment.text for segment in lines[0])
+    assert "0.0/1.0 kB" in line and "MB/s" in line and "ETA 0:00" in line, line
+    assert "ページ" in line and "路径" in line  # what fits of the labels is kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -127,7 +128,8 @@ class TerminalProgress(Progress):
         self._bar.advance(self._id, amount)
 
     def note(self, text: str) -> None:
-        self._bar.update(self._id, note=self._fit(text, len(self._description) + 1) if text else "")
+        used = cell_len(self._description) + 1
+        self._bar.update(self._id, note=self._fit(text, used) if text else "")
 
     def counted(self, key: str, amount: float) -> None:
         if key == self._counter:
@@ -135,9 +137,12 @@ class TerminalProgress(Progress):
 
     def _fit(self, text: str, used: int = 0) -> str:
         """``text`` cut to what the line leaves beside the figures (about 58 cells: amount,
-        rate, time left and elapsed, a bar of a few cells) and ``used`` cells of text."""
+        rate, time left and elapsed, a bar of a few cells) and ``used`` cells of text.
+        Counted in terminal cells: a CJK character takes two."""
         room = max(12, self._bar.console.width - _FIGURES - used)
-        return text if len(text) <= room else text[: room - 1] + "…"
+        if cell_len(text) <= room:
+            return text
+        return set_cell_size(text, room - 1).rstrip() + "…"
 
     def close(self) -> None:
         self._bar.refresh()
