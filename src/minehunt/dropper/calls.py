@@ -253,9 +253,10 @@ class _Reader:
             expr = expr[1:-1].strip()
         if not expr or depth > _MAX_DEPTH:
             return None
-        if expr[0] == "[" and expr[-1] == "]":
+        if expr[0] + expr[-1] in ("[]", "()"):  # a list, or a tuple of two or more
             items = _arguments(f"({expr[1:-1]})", 0) or []
-            return [self.string(item, depth) or self.unknown() for item in items]
+            if expr[0] == "[" or len(items) >= 2:
+                return [self.string(item, depth) or self.unknown() for item in items]
         parts = _split_at(expr, "+")
         if len(parts) > 1:
             strings = [self.string(p, depth) for p in parts]
