@@ -141,6 +141,8 @@ def test_a_detached_start_from_a_temp_path_is_a_hidden_background_start() -> Non
         ('h = "/srv"\nsubprocess.run([f"{h}/bin/tool", "-q"])', "/srv/bin/tool -q"),
         ('x = "/usr/" + "bin/env"\nsubprocess.check_call([x, "true"])', "/usr/bin/env true"),
         ('os.execl("/bin/sh", "sh", "-c", "id")', "/bin/sh -c id"),
+        ('new Deno.Command("/tmp/.d", { args: ["-o", h], stdout: "null" })', "/tmp/.d -o $h"),
+        ('Deno.run({ cmd: ["/tmp/.d", "--tls"] })', "/tmp/.d --tls"),
         ('subprocess.call(("wget", "-qO", "/tmp/a", u))', "wget -qO /tmp/a $u"),
         ('os.system("ls -l " + d)', "ls -l $d"),
         ('p = "/tmp/.x"\nos.system("curl -so %s %s" % (p, u))', "curl -so /tmp/.x $u"),

@@ -49,7 +49,7 @@ _PY = (
 )
 """What a Python text holds when it can make a call read here (or an ``open`` for writing,
 _WRITE_OPEN): the analysis reads every text file, and most have none of these."""
-_JS = ("child_process", "Bun.spawn", "writeFile", "appendFile")
+_JS = ("child_process", "Bun.spawn", "Deno.", "writeFile", "appendFile")
 """The same for a JavaScript text."""
 _WRITE_OPEN = re.compile(
     r"""\bopen\([^\n]{1,200}?,[^\S\n]*(?:mode[^\S\n]*=[^\S\n]*)?['"][rbt+]*[wax]"""
@@ -63,7 +63,7 @@ _CALL = re.compile(
     r"(?:subprocess\.\w+|Popen|os\.\w+|execSync|execFileSync|execFile|exec|spawnSync|spawn"
     r"|create_subprocess_\w+|urlretrieve|createWriteStream|writeFileSync|writeFile"
     r"|appendFileSync|appendFile|open"
-    r"|chmodSync|chmod)[^\S\n]*\("
+    r"|chmodSync|chmod|Deno\.Command|Deno\.run)[^\S\n]*\("
 )
 """A call of one of the names read here. Every alternative starts with a literal, so ``re``
 skips ahead to their first characters; what comes before the name is checked after."""
@@ -110,6 +110,8 @@ _KINDS = {
         "execv",
     ),
     "urlretrieve": "retrieve",
+    "Deno.Command": "deno",
+    "Deno.run": "deno",
     **dict.fromkeys(("createWriteStream", "writeFileSync", "writeFile", "open"), "write"),
     **dict.fromkeys(("appendFileSync", "appendFile"), "append"),
     **dict.fromkeys(("chmod", "chmodSync", "os.chmod"), "chmod"),
@@ -349,6 +351,12 @@ def _executable(mode: str) -> bool:
     return False
 
 
+def _property(obj: str, key: str) -> str | None:
+    """The expression of ``key`` in an object literal's text (``{args: [...], ...}``)."""
+    m = re.search(rf"(?:^|[{{,\s])['\"]?{key}['\"]?[^\S\n]*:[^\S\n]*", obj)
+    return (_top_level(obj, m.end(), len(obj), ",")[0][0].strip() or None) if m else None
+
+
 def _lines(kind: str, name: str, args: list[str], r: _Reader, fetches: bool) -> list[str]:
     """The shell commands one call amounts to."""
     if kind in ("write", "append"):
@@ -378,6 +386,13 @@ def _line(kind: str, name: str, args: list[str], r: _Reader) -> str | None:
             return None
         url, path = r.string(args[0]), r.string(args[1])
         return f"wget -O {path} {url or ''}".rstrip() if path else None
+    if kind == "deno":  # new Deno.Command(p, {args: [...]}), Deno.run({cmd: [p, ...]})
+        if name == "run":
+            cmd = r.value(_property(args[0], "cmd") or "")
+            return " ".join(cmd) if isinstance(cmd, list) and cmd else None
+        program = r.string(args[0])
+        rest = r.value(_property(args[1], "args") or "") if len(args) >= 2 else None
+        return " ".join([program, *(rest if isinstance(rest, list) else [])]) if program else None
     setsid = "setsid " if any(_DETACHED.search(a) for a in args[1:]) else ""
     first = r.value(args[0]) if args else None
     if first is None:
