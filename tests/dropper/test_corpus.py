@@ -294,6 +294,8 @@ def test_a_package_install_hook_that_runs_a_dropper_command_is_medium(tmp_path: 
         assert f.severity >= Severity.MEDIUM, (name, f.severity)
         hook = [e for e in f.evidence if e.check_id == "MH-SCRIPT-024"]
         assert hook and "install" in hook[0].summary
+        verdict = next(e for e in f.evidence if e.check_id == "MH-SCRIPT-001")
+        assert verdict.summary.startswith("npm package script")
         assert "T1195.002" in f.attack
     assert by_dir["not-a-hook"].severity == Severity.LOW
     assert "MH-SCRIPT-024" not in {e.check_id for e in by_dir["not-a-hook"].evidence}

@@ -83,6 +83,8 @@ def language(text: str, name: str = "") -> str:
             if word.startswith(prefix):
                 return lang
         return "shell" if word.endswith("sh") else word
+    if name.rsplit("/", 1)[-1] == "package.json":
+        return "npm package"
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     by_ext = {
         "ps1": "powershell",
