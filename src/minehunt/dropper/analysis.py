@@ -83,7 +83,7 @@ def language(text: str, name: str = "") -> str:
             if word.startswith(prefix):
                 return lang
         return "shell" if word.endswith("sh") else word
-    if name.rsplit("/", 1)[-1] == "package.json":
+    if _is_package(name):
         return "npm package"
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     by_ext = {
@@ -127,7 +127,7 @@ def analyse(text: str, intel: Intel, name: str = "") -> Analysis:
             first = layer_hits[0]
             hits.append(Hit(DECODED, first.line, first.text, layer.origin, layer.origin))
         hits.extend(layer_hits)
-    if name.rsplit("/", 1)[-1] == "package.json":
+    if _is_package(name):
         hits.extend(_install_hooks(found[0], hits))
     by: dict[Behaviour, list[Hit]] = {}
     for h in hits:
@@ -144,6 +144,11 @@ def analyse(text: str, intel: Intel, name: str = "") -> Analysis:
         sum(s.weight for s in scored),
         tuple(layer.origin for layer in found if layer.depth),
     )
+
+
+def _is_package(name: str) -> bool:
+    """Is ``name`` (a path or a file name) an npm package's manifest?"""
+    return name.rsplit("/", 1)[-1] == "package.json"
 
 
 _HOOK = re.compile(r'"(?:preinstall|install|postinstall)"[^\S\n]*:')

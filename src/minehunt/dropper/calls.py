@@ -430,14 +430,9 @@ def layer(text: str, within: Layer | None = None) -> Layer | None:
     """The program calls of a Python or JavaScript text as shell lines, each numbered with
     its call's line, or None when it makes none. ``within``: the decoded layer ``text`` is
     (its calls' lines are the line of its blob)."""
-    python, node = _gates(text)
-    if not (python or node) and "+" in text:
-        folded = _FOLD.sub("", text)
-        if folded != text:
-            python, node = _gates(folded)
-            text = folded
-    elif "+" in text:
+    if "+" in text:
         text = _FOLD.sub("", text)
+    python, node = _gates(text)
     if not (python or node):
         return None
     fetches = any(k in text for k in (*(_PY_FETCH if python else ()), *(_JS_FETCH if node else ())))
