@@ -149,6 +149,9 @@ def test_a_detached_start_from_a_temp_path_is_a_hidden_background_start() -> Non
         ('os.system("{} -B --url {pool}".format(p, pool="h:1"))', "$p -B --url h:1"),
         ('const p = require("path");\nexecFile(p.join(__dirname, "bin", "x"))', "./bin/x"),
         ('spawn(["a", "b"].join("/"))', None),
+        # Minified: a declaration list on one line, spawn bound to another name.
+        ('const {spawn:o}=require("child_process"),s="/tmp/x";o(s,["-a"])', "/tmp/x -a"),
+        ('_0x2a.bK(spawn, "/tmp/x", ["-a"])', "/tmp/x -a"),  # a proxy call
         ('spawn("/usr/bin/" + "env", ["ls"])', "/usr/bin/env ls"),
         (
             'fs.appendFileSync(path.join(os.homedir(), ".ssh/authorized_keys"), k)',

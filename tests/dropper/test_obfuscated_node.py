@@ -22,7 +22,7 @@ from tests.web.obfuscated.build import MODULES, PRESETS, Variant, require_tools,
 REPO = Path(__file__).resolve().parents[2]
 NODE_DROPPERS = {
     name: REPO / "tests" / "corpus" / "dropper" / "positive" / name
-    for name in ("npm_install.js", "npm_postinstall.js")
+    for name in ("npm_install.js", "npm_postinstall.js", "npm_native.js")
 }
 SPAWNERS = {
     f"npm/{rel}": MODULES / rel

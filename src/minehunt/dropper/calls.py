@@ -59,6 +59,11 @@ _FOLD = re.compile(r"""(['"])[^\S\n]*\+[^\S\n]*\1""")
 text is read, within a line."""
 _PY_FETCH = ("urlopen", "requests.", "urllib", "http.client", "httpx", "aiohttp")
 _JS_FETCH = ("https.get", "http.get", "https.request", "http.request", "fetch(", "axios", "got(")
+_JS_FETCH_MODULE = re.compile(
+    r"""['"](?:node:)?(?:https?|http2|node-fetch|axios|got|undici|needle|request)['"]"""
+)
+"""An HTTP client module named where it is loaded (``require("node:https")``, ``from
+"axios"``): a fetch whatever name the module is bound to (``e.get(url, ...)`` once minified)."""
 _CALL = re.compile(
     r"(?:subprocess\.\w+|Popen|os\.\w+|execSync|execFileSync|execFile|exec|spawnSync|spawn"
     r"|create_subprocess_\w+|urlretrieve|createWriteStream|writeFileSync|writeFile"
@@ -122,8 +127,18 @@ _METHOD_OK = re.compile(r"(?:child_?process|\bcp|\bproc|\bBun)['\"]?\)?\.$", re.
 ``exec`` and a window's ``open`` are not); the other names are read after any dot."""
 _ASSIGN = re.compile(
     r"(?:^|(?<=[;{(,\s]))(?:(?:const|let|var)[^\S\n]+)?([A-Za-z_$][\w$]{0,40})"
-    r"[^\S\n]*=(?![=>])[^\S\n]*([^;\n]{1,400})"
+    r"[^\S\n]*=(?![=>])[^\S\n]*(?=([^;\n]{1,400}))"
 )
+"""A name set to an expression (read up to the first top-level comma). The expression is
+looked at, not consumed: the next declaration of a list (``const a=x,b=y``, as minifiers
+write every declaration of a file on one line) is inside it."""
+_ALIAS = re.compile(
+    r"""\{([^{}]{1,400})\}[^\S\n]*=[^\S\n]*require\([^\S\n]*['"](?:node:)?child_process['"]\)"""
+    r"""|([A-Za-z_$][\w$]{0,40})[^\S\n]*=[^\S\n]*require\([^\S\n]*['"](?:node:)?child_process['"]\)"""
+    r"""\.(\w+)"""
+)
+"""child_process functions bound to other names: ``const {spawn: o} = require(...)`` (what a
+minifier makes of ``{spawn}``) and ``const run = require("child_process").execFile``."""
 _STRING = re.compile(r"""(?s)[rbuRBU]{0,2}(['"])(.*)\1""")
 _FSTRING = re.compile(r"""(?s)[rR]?[fF][rR]?(['"])(.*)\1""")
 _TEMPLATE = re.compile(r"(?s)`(.*)`")
@@ -419,6 +434,39 @@ def _line(kind: str, name: str, args: list[str], r: _Reader) -> str | None:
     return f"{setsid}{command}".replace("\n", "; ")[:MAX_ARGS] if command else None
 
 
+_PROXIED = re.compile(
+    r"[\w$.]{1,80}\([^\S\n]*(spawnSync|spawn|execFileSync|execFile|execSync|exec)[^\S\n]*,"
+)
+"""A child_process function handed to another function with its arguments
+(``_0x2acd.bKzAv(spawn, bin, [...])``): the proxy calls javascript-obfuscator's control-flow
+transform puts between a call and its function."""
+
+
+_PROXY_ARG = re.compile(r"\([^\S\n]*(?:spawn|exec)")
+"""What every _PROXIED match holds, starting with a literal: _PROXIED starts with a run of
+name characters, which ``re`` tries at every position."""
+
+
+def _unaliased(text: str) -> str:
+    """``text`` with calls of child_process functions bound to other names spelt with the
+    functions' own names (``o(s, [...])`` after ``{spawn: o} = require("child_process")``),
+    and calls through a proxy spelt as direct calls."""
+    aliases: dict[str, str] = {}
+    for m in _ALIAS.finditer(text):
+        if m.group(1) is not None:
+            for pair in m.group(1).split(","):
+                name, _, alias = (p.strip() for p in pair.partition(":"))
+                if alias and _KINDS.get(name) in ("spawn", "shell"):
+                    aliases[alias] = name
+        elif _KINDS.get(m.group(3)) in ("spawn", "shell"):
+            aliases[m.group(2)] = m.group(3)
+        if len(aliases) >= 16:
+            break
+    for alias, name in aliases.items():
+        text = re.sub(rf"(?<![\w$.]){re.escape(alias)}(?=[^\S\n]*\()", name, text)
+    return _PROXIED.sub(r"\1(", text) if _PROXY_ARG.search(text) else text
+
+
 def _gates(text: str) -> tuple[bool, bool]:
     """(Can the text be Python that makes the calls read here, can it be JavaScript that
     does)."""
@@ -436,6 +484,9 @@ def layer(text: str, within: Layer | None = None) -> Layer | None:
     if not (python or node):
         return None
     fetches = any(k in text for k in (*(_PY_FETCH if python else ()), *(_JS_FETCH if node else ())))
+    fetches = fetches or (node and _JS_FETCH_MODULE.search(text) is not None)
+    if node and "child_process" in text:
+        text = _unaliased(text)
     r = _Reader(text)
     lines: list[str] = []
     numbers: list[int] = []
