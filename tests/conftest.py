@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,16 @@ import pytest
 from minehunt.model import Finding, Report
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compiled rules are kept for the run in a directory of its own (every scan the tests
+    start uses it), not in the user's cache."""
+    os.environ["MINEHUNT_CACHE_DIR"] = tempfile.mkdtemp(prefix="minehunt-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.pop("MINEHUNT_CACHE_DIR", ""), ignore_errors=True)
 
 
 @dataclass

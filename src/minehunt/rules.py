@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yara_x
 
+from minehunt import rulecache
 from minehunt.model import Confidence, Severity
 
 __all__ = [
@@ -218,11 +219,16 @@ class RuleSet:
         key = (namespace, source, max_matches)
         out = self._plus.get(key)
         if out is None:
-            compiler = yara_x.Compiler(relaxed_re_syntax=True)
-            for ns, text, origin in (*self.inputs, (namespace, source, namespace)):
-                compiler.new_namespace(ns)
-                compiler.add_source(text, origin=origin)
-            out = self._helped(compiler.build(), namespace, max_matches)
+            inputs = (*self.inputs, (namespace, source, namespace))
+
+            def build() -> yara_x.Rules:
+                compiler = _compiler()
+                for ns, text, origin in inputs:
+                    compiler.new_namespace(ns)
+                    compiler.add_source(text, origin=origin)
+                return compiler.build()
+
+            out = self._helped(rulecache.compiled(inputs, _OPTIONS, build), namespace, max_matches)
             self._plus[key] = out
         return out
 
@@ -295,33 +301,44 @@ def load(extra: Sequence[Path] = (), *, kinds: Collection[str] | None = None) ->
     ``kinds`` limits the bundled rule files compiled (and matches reported) to rules of
     those kinds; external rules are kept when ``"external"`` is among them.
     """
-    compiler = yara_x.Compiler(relaxed_re_syntax=True)
     sources = []
     inputs: list[tuple[str, str, str]] = []
     for ns, text in _bundled_sources():
         if kinds is not None and not any(i.kind in kinds for i in _parse_meta(ns, text)):
             continue
-        compiler.new_namespace(ns)
-        try:
-            compiler.add_source(text, origin=ns)
-        except yara_x.CompileError as e:  # a bug in minehunt itself
-            raise RulesError(f"bundled rules {ns}: {e}") from e
         sources.append(ns)
         inputs.append((ns, text, ns))
+    bundled_count = len(inputs)
     for path in _external_files(extra) if kinds is None or "external" in kinds else []:
         try:
             text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise RulesError(f"{path}: cannot read: {e}") from e
-        compiler.new_namespace(path.stem)
-        try:
-            compiler.add_source(text, origin=str(path))
-        except yara_x.CompileError as e:
-            # yara-x names the origin with line and column: "--> rules/x.yar:5:14".
-            raise RulesError(f"{path}: does not compile:\n{e}") from e
         sources.append(str(path))
         inputs.append((path.stem, text, str(path)))
-    return RuleSet(compiler.build(), sources, kinds, inputs)
+
+    def build() -> yara_x.Rules:
+        compiler = _compiler()
+        for i, (ns, text, origin) in enumerate(inputs):
+            compiler.new_namespace(ns)
+            try:
+                compiler.add_source(text, origin=origin)
+            except yara_x.CompileError as e:
+                if i < bundled_count:  # a bug in minehunt itself
+                    raise RulesError(f"bundled rules {ns}: {e}") from e
+                # yara-x names the origin with line and column: "--> rules/x.yar:5:14".
+                raise RulesError(f"{origin}: does not compile:\n{e}") from e
+        return compiler.build()
+
+    return RuleSet(rulecache.compiled(inputs, _OPTIONS, build), sources, kinds, inputs)
+
+
+_OPTIONS = "relaxed_re_syntax=True"
+"""The compiler's options, as the rule cache names them (``_compiler``)."""
+
+
+def _compiler() -> yara_x.Compiler:
+    return yara_x.Compiler(relaxed_re_syntax=True)
 
 
 @cache
