@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from minehunt import rules
 from minehunt.files import pool
 from minehunt.files.pool import RulePool
 from minehunt.files.walker import Walker
+from tests.conftest import REPO
 
 
 def _work(item: tuple[str, int]) -> list[tuple[str, int, int]]:
@@ -92,3 +97,82 @@ def test_workers_started_before_the_rules_scan_with_the_rules_given_later() -> N
         results = list(p.imap(range(6)))
     assert {pid for pid, _ in results} <= started
     assert all(ns == ["minehunt.late"] for _, ns in results)
+
+
+# A process of its own for each start method: whether a pool forks depends on the threads
+# of the process that starts it, and this one runs the test suite's.
+_PROGRAM = r"""
+import json, os, signal, sys, threading, time
+from minehunt import rules
+from minehunt.files.pool import RulePool
+from tests.files import test_pool as t
+
+if sys.argv[1] == "thread":
+    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+with RulePool(rules.load(kinds=("web",)), t._pid_and_rule_count, 1, t._crashed) as inline:
+    list(inline.imap([0]))  # the calling process now holds rules of its own
+signal.signal(signal.SIGTERM, lambda *_: open(sys.argv[2], "w").write("parent's handler"))
+ruleset = rules.load()
+with RulePool(None, t._pid_and_rule_count, 2, t._terminated, t._warmed) as p:
+    p.start()
+    p.use(ruleset)
+    results = list(p.imap(range(4)))
+    ended = list(p.imap(["SIGTERM"]))
+print(json.dumps({"method": p.method, "results": results, "ended": ended, "all": len(ruleset)}))
+"""
+
+_WARMED: list[int] = []
+
+
+def _warmed() -> None:
+    _WARMED.append(os.getpid())
+
+
+def _pid_and_rule_count(item: object) -> tuple[int, int, list[int]] | str:
+    if item == "SIGTERM":
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+        return "still running"
+    return os.getpid(), len(pool.rules()), _WARMED
+
+
+def _terminated(item: object, error: BaseException) -> str:
+    return type(error).__name__
+
+
+def _run_program(tmp_path: Path, threads: str) -> dict[str, Any]:
+    marker = tmp_path / "handler-ran"
+    out = subprocess.run(
+        [sys.executable, "-c", _PROGRAM, threads, str(marker)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=True,
+    )
+    assert not marker.exists()  # the worker ended as it would without the parent's handler
+    return cast(dict[str, Any], json.loads(out.stdout))
+
+
+def test_a_single_threaded_process_forks_its_workers_with_the_rules_given_later(
+    tmp_path: Path,
+) -> None:
+    run = _run_program(tmp_path, "single")
+    assert run["method"] == "fork"
+    # Every item ran on a worker, with the rules given to the pool (not the calling
+    # process's own, smaller set), warmed once in the calling process before the fork.
+    assert len(run["results"]) == 4
+    parent = {pid for _, _, warmed in run["results"] for pid in warmed}
+    assert all(pid not in parent and count == run["all"] for pid, count, _ in run["results"])
+    assert len(parent) == 1
+    assert run["ended"] == ["BrokenProcessPool"]
+
+
+def test_a_process_running_threads_spawns_its_workers(tmp_path: Path) -> None:
+    run = _run_program(tmp_path, "thread")
+    assert run["method"] == "spawn"
+    assert len(run["results"]) == 4
+    # Warmed in each worker as it started, not in the calling process.
+    assert all(warmed == [pid] for pid, count, warmed in run["results"])
+    assert all(count == run["all"] for _, count, _ in run["results"])
+    assert run["ended"] == ["BrokenProcessPool"]

@@ -11,10 +11,13 @@ the calling process, which queues them before the rest of the work as they arriv
 when the worker's item is done; bulky data goes in a file of the pool's spool directory
 (``spool``), so only its name travels.
 
-The workers can be started before the rules are compiled (``start``, then ``use``): a new
-Python process takes a few tenths of a second to import what it needs, time the calling
-process spends compiling. The compiled rules then reach them in a file of the spool
-directory, loaded by each worker on its first item.
+The workers can be started before the rules are compiled (``start``, then ``use``); the
+compiled rules then reach them in a file of the spool directory, loaded by each worker on
+its first item. A calling process that runs one thread forks its workers: they start in
+milliseconds with everything it imported. One that runs more (a progress bar's refresh
+thread, yara-x's timeout thread after a scan) spawns them, as a fork copies locks other
+threads may hold, never to be released in the child; a new Python process takes a few
+tenths of a second to import what it needs, time the calling process spends compiling.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -111,12 +115,25 @@ def _init(
     spool_dir: str,
     warm: Callable[[], object] | None,
 ) -> None:
-    global _RULES_FILE, _HANDED, _SPOOL
+    global _RULES, _RULES_FILE, _HANDED, _SPOOL
+    _RULES = None  # a forked worker has the calling process's (inline) rules: not these
     _RULES_FILE = rules_file
     _HANDED = handed
     _SPOOL = spool_dir
+    # A forked worker has the calling process's handlers (an agent's SIGTERM handler);
+    # it ends as a spawned one would.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if warm is not None:
         warm()
+
+
+def start_method() -> str:
+    """ "fork" when this process runs a single thread (Linux tells), else "spawn"."""
+    try:
+        return "fork" if len(os.listdir("/proc/self/task")) == 1 else "spawn"
+    except OSError:
+        return "spawn"
 
 
 def _started() -> int:
@@ -151,6 +168,9 @@ class _Relay:
         self.received = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._read, name="minehunt-relay", daemon=True)
+
+    def start(self) -> None:
+        """Start reading (after a fork of the workers: the thread must not exist then)."""
         self._thread.start()
 
     def _read(self) -> None:
@@ -188,6 +208,8 @@ class RulePool(Generic[T, R]):
         self._ruleset: RuleSet | None = None
         self._executor: ProcessPoolExecutor | None = None
         self._relay: _Relay | None = None
+        self.method = ""
+        """How the workers were started: "fork" or "spawn" (``start_method``); "" before."""
         self.spool_dir = tempfile.mkdtemp(prefix="minehunt-spool-") if jobs > 1 else None
         """Where workers put data they hand over; a scan of the trees holding it leaves it
         out (``Walker.exclude``). Removed when the pool is left."""
@@ -224,16 +246,26 @@ class RulePool(Generic[T, R]):
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is None:
             assert self.spool_dir is not None
-            # spawn: no fork of a process that may run threads (the progress spinner).
-            ctx = multiprocessing.get_context("spawn")
-            self._relay = _Relay(ctx)
+            self.method = start_method()
+            ctx = multiprocessing.get_context(self.method)
+            warm = self._warm
+            if warm is not None and self.method == "fork":
+                warm()  # once, here: every forked worker starts with it done
+                warm = None
+            relay = _Relay(ctx)
             self._expected = 0
             self._executor = ProcessPoolExecutor(
                 max_workers=self._jobs,
                 mp_context=ctx,
                 initializer=_init,
-                initargs=(self._rules_file, self._relay.queue, self.spool_dir, self._warm),
+                initargs=(self._rules_file, relay.queue, self.spool_dir, warm),
             )
+            if self.method == "fork":
+                # The executor forks every worker on its first item, before it starts its
+                # own thread; the relay's thread starts after that.
+                self._executor.submit(_started)
+            relay.start()
+            self._relay = relay
         return self._executor
 
     def imap(self, items: Iterable[T]) -> Iterator[R]:
