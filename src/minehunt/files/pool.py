@@ -246,12 +246,13 @@ class RulePool(Generic[T, R]):
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is None:
             assert self.spool_dir is not None
-            self.method = start_method()
-            ctx = multiprocessing.get_context(self.method)
             warm = self._warm
-            if warm is not None and self.method == "fork":
+            if warm is not None and start_method() == "fork":
                 warm()  # once, here: every forked worker starts with it done
+            self.method = start_method()  # (after warm: it must not have started a thread)
+            if self.method == "fork":
                 warm = None
+            ctx = multiprocessing.get_context(self.method)
             relay = _Relay(ctx)
             self._expected = 0
             self._executor = ProcessPoolExecutor(
