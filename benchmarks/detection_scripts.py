@@ -198,9 +198,104 @@ ps_rename = _renamer(
     {"env", "true", "false", "null", "_", "ErrorActionPreference", "args", "MyInvocation"},
     "v",
 )
-py_rename = _renamer(r"(?m)^([a-z_]\w*)\s*=", set(), "v_")
 pl_rename = _renamer(r"\bmy\s+\$(\w+)", set(), "v")
-js_rename = _renamer(r"\b(?:const|let|var|function)\s+([A-Za-z_]\w*)", set(), "v_")
+
+
+def _code_renamer(
+    pattern: str, code: Callable[[str], list[tuple[str, bool]]]
+) -> Callable[[str, random.Random], str]:
+    """A renamer for languages whose names are bare words (Python, JavaScript): a name is
+    renamed where it is code, not inside a string literal or a comment, nor after a dot
+    (an attribute or a method of something else), so the variant is still a program.
+    ``code`` splits a text into (piece, is_code) pieces."""
+
+    def rename(text: str, rng: random.Random) -> str:
+        names = set(re.findall(pattern, text))
+        mapping = {
+            n: "v_" + "".join(rng.choice("qwrtzpsdfghjklxcvbnm") for _ in range(6)) for n in names
+        }
+        if not mapping:
+            return text
+        word = re.compile(rf"(?<![\w.$])({'|'.join(map(re.escape, mapping))})(?![\w$])")
+
+        def sub(piece: str) -> str:
+            def one(m: re.Match[str]) -> str:
+                # A keyword argument's name (`run(cmd, env=env)`) is the callee's, not ours.
+                before = piece[: m.start()].rstrip()
+                if before.endswith(("(", ",")) and re.match(r"\s*=(?!=)", piece[m.end() :]):
+                    return m.group(1)
+                return mapping[m.group(1)]
+
+            return word.sub(one, piece)
+
+        return "".join(sub(piece) if is_code else piece for piece, is_code in code(text))
+
+    return rename
+
+
+_JS_TOKEN = re.compile(
+    r"//[^\n]*|/\*.*?\*/|'(?:\\.|[^'\\\n])*'|\"(?:\\.|[^\"\\\n])*\"|`(?:\\.|[^`\\])*`", re.S
+)
+_JS_INTERPOLATION = re.compile(r"\$\{[^{}`]*\}")
+
+
+def _js_pieces(text: str) -> list[tuple[str, bool]]:
+    """JavaScript split into code and the rest; a template literal's ${...} is code."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in _JS_TOKEN.finditer(text):
+        out.append((text[pos : m.start()], True))
+        tok, pos = m.group(), m.end()
+        if tok.startswith("`"):
+            at = 0
+            for i in _JS_INTERPOLATION.finditer(tok):
+                out += [(tok[at : i.start()], False), (i.group(), True)]
+                at = i.end()
+            out.append((tok[at:], False))
+        else:
+            out.append((tok, False))
+    out.append((text[pos:], True))
+    return out
+
+
+def _py_pieces(text: str) -> list[tuple[str, bool]]:
+    """Python split into code and the rest (by its own tokenizer); an f-string's {...} is
+    code. Text the tokenizer refuses is left whole (no renaming)."""
+    import io
+    import tokenize
+
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return [(text, False)]
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for tok in tokens:
+        if tok.type not in (tokenize.STRING, tokenize.COMMENT):
+            continue
+        a = starts[tok.start[0] - 1] + tok.start[1]
+        b = starts[tok.end[0] - 1] + tok.end[1]
+        out.append((text[pos:a], True))
+        piece = text[a:b]
+        prefix = re.match(r"[A-Za-z]*", piece).group().lower()  # type: ignore[union-attr]
+        if "f" in prefix:
+            at = 0
+            for i in re.finditer(r"\{[^{}]*\}", piece):
+                out += [(piece[at : i.start()], False), (i.group(), True)]
+                at = i.end()
+            piece = piece[at:]
+        out.append((piece, False))
+        pos = b
+    out.append((text[pos:], True))
+    return out
+
+
+py_rename = _code_renamer(r"(?m)^[ \t]*([A-Za-z_]\w*)[ \t]*=(?!=)", _py_pieces)
+js_rename = _code_renamer(r"\b(?:const|let|var|function)\s+([A-Za-z_$][\w$]*)", _js_pieces)
 
 
 def sh_reorder(text: str, rng: random.Random) -> str:
