@@ -98,6 +98,18 @@ def test_quiet_draws_nothing_but_the_summary(tree: Path, tmp_path: Path) -> None
     assert "minehunt scan files: 0 finding(s)" in screen
 
 
+def test_the_host_scan_draws_a_bar_unless_quiet(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    for args in (("scan",), ("scan", "host")):
+        code, screen = run_in_pty(tmp_path, *args, "--cpu-window", "0.5", "-o", str(out))
+        assert code in (0, 1), screen
+        assert BAR in screen
+        code, screen = run_in_pty(tmp_path, *args, "--cpu-window", "0.5", "-o", str(out), "-q")
+        assert code in (0, 1), screen
+        assert BAR not in screen
+        assert f"minehunt {' '.join(args)}: " in screen
+
+
 def test_no_bar_when_stderr_is_not_a_terminal(tree: Path) -> None:
     r = run_cli("scan", "files", str(tree), "-f", "json", env={"TERM": "xterm-256color"})
     assert r.code == 0

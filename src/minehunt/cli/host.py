@@ -15,6 +15,7 @@ from minehunt.cli.common import (
     IntelOpt,
     MinSevOpt,
     OutputOpt,
+    QuietOpt,
     RootOpt,
     SendOpt,
     SendTokenOpt,
@@ -103,12 +104,13 @@ def scan_default(
     cpu_window: CpuWindowOpt = 0.5,
     intel_dir: IntelOpt = None,
     memory: MemoryOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Scan this host (processes, sockets, tampering, persistence, drop directories)."""
     if ctx.invoked_subcommand is not None:
         return
     mem = _memory_options(memory, None, None, None)
-    report = _run("scan", _host_scan(Path("/"), cpu_window, intel_dir, mem))
+    report = _run("scan", _host_scan(Path("/"), cpu_window, intel_dir, mem), quiet=quiet)
     _emit(report, fmt, output, fail_on, min_severity, strict, send, token_file)
 
 
@@ -132,10 +134,12 @@ def scan_host_cmd(
         Optional[str],  # noqa: UP045
         typer.Option("--container", help="Only processes in this container (name or ID prefix)."),
     ] = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Scan this host, or with --root the system of a mounted disk (files only)."""
     mem = _memory_options(memory, memory_pid, memory_max_mb, memory_seconds)
-    report = _run("scan host", _host_scan(root, cpu_window, intel_dir, mem, container))
+    scan = _host_scan(root, cpu_window, intel_dir, mem, container)
+    report = _run("scan host", scan, quiet=quiet)
     _emit(report, fmt, output, fail_on, min_severity, strict, send, token_file)
 
 
