@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from tests.conftest import run_cli
@@ -108,3 +115,56 @@ def test_help_still_lists_every_command_group() -> None:
     r = run_cli("scan", "--help")
     for name in ("pcap", "files", "url", "image", "router", "exposure", "logs"):
         assert name in r.stdout
+
+
+def _uid_without_account() -> int:
+    uid = 54321
+    while True:
+        try:
+            pwd.getpwuid(uid)
+        except KeyError:
+            return uid
+        uid += 1
+
+
+def test_a_user_without_a_home_directory_scans_and_is_told_where_intel_cannot_go() -> None:
+    # A container run under an arbitrary uid: no passwd entry, no $HOME. Nothing can be
+    # kept in a home directory (compiled rules, user intel); scans still run.
+    uid = _uid_without_account()
+    where = Path(tempfile.mkdtemp(prefix="minehunt-nohome-"))
+    try:
+        where.chmod(0o755)
+        (where / "miner.sh").write_text(
+            "nohup ./xmrig -o stratum+tcp://203.0.113.5:3333 --donate-level 1 >/dev/null &\n"
+        )
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME")
+            and not k.startswith("MINEHUNT_")
+        }
+
+        as_uid = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+
+        def run(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [*as_uid, sys.executable, "-m", "minehunt", *args],
+                env=env,
+                cwd=where,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+
+        scan = run("scan", "files", str(where), "-f", "json")
+        assert scan.returncode == 1, scan.stderr
+        assert "Traceback" not in scan.stderr
+        assert json.loads(scan.stdout)["findings"]
+        status = run("intel", "status")
+        assert status.returncode == 0, status.stderr
+        assert "user intel: none (no home directory" in status.stdout
+        update = run("intel", "update", "--from", str(where / "miner.sh"))
+        assert update.returncode == 2
+        assert "set MINEHUNT_INTEL_DIR" in update.stderr and "Traceback" not in update.stderr
+    finally:
+        shutil.rmtree(where, ignore_errors=True)

@@ -8,7 +8,8 @@ so new rules, an upgrade or other ``--rules`` files get their own entry, and not
 ever looked up by anything but its inputs.
 
 The directory is ``$MINEHUNT_CACHE_DIR``, else ``$XDG_CACHE_HOME/minehunt``, else
-``~/.cache/minehunt``; ``MINEHUNT_CACHE_DIR=off`` turns the cache off. Compiled rules
+``~/.cache/minehunt``; ``MINEHUNT_CACHE_DIR=off`` turns the cache off, and so does a user
+without a home directory. Compiled rules
 decide what a scan can find, so an entry is used only from a directory and file owned by
 this user that nobody else can write (no symlinks), and only when its own digest is intact;
 anything else is compiled anew. A cache that cannot be read or written never fails a scan.
@@ -27,6 +28,8 @@ from pathlib import Path
 
 import yara_x
 
+from minehunt import userdirs
+
 MAGIC = b"minehunt-rules-1\n"
 KEEP = 16
 """Entries kept; older ones (other rule files, older versions) are removed."""
@@ -39,8 +42,8 @@ def directory() -> Path | None:
     explicit = os.environ.get("MINEHUNT_CACHE_DIR")
     if explicit is not None:
         return None if explicit.strip().lower() in ("", "off", "0", "no") else Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "minehunt"
+    base = userdirs.xdg("XDG_CACHE_HOME", ".cache")
+    return base / "minehunt" if base is not None else None
 
 
 def key(inputs: Sequence[tuple[str, str, str]], options: str) -> str:

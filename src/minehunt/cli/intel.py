@@ -106,7 +106,7 @@ def intel_update(
 ) -> None:
     """Merge local block lists into the user intel directory (no network is used)."""
     _check_kind(kind)
-    target = intel_mod.user_dir()
+    target = _user_dir()
     bundled = intel_mod.load(use_user_dir=False)
     total = 0
     for path in source:
@@ -143,7 +143,7 @@ def intel_subscribe(
     max_size: Annotated[str, typer.Option("--max-size", help="Largest list accepted.")] = "32M",
 ) -> None:
     """Fetch public mining block lists over HTTPS now and merge them (cached, verified)."""
-    target = intel_mod.user_dir()
+    target = _user_dir()
     state = load_state(target)
     limit = _size(max_size, "--max-size")
     ca = str(ca_file) if ca_file else os.environ.get("MINEHUNT_CA_BUNDLE")
@@ -191,12 +191,27 @@ def _age(ts: float) -> str:
     return f"{int(secs)}s ago"
 
 
+_NO_HOME = "no home directory to keep it in: set MINEHUNT_INTEL_DIR"
+
+
+def _user_dir() -> Path:
+    """The user intel directory, or a usage error where there is none."""
+    target = intel_mod.user_dir()
+    if target is None:
+        err.print(f"[red]error:[/] user intel: {_NO_HOME}", highlight=False)
+        raise typer.Exit(EXIT_USAGE)
+    return target
+
+
 @intel_app.command("status")
 def intel_status() -> None:
     """Where the intel comes from: bundled, merged lists and subscriptions, counts, ages."""
-    target = intel_mod.user_dir()
     bundled = intel_mod.load(use_user_dir=False)
     typer.echo(f"bundled: {len(bundled.pool_domains)} pool/miner domain(s)")
+    target = intel_mod.user_dir()
+    if target is None:
+        typer.echo(f"user intel: none ({_NO_HOME})")
+        return
     typer.echo(f"user intel: {target}")
     per_source: Counter[str] = Counter()
     for fname in ("pools.txt", "urls.txt", "networks.txt"):

@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from minehunt import rxshape
+from minehunt import rxshape, userdirs
 
 __all__ = ["Campaign", "Intel", "IntelError", "WalletPattern", "load", "user_dir"]
 
@@ -262,13 +262,14 @@ def _normalise_program(name: str) -> str:
     return n
 
 
-def user_dir() -> Path:
-    """Where ``minehunt intel update`` keeps local additions."""
+def user_dir() -> Path | None:
+    """Where ``minehunt intel update`` keeps local additions (None: no home directory to
+    keep them in, and no $MINEHUNT_INTEL_DIR)."""
     env = os.environ.get("MINEHUNT_INTEL_DIR")
     if env:
         return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "minehunt" / "intel"
+    base = userdirs.xdg("XDG_DATA_HOME", ".local/share")
+    return base / "minehunt" / "intel" if base is not None else None
 
 
 def read_domain_list(text: str) -> list[str]:
