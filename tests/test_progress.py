@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import io
+import json
 import os
 import struct
 import subprocess
@@ -79,6 +80,12 @@ def test_files_scan_draws_a_bar_with_bytes_rate_and_total_on_a_terminal(
     assert f"{total:.1f}/{total:.1f} MB" in screen  # and all of it by the end
     assert "MB/s" in screen
     assert "minehunt scan files: 0 finding(s)" in screen  # the summary still follows
+    # The bar's refresh thread was stopped while the workers started: they were forked
+    # (started with what the scan had imported), as they are off a terminal.
+    counters = json.loads((tmp_path / "stdout").read_text())["counters"]
+    assert counters["workers"] == counters["workers_forked"] == 2
+    plain = run_cli("scan", "files", str(tree), "-f", "json").report
+    assert plain.counters["workers_forked"] == 2
 
 
 def test_the_bar_keeps_to_one_line_on_an_80_column_terminal(tree: Path, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ when stderr is not a terminal, with ``--quiet``, and in library use. The CLI's
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -72,6 +73,11 @@ class Progress:
 
     def close(self) -> None:
         """Stop showing anything."""
+
+    def paused(self) -> contextlib.AbstractContextManager[None]:
+        """A block during which nothing is drawn and no thread of the bar runs (a worker
+        pool forks its workers only from a process with a single thread)."""
+        return contextlib.nullcontext()
 
 
 def _safe(size: Callable[[P], float], item: P) -> float:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
+
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console
 from rich.progress import (
@@ -100,7 +104,7 @@ class TerminalProgress(Progress):
             TextColumn("{task.fields[note]}", style="dim", table_column=_whole()),
             console=console,
             transient=True,
-            refresh_per_second=8,
+            auto_refresh=False,  # refreshed by a thread of ours, which ``paused`` stops
         )
         # "scan files", not "minehunt scan files": on an 80-column terminal every cell the
         # bar keeps counts (the summary line after it names minehunt).
@@ -109,6 +113,36 @@ class TerminalProgress(Progress):
         self._id = self._bar.add_task(self._fit(self._title), total=None, unit=Unit.BYTES, note="")
         self._counter: str | None = None
         self._bar.start()
+        self._refresher: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Redraw 8 times a second on a thread (rich's own refresh thread cannot be
+        stopped and joined from outside)."""
+        self._stop = threading.Event()
+        self._refresher = threading.Thread(
+            target=self._redraw, args=(self._stop,), name="minehunt-progress", daemon=True
+        )
+        self._refresher.start()
+
+    def _redraw(self, stop: threading.Event) -> None:
+        while not stop.wait(1 / 8):
+            self._bar.refresh()
+
+    def _halt(self) -> None:
+        if self._refresher is not None:
+            self._stop.set()
+            self._refresher.join()
+            self._refresher = None
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        self._halt()
+        try:
+            yield
+        finally:
+            self._refresh()
 
     def task(
         self,
@@ -145,5 +179,6 @@ class TerminalProgress(Progress):
         return set_cell_size(text, room - 1).rstrip() + "…"
 
     def close(self) -> None:
+        self._halt()
         self._bar.refresh()
         self._bar.stop()

@@ -140,7 +140,9 @@ def scan_files(
     col.count("workers", workers)
     settings = replace(settings, spread=workers)
     with RulePool(None, scan_batch, workers, _crashed, warm) as pool:
-        pool.start()  # the workers import while the rules compile here
+        with col.progress.paused():  # no thread of the bar: the workers can be forked
+            pool.start()
+        col.count("workers_forked", workers if pool.method == "fork" else 0)
         rules = ruleset() if callable(ruleset) else ruleset
         if workers > 1:
             script_rules(rules)  # compiled here once, not in every worker
