@@ -127,9 +127,10 @@ def _uid_without_account() -> int:
         uid += 1
 
 
-def test_a_user_without_a_home_directory_scans_and_is_told_where_intel_cannot_go() -> None:
+def test_a_user_without_a_home_directory_scans_and_is_told_where_state_cannot_go() -> None:
     # A container run under an arbitrary uid: no passwd entry, no $HOME. Nothing can be
-    # kept in a home directory (compiled rules, user intel); scans still run.
+    # kept in a home directory (compiled rules, user intel, the server's database); scans
+    # still run, and what must keep state says which variable to set.
     uid = _uid_without_account()
     where = Path(tempfile.mkdtemp(prefix="minehunt-nohome-"))
     try:
@@ -166,5 +167,9 @@ def test_a_user_without_a_home_directory_scans_and_is_told_where_intel_cannot_go
         update = run("intel", "update", "--from", str(where / "miner.sh"))
         assert update.returncode == 2
         assert "set MINEHUNT_INTEL_DIR" in update.stderr and "Traceback" not in update.stderr
+        # The fleet server's database has nowhere to go either: it says which to set.
+        token = run("server", "token", "create", "web-01")
+        assert token.returncode == 2
+        assert "set MINEHUNT_DATA_DIR" in token.stderr and "Traceback" not in token.stderr
     finally:
         shutil.rmtree(where, ignore_errors=True)

@@ -27,3 +27,8 @@ def xdg(variable: str, default: str) -> Path | None:
         return Path(explicit)
     base = home()
     return base / default if base is not None else None
+
+
+class NoHome(Exception):
+    """State that must be kept (the fleet server's database, the agent's queue) has no
+    directory: no home, and no variable naming one. The message says which to set."""

@@ -83,4 +83,10 @@ def __getattr__(name: str) -> Any:
 
 def main() -> None:
     """Console-script entry point."""
-    load(_route(sys.argv[1:]))()
+    from minehunt.userdirs import NoHome
+
+    try:
+        load(_route(sys.argv[1:]))()
+    except NoHome as e:
+        sys.stderr.write(f"error: {e}\n")
+        sys.exit(2)  # as a usage error: the environment is to be set
