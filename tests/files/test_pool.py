@@ -176,3 +176,25 @@ def test_a_process_running_threads_spawns_its_workers(tmp_path: Path) -> None:
     assert all(warmed == [pid] for pid, count, warmed in run["results"])
     assert all(count == run["all"] for _, count, _ in run["results"])
     assert run["ended"] == ["BrokenProcessPool"]
+
+
+_JOINS = r"""
+import threading
+from minehunt.files.pool import start_method
+methods = set()
+for _ in range(1000):
+    t = threading.Thread(target=lambda: None)
+    t.start()
+    t.join()
+    methods.add(start_method())  # the joined thread can still be ending
+print(sorted(methods))
+"""
+
+
+def test_a_thread_just_joined_does_not_stop_a_fork() -> None:
+    # The progress bar's thread is joined right before the workers start: a process whose
+    # threads have all been joined forks, even while the system is still ending one.
+    out = subprocess.run(
+        [sys.executable, "-c", _JOINS], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    assert out.stdout.strip() == "['fork']"

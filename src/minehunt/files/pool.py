@@ -128,12 +128,27 @@ def _init(
         warm()
 
 
+THREAD_EXIT_WAIT = 0.1
+"""Seconds to let a thread that was just joined leave the process (``start_method``)."""
+
+
 def start_method() -> str:
-    """ "fork" when this process runs a single thread (Linux tells), else "spawn"."""
-    try:
-        return "fork" if len(os.listdir("/proc/self/task")) == 1 else "spawn"
-    except OSError:
-        return "spawn"
+    """ "fork" when this process runs a single thread (Linux tells), else "spawn".
+
+    A thread Python has joined can still be listed for a moment while the system ends it
+    (2 % of joins here): with no Python thread left, the count is read again for up to
+    THREAD_EXIT_WAIT seconds. A thread that stays (yara-x's timeout thread) means spawn."""
+    deadline = time.monotonic() + THREAD_EXIT_WAIT
+    while True:
+        try:
+            threads = len(os.listdir("/proc/self/task"))
+        except OSError:
+            return "spawn"
+        if threads == 1:
+            return "fork"
+        if threading.active_count() > 1 or time.monotonic() > deadline:
+            return "spawn"
+        time.sleep(0.002)
 
 
 def _started() -> int:
