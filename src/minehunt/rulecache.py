@@ -9,10 +9,10 @@ ever looked up by anything but its inputs.
 
 The directory is ``$MINEHUNT_CACHE_DIR``, else ``$XDG_CACHE_HOME/minehunt``, else
 ``~/.cache/minehunt``; ``MINEHUNT_CACHE_DIR=off`` turns the cache off, and so does a user
-without a home directory. Compiled rules
-decide what a scan can find, so an entry is used only from a directory and file owned by
-this user that nobody else can write (no symlinks), and only when its own digest is intact;
-anything else is compiled anew. A cache that cannot be read or written never fails a scan.
+without a home directory. Compiled rules decide what a scan can find, so an entry is used
+only from a directory and file owned by this user that nobody else can write (no symlinks),
+and only when its own digest is intact; anything else is compiled anew. A cache that cannot
+be read or written never fails a scan.
 """
 
 from __future__ import annotations

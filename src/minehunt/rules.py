@@ -219,16 +219,9 @@ class RuleSet:
         key = (namespace, source, max_matches)
         out = self._plus.get(key)
         if out is None:
+            # Every input but the helper has compiled before: any error is minehunt's own.
             inputs = (*self.inputs, (namespace, source, namespace))
-
-            def build() -> yara_x.Rules:
-                compiler = _compiler()
-                for ns, text, origin in inputs:
-                    compiler.new_namespace(ns)
-                    compiler.add_source(text, origin=origin)
-                return compiler.build()
-
-            out = self._helped(rulecache.compiled(inputs, _OPTIONS, build), namespace, max_matches)
+            out = self._helped(_compiled(inputs, len(inputs)), namespace, max_matches)
             self._plus[key] = out
         return out
 
@@ -317,28 +310,32 @@ def load(extra: Sequence[Path] = (), *, kinds: Collection[str] | None = None) ->
         sources.append(str(path))
         inputs.append((path.stem, text, str(path)))
 
+    return RuleSet(_compiled(inputs, bundled_count), sources, kinds, inputs)
+
+
+_OPTIONS = {"relaxed_re_syntax": True}
+"""The compiler's options; the rule cache names its entries by them too."""
+
+
+def _compiled(inputs: Sequence[tuple[str, str, str]], bundled: int) -> yara_x.Rules:
+    """The rules of ``inputs`` (namespace, text, origin), from the rule cache or compiled.
+    A file that does not compile is a RulesError naming it; one of the first ``bundled`` is
+    a bug in minehunt itself."""
+
     def build() -> yara_x.Rules:
-        compiler = _compiler()
+        compiler = yara_x.Compiler(**_OPTIONS)
         for i, (ns, text, origin) in enumerate(inputs):
             compiler.new_namespace(ns)
             try:
                 compiler.add_source(text, origin=origin)
             except yara_x.CompileError as e:
-                if i < bundled_count:  # a bug in minehunt itself
+                if i < bundled:
                     raise RulesError(f"bundled rules {ns}: {e}") from e
                 # yara-x names the origin with line and column: "--> rules/x.yar:5:14".
                 raise RulesError(f"{origin}: does not compile:\n{e}") from e
         return compiler.build()
 
-    return RuleSet(rulecache.compiled(inputs, _OPTIONS, build), sources, kinds, inputs)
-
-
-_OPTIONS = "relaxed_re_syntax=True"
-"""The compiler's options, as the rule cache names them (``_compiler``)."""
-
-
-def _compiler() -> yara_x.Compiler:
-    return yara_x.Compiler(relaxed_re_syntax=True)
+    return rulecache.compiled(inputs, repr(sorted(_OPTIONS.items())), build)
 
 
 @cache
