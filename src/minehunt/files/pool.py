@@ -261,12 +261,11 @@ class RulePool(Generic[T, R]):
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is None:
             assert self.spool_dir is not None
-            warm = self._warm
-            if warm is not None and start_method() == "fork":
-                warm()  # once, here: every forked worker starts with it done
-            self.method = start_method()  # (after warm: it must not have started a thread)
-            if self.method == "fork":
-                warm = None
+            self.method = start_method()
+            if self.method == "fork" and self._warm is not None:
+                self._warm()  # once, here: every forked worker starts with it done
+                self.method = start_method()  # unless the warm-up started a thread
+            warm = None if self.method == "fork" else self._warm
             ctx = multiprocessing.get_context(self.method)
             relay = _Relay(ctx)
             self._expected = 0
