@@ -114,7 +114,6 @@ class TerminalProgress(Progress):
         self._counter: str | None = None
         self._bar.start()
         self._refresher: threading.Thread | None = None
-        self._stop = threading.Event()
         self._refresh()
 
     def _refresh(self) -> None:
