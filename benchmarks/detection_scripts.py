@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import io
 import json
 import os
 import platform
@@ -33,6 +34,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import tokenize
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -177,12 +179,16 @@ def sh_ifs(text: str, rng: random.Random) -> str:
     return "\n".join(out)
 
 
+def _new_names(names: set[str], prefix: str, rng: random.Random) -> dict[str, str]:
+    """A random new name for each of ``names`` (``prefix`` and six consonants)."""
+    return {
+        n: prefix + "".join(rng.choice("qwrtzpsdfghjklxcvbnm") for _ in range(6)) for n in names
+    }
+
+
 def _renamer(pattern: str, keep: set[str], prefix: str) -> Callable[[str, random.Random], str]:
     def rename(text: str, rng: random.Random) -> str:
-        names = {m for m in re.findall(pattern, text) if m not in keep}
-        mapping = {
-            n: prefix + "".join(rng.choice("qwrtzpsdfghjklxcvbnm") for _ in range(6)) for n in names
-        }
+        mapping = _new_names({m for m in re.findall(pattern, text) if m not in keep}, prefix, rng)
         for old, new in mapping.items():
             text = re.sub(rf"(?<![\w]){re.escape(old)}(?!\w)", new, text)
         return text
@@ -210,10 +216,7 @@ def _code_renamer(
     ``code`` splits a text into (piece, is_code) pieces."""
 
     def rename(text: str, rng: random.Random) -> str:
-        names = set(re.findall(pattern, text))
-        mapping = {
-            n: "v_" + "".join(rng.choice("qwrtzpsdfghjklxcvbnm") for _ in range(6)) for n in names
-        }
+        mapping = _new_names(set(re.findall(pattern, text)), "v_", rng)
         if not mapping:
             return text
         word = re.compile(rf"(?<![\w.$])({'|'.join(map(re.escape, mapping))})(?![\w$])")
@@ -261,9 +264,6 @@ def _js_pieces(text: str) -> list[tuple[str, bool]]:
 def _py_pieces(text: str) -> list[tuple[str, bool]]:
     """Python split into code and the rest (by its own tokenizer); an f-string's {...} is
     code. Text the tokenizer refuses is left whole (no renaming)."""
-    import io
-    import tokenize
-
     lines = text.splitlines(keepends=True)
     starts = [0]
     for line in lines:
